@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every system dependency of ardm on Debian bookworm (or newer). Idempotent and
+# non-interactive: packages already present are left alone, so a second run is fast.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libtorch-dev           # tensors and autograd (CPU LibTorch 1.13 on bookworm)
+  libopenblas0-pthread   # without it Debian's LibTorch uses the reference BLAS (~30x slower)
+  zlib1g-dev libpng-dev  # IDX (gzip) and PNG data
+  libcli11-dev           # command-line flags
+  libgtest-dev           # tests
+  dataset-fashion-mnist  # the default data set
+)
+if [ "${ARDM_SETUP_BENCH:-0}" = 1 ]; then
+  packages+=(python3-torch time)   # bench/: the PyTorch reference and /usr/bin/time
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,134 @@
+#include "ardm/config_io.h"
+
+#include <functional>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace ardm {
+namespace {
+
+// One table per struct: key -> (getter as text, setter from text). Written once, used both ways.
+struct Field {
+  std::function<std::string()> get;
+  std::function<void(const std::string&)> set;
+};
+using Fields = std::map<std::string, Field>;
+
+template <typename T>
+T parse_num(const std::string& key, const std::string& v) {
+  std::istringstream in(v);
+  T x{};
+  in >> x;
+  if (in.fail() || !in.eof()) throw std::invalid_argument("config: bad value '" + v + "' for " + key);
+  return x;
+}
+
+template <typename T>
+void add_num(Fields& f, const std::string& key, T& ref) {
+  f[key] = {[&ref] {
+              std::ostringstream o;
+              o.precision(17);
+              o << ref;
+              return o.str();
+            },
+            [&ref, key](const std::string& v) { ref = parse_num<T>(key, v); }};
+}
+void add_str(Fields& f, const std::string& key, std::string& ref) {
+  f[key] = {[&ref] { return ref; }, [&ref](const std::string& v) { ref = v; }};
+}
+void add_ints(Fields& f, const std::string& key, std::vector<int64_t>& ref) {
+  f[key] = {[&ref] { return join_ints(ref); }, [&ref](const std::string& v) { ref = parse_ints(v); }};
+}
+
+Fields fields(ModelConfig& c) {
+  Fields f;
+  add_num(f, "channels", c.channels);
+  add_num(f, "height", c.height);
+  add_num(f, "width", c.width);
+  add_num(f, "num_classes", c.num_classes);
+  add_num(f, "ch", c.ch);
+  add_ints(f, "ch_mult", c.ch_mult);
+  add_num(f, "num_res_blocks", c.num_res_blocks);
+  add_ints(f, "attn_resolutions", c.attn_resolutions);
+  add_num(f, "num_groups", c.num_groups);
+  add_num(f, "dropout", c.dropout);
+  return f;
+}
+Fields fields(ObjectiveConfig& c) {
+  Fields f;
+  add_str(f, "t_sampling", c.t_sampling);
+  add_num(f, "ce_term", c.ce_term);
+  return f;
+}
+Fields fields(TrainConfig& c) {
+  Fields f;
+  add_str(f, "data", c.data);
+  add_num(f, "limit", c.limit);
+  add_num(f, "steps", c.steps);
+  add_num(f, "batch", c.batch);
+  add_str(f, "optimizer", c.optimizer);
+  add_num(f, "lr", c.lr);
+  add_num(f, "beta1", c.beta1);
+  add_num(f, "beta2", c.beta2);
+  add_num(f, "eps", c.eps);
+  add_num(f, "weight_decay", c.weight_decay);
+  add_num(f, "warmup", c.warmup);
+  add_num(f, "clip", c.clip);
+  add_num(f, "ema_decay", c.ema_decay);
+  add_num(f, "seed", c.seed);
+  add_num(f, "checkpoint_every", c.checkpoint_every);
+  add_num(f, "log_every", c.log_every);
+  return f;
+}
+
+template <typename C>
+std::string write_all(const C& c) {
+  C copy = c;
+  std::string out;
+  for (const auto& [k, f] : fields(copy)) out += k + "=" + f.get() + "\n";
+  return out;
+}
+
+template <typename C>
+void read_all(const std::string& text, C& c) {
+  Fields f = fields(c);
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) throw std::invalid_argument("config: line without '=': " + line);
+    const auto it = f.find(line.substr(0, eq));
+    if (it == f.end()) throw std::invalid_argument("config: unknown key '" + line.substr(0, eq) + "'");
+    it->second.set(line.substr(eq + 1));
+  }
+}
+
+}  // namespace
+
+std::string join_ints(const std::vector<int64_t>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  return s;
+}
+
+std::vector<int64_t> parse_ints(const std::string& s) {
+  std::vector<int64_t> out;
+  std::istringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (item.empty()) continue;
+    out.push_back(parse_num<int64_t>("list '" + s + "'", item));
+  }
+  return out;
+}
+
+std::string to_text(const ModelConfig& c) { return write_all(c); }
+std::string to_text(const ObjectiveConfig& c) { return write_all(c); }
+std::string to_text(const TrainConfig& c) { return write_all(c); }
+void from_text(const std::string& t, ModelConfig& c) { read_all(t, c); }
+void from_text(const std::string& t, ObjectiveConfig& c) { read_all(t, c); }
+void from_text(const std::string& t, TrainConfig& c) { read_all(t, c); }
+
+}  // namespace ardm

@@ -1,0 +1,123 @@
+#include "ardm/data/png.h"
+
+#include <png.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+#include "ardm/util/atomic_file.h"
+
+namespace ardm::data {
+namespace {
+
+struct FileCloser {
+  void operator()(FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<FILE, FileCloser>;
+
+// libpng reports errors through longjmp by default; we turn them into an exception after the
+// jump, so no C++ object is skipped over (only POD state lives between setjmp and the read).
+void on_png_error(png_structp png, png_const_charp msg) {
+  auto* text = static_cast<std::string*>(png_get_error_ptr(png));
+  *text = msg;
+  png_longjmp(png, 1);
+}
+void on_png_warning(png_structp, png_const_charp) {}
+
+const char* color_type_name(int t) {
+  switch (t) {
+    case PNG_COLOR_TYPE_GRAY: return "gray";
+    case PNG_COLOR_TYPE_RGB: return "RGB";
+    case PNG_COLOR_TYPE_PALETTE: return "palette";
+    case PNG_COLOR_TYPE_GRAY_ALPHA: return "gray+alpha";
+    case PNG_COLOR_TYPE_RGB_ALPHA: return "RGBA";
+    default: return "unknown";
+  }
+}
+
+}  // namespace
+
+Image8 read_png(const std::string& path) {
+  File f(std::fopen(path.c_str(), "rb"));
+  if (!f) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+  unsigned char sig[8];
+  if (std::fread(sig, 1, 8, f.get()) != 8 || png_sig_cmp(sig, 0, 8) != 0)
+    throw std::runtime_error(path + ": not a PNG file");
+
+  std::string error;
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
+  if (!png) throw std::runtime_error(path + ": libpng initialisation failed");
+  png_infop info = png_create_info_struct(png);
+  Image8 img;
+  std::string problem;
+  std::vector<png_bytep> rows;  // declared before setjmp so a longjmp skips no destructor
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    throw std::runtime_error(path + ": bad PNG: " + error);
+  }
+  png_init_io(png, f.get());
+  png_set_sig_bytes(png, 8);
+  png_read_info(png, info);
+  const int bit_depth = png_get_bit_depth(png, info);
+  const int color = png_get_color_type(png, info);
+  if (bit_depth != 8)
+    problem = "bit depth " + std::to_string(bit_depth) + " is not supported (need 8-bit gray or RGB)";
+  else if (color != PNG_COLOR_TYPE_GRAY && color != PNG_COLOR_TYPE_RGB)
+    problem = std::string("color type ") + color_type_name(color) + " is not supported (need 8-bit gray or RGB)";
+  if (problem.empty()) {
+    img.channels = color == PNG_COLOR_TYPE_GRAY ? 1 : 3;
+    img.height = png_get_image_height(png, info);
+    img.width = png_get_image_width(png, info);
+    const size_t row_bytes = static_cast<size_t>(img.width * img.channels);
+    if (png_get_rowbytes(png, info) != row_bytes) {
+      problem = "unexpected row size";
+    } else {
+      png_set_interlace_handling(png);
+      png_read_update_info(png, info);
+      img.pixels.resize(row_bytes * static_cast<size_t>(img.height));
+      rows.resize(static_cast<size_t>(img.height));
+      for (int64_t y = 0; y < img.height; ++y) rows[y] = img.pixels.data() + y * row_bytes;
+      png_read_image(png, rows.data());
+      png_read_end(png, nullptr);
+    }
+  }
+  png_destroy_read_struct(&png, &info, nullptr);
+  if (!problem.empty()) throw std::runtime_error(path + ": " + problem);
+  return img;
+}
+
+void write_png(const std::string& path, const Image8& image) {
+  if (image.channels != 1 && image.channels != 3)
+    throw std::invalid_argument(path + ": can only write 1 or 3 channels");
+  if (image.pixels.size() != static_cast<size_t>(image.channels * image.height * image.width))
+    throw std::invalid_argument(path + ": pixel buffer does not match the image size");
+  util::AtomicFile out(path);
+  File f(std::fopen(out.temp_path().c_str(), "wb"));
+  if (!f) throw std::runtime_error(out.temp_path() + ": cannot create: " + std::strerror(errno));
+  std::string error;
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
+  if (!png) throw std::runtime_error(path + ": libpng initialisation failed");
+  png_infop info = png_create_info_struct(png);
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_write_struct(&png, &info);
+    throw std::runtime_error(path + ": writing PNG failed: " + error);
+  }
+  png_init_io(png, f.get());
+  png_set_IHDR(png, info, static_cast<png_uint_32>(image.width), static_cast<png_uint_32>(image.height), 8,
+               image.channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(png, info);
+  const size_t row_bytes = static_cast<size_t>(image.width * image.channels);
+  for (int64_t y = 0; y < image.height; ++y)
+    png_write_row(png, const_cast<png_bytep>(image.pixels.data() + y * row_bytes));
+  png_write_end(png, nullptr);
+  png_destroy_write_struct(&png, &info);
+  if (std::fflush(f.get()) != 0) throw std::runtime_error(out.temp_path() + ": write failed");
+  f.reset();
+  out.commit();
+}
+
+}  // namespace ardm::data

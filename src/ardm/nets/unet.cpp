@@ -1,0 +1,199 @@
+#include "ardm/nets/unet.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace ardm::nets {
+namespace F = torch::nn::functional;
+
+namespace {
+
+torch::Tensor swish(const torch::Tensor& x) { return x * torch::sigmoid(x); }
+
+// GroupNorm needs the group count to divide the channels; small CPU networks have fewer
+// channels than the paper's 32 groups, so use the largest divisor not above the request.
+torch::nn::GroupNorm group_norm(int64_t groups, int64_t ch) {
+  int64_t g = std::min(groups, ch);
+  while (ch % g != 0) --g;
+  return torch::nn::GroupNorm(torch::nn::GroupNormOptions(g, ch).eps(1e-6));
+}
+
+torch::nn::Conv2d conv3x3(int64_t in, int64_t out, int64_t stride = 1) {
+  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).stride(stride).padding(1));
+}
+
+torch::nn::Conv2d conv1x1(int64_t in, int64_t out) { return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 1)); }
+
+// Residual branches end in a zero-initialised layer, so every block starts as the identity.
+template <typename M>
+void zero_init(M& m) {
+  torch::NoGradGuard g;
+  m->weight.zero_();
+  m->bias.zero_();
+}
+
+}  // namespace
+
+torch::Tensor timestep_embedding(const torch::Tensor& t, int64_t dim) {
+  TORCH_CHECK(dim % 2 == 0 && dim >= 4, "time embedding dimension must be even and >= 4, got ", dim);
+  const int64_t half = dim / 2;
+  auto freqs = torch::exp(torch::arange(half, t.options().dtype(torch::kFloat32)) *
+                          (-std::log(10000.0) / static_cast<double>(half - 1)));
+  auto args = t.to(torch::kFloat32).unsqueeze(1) * freqs.unsqueeze(0);  // [B, half]
+  return torch::cat({torch::sin(args), torch::cos(args)}, 1);
+}
+
+ResBlockImpl::ResBlockImpl(int64_t in_ch, int64_t out_ch, int64_t temb_ch, int64_t groups, double dropout) {
+  norm1 = register_module("norm1", group_norm(groups, in_ch));
+  conv1 = register_module("conv1", conv3x3(in_ch, out_ch));
+  temb_proj = register_module("temb_proj", torch::nn::Linear(temb_ch, out_ch));
+  norm2 = register_module("norm2", group_norm(groups, out_ch));
+  drop = register_module("drop", torch::nn::Dropout(dropout));
+  conv2 = register_module("conv2", conv3x3(out_ch, out_ch));
+  zero_init(conv2);
+  if (in_ch != out_ch) shortcut = register_module("shortcut", conv1x1(in_ch, out_ch));
+}
+
+torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& temb) {
+  auto h = conv1(swish(norm1(x)));
+  h = h + temb_proj(swish(temb)).unsqueeze(-1).unsqueeze(-1);
+  h = conv2(drop(swish(norm2(h))));
+  return (shortcut ? shortcut(x) : x) + h;
+}
+
+AttnBlockImpl::AttnBlockImpl(int64_t ch, int64_t groups) {
+  norm = register_module("norm", group_norm(groups, ch));
+  qkv = register_module("qkv", conv1x1(ch, 3 * ch));
+  proj = register_module("proj", conv1x1(ch, ch));
+  zero_init(proj);
+}
+
+torch::Tensor AttnBlockImpl::forward(const torch::Tensor& x) {
+  const int64_t b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  auto qkv_out = qkv(norm(x)).reshape({b, 3, c, h * w});
+  auto q = qkv_out.select(1, 0), k = qkv_out.select(1, 1), v = qkv_out.select(1, 2);  // [B, C, N]
+  auto attn = torch::softmax(torch::bmm(q.transpose(1, 2), k) / std::sqrt(static_cast<double>(c)), -1);  // [B, N, N]
+  auto out = torch::bmm(v, attn.transpose(1, 2)).reshape({b, c, h, w});
+  return x + proj(out);
+}
+
+UNetImpl::UNetImpl(const ModelConfig& c) : cfg(c) {
+  TORCH_CHECK(!cfg.ch_mult.empty(), "ch_mult must list at least one level");
+  TORCH_CHECK(cfg.ch % 4 == 0, "ch must be a multiple of 4, got ", cfg.ch);
+  const int64_t C = cfg.channels, K = cfg.num_classes, G = cfg.num_groups;
+  const int64_t c0 = cfg.ch * cfg.ch_mult[0];
+  const int64_t temb_ch = 4 * cfg.ch;
+
+  in_conv = register_module("in_conv", conv3x3(2 * C, 3 * c0 / 4));
+  in_embed = register_module("in_embed", torch::nn::Embedding(K, c0 / 4));
+  in_embed_proj = register_module("in_embed_proj", torch::nn::Linear(C * (c0 / 4), c0 / 4));
+  temb1 = register_module("temb1", torch::nn::Linear(cfg.ch, temb_ch));
+  temb2 = register_module("temb2", torch::nn::Linear(temb_ch, temb_ch));
+
+  const int64_t levels = static_cast<int64_t>(cfg.ch_mult.size());
+  auto has_attn = [&](int64_t res) {
+    return std::find(cfg.attn_resolutions.begin(), cfg.attn_resolutions.end(), res) != cfg.attn_resolutions.end();
+  };
+  std::vector<int64_t> skip_ch = {c0};
+  std::vector<int64_t> level_res;  // feature-map height at each level
+  int64_t ch = c0, res = cfg.height;
+  down_blocks.resize(levels);
+  down_attn.resize(levels);
+  for (int64_t l = 0; l < levels; ++l) {
+    level_res.push_back(res);
+    const int64_t out = cfg.ch * cfg.ch_mult[l];
+    for (int64_t r = 0; r < cfg.num_res_blocks; ++r) {
+      const std::string name = "down" + std::to_string(l) + "_" + std::to_string(r);
+      down_blocks[l].push_back(register_module(name, ResBlock(ch, out, temb_ch, G, cfg.dropout)));
+      down_attn[l].push_back(has_attn(res) ? register_module(name + "_attn", AttnBlock(out, G)) : AttnBlock(nullptr));
+      ch = out;
+      skip_ch.push_back(ch);
+    }
+    if (l + 1 < levels) {
+      downsample.push_back(register_module("downsample" + std::to_string(l), conv3x3(ch, ch, 2)));
+      skip_ch.push_back(ch);
+      res = (res + 1) / 2;
+    }
+  }
+  mid1 = register_module("mid1", ResBlock(ch, ch, temb_ch, G, cfg.dropout));
+  mid_attn = register_module("mid_attn", AttnBlock(ch, G));
+  mid2 = register_module("mid2", ResBlock(ch, ch, temb_ch, G, cfg.dropout));
+
+  up_blocks.resize(levels);
+  up_attn.resize(levels);
+  for (int64_t l = levels - 1; l >= 0; --l) {
+    const int64_t out = cfg.ch * cfg.ch_mult[l];
+    for (int64_t r = 0; r <= cfg.num_res_blocks; ++r) {
+      const std::string name = "up" + std::to_string(l) + "_" + std::to_string(r);
+      const int64_t skip = skip_ch.back();
+      skip_ch.pop_back();
+      up_blocks[l].push_back(register_module(name, ResBlock(ch + skip, out, temb_ch, G, cfg.dropout)));
+      up_attn[l].push_back(has_attn(level_res[l]) ? register_module(name + "_attn", AttnBlock(out, G))
+                                                  : AttnBlock(nullptr));
+      ch = out;
+    }
+    if (l > 0) upsample.insert(upsample.begin(), register_module("upsample" + std::to_string(l), conv3x3(ch, ch)));
+  }
+  out_norm = register_module("out_norm", group_norm(G, ch));
+  out_conv = register_module("out_conv", conv3x3(ch, K * C));
+}
+
+torch::Tensor UNetImpl::forward(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
+                                int64_t max_time) {
+  const int64_t B = x_in.size(0), C = cfg.channels, H = x_in.size(2), W = x_in.size(3), K = cfg.num_classes;
+  TORCH_CHECK(x_in.dim() == 4 && x_in.size(1) == C, "UNet expects x_in [B, ", C, ", H, W], got ", x_in.sizes());
+  TORCH_CHECK(known.sizes() == x_in.sizes(), "known mask must match x_in: ", known.sizes(), " vs ", x_in.sizes());
+
+  // Input processing (spec section 5).
+  auto xf = x_in.to(torch::kFloat32) * (2.0 / static_cast<double>(K)) - 1.0;
+  auto a = in_conv(torch::cat({xf, known.to(torch::kFloat32)}, 1));                 // [B, 3c0/4, H, W]
+  auto e = in_embed(x_in.permute({0, 2, 3, 1}));                                      // [B, H, W, C, c0/4]
+  e = in_embed_proj(e.reshape({B, H, W, -1})).permute({0, 3, 1, 2});                 // [B, c0/4, H, W]
+  auto h = torch::cat({a, e}, 1);                                                     // [B, c0, H, W]
+
+  auto ts = t.to(torch::kFloat32) * (1000.0 / static_cast<double>(max_time));
+  auto temb = temb2(swish(temb1(timestep_embedding(ts, cfg.ch))));                  // [B, 4ch]
+
+  std::vector<torch::Tensor> hs = {h};
+  const size_t levels = down_blocks.size();
+  for (size_t l = 0; l < levels; ++l) {
+    for (size_t r = 0; r < down_blocks[l].size(); ++r) {
+      h = down_blocks[l][r]->forward(h, temb);
+      if (!down_attn[l][r].is_empty()) h = down_attn[l][r]->forward(h);
+      hs.push_back(h);
+    }
+    if (l + 1 < levels) {
+      h = downsample[l]->forward(h);
+      hs.push_back(h);
+    }
+  }
+  h = mid2->forward(mid_attn->forward(mid1->forward(h, temb)), temb);
+  for (size_t li = levels; li-- > 0;) {
+    for (size_t r = 0; r < up_blocks[li].size(); ++r) {
+      auto skip = hs.back();
+      hs.pop_back();
+      h = up_blocks[li][r]->forward(torch::cat({h, skip}, 1), temb);
+      if (!up_attn[li][r].is_empty()) h = up_attn[li][r]->forward(h);
+    }
+    if (li > 0) {
+      // Nearest upsampling to the size of the next skip (odd sizes such as 7 -> 14 -> 28 and
+      // 7 -> 4 -> 2 -> 4 -> 7 both work).
+      const auto& target = hs.back();
+      h = F::interpolate(h, F::InterpolateFuncOptions()
+                                .size(std::vector<int64_t>{target.size(2), target.size(3)})
+                                .mode(torch::kNearest));
+      h = upsample[li - 1]->forward(h);
+    }
+  }
+  h = out_conv(swish(out_norm(h)));  // [B, K*C, H, W], channel index k*C + c
+  return h.view({B, K, C, H, W});
+}
+
+int64_t parameter_count(const torch::nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel();
+  return n;
+}
+
+}  // namespace ardm::nets

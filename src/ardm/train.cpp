@@ -1,0 +1,245 @@
+#include "ardm/train.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ardm/util/atomic_file.h"
+#include "ardm/util/progress.h"
+
+namespace ardm {
+namespace {
+
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Streams of randomness, so no two uses share a generator.
+enum Stream : uint64_t { kEpochShuffle = 1, kStep = 2, kEval = 3 };
+
+void ema_update(nets::UNet& ema, const nets::UNet& net, double decay) {
+  torch::NoGradGuard g;
+  auto e = ema->parameters();
+  auto p = net->parameters();
+  for (size_t i = 0; i < e.size(); ++i) e[i].mul_(decay).add_(p[i].detach(), 1.0 - decay);
+  // Buffers (none in this UNet) would be copied, not averaged.
+  auto eb = ema->buffers();
+  auto pb = net->buffers();
+  for (size_t i = 0; i < eb.size(); ++i) eb[i].copy_(pb[i]);
+}
+
+// Keeps the metrics rows of steps <= `step`: after a crash the killed run may have logged
+// steps past its last checkpoint, which the resumed run logs again.
+void truncate_metrics(const std::string& path, int64_t step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    const auto p = line.find("\"step\":");
+    if (p == std::string::npos) continue;
+    if (std::stoll(line.substr(p + 7)) <= step) kept += line + "\n";
+  }
+  in.close();
+  util::AtomicFile out(path);
+  std::ofstream(out.temp_path()) << kept;
+  out.commit();
+}
+
+struct Mean {
+  double sum = 0;
+  int64_t n = 0;
+  void add(double v) { sum += v, ++n; }
+  double get() const { return n ? sum / static_cast<double>(n) : NAN; }
+};
+
+}  // namespace
+
+uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b) {
+  return splitmix64(splitmix64(splitmix64(seed) ^ a) ^ b);
+}
+
+double learning_rate(const TrainConfig& c, int64_t step) {
+  if (c.warmup <= 0) return c.lr;
+  return c.lr * std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(c.warmup));
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, const std::vector<torch::Tensor>& params) {
+  if (c.optimizer == "adam")
+    return std::make_unique<torch::optim::Adam>(
+        params, torch::optim::AdamOptions(c.lr).betas({c.beta1, c.beta2}).eps(c.eps).weight_decay(0.0));
+  if (c.optimizer == "adamw")
+    return std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(c.lr).betas({c.beta1, c.beta2}).eps(c.eps).weight_decay(c.weight_decay));
+  throw std::invalid_argument("optimizer must be 'adam' or 'adamw', not '" + c.optimizer + "'");
+}
+
+void check_data(const Model& model, const torch::Tensor& data, const std::string& what) {
+  const auto& m = model.model_cfg;
+  TORCH_CHECK(data.dim() == 4 && data.scalar_type() == torch::kUInt8, what, ": expected uint8 images [N, C, H, W]");
+  if (data.size(1) != m.channels || data.size(2) != m.height || data.size(3) != m.width) {
+    std::ostringstream o;
+    o << what << ": images are " << data.size(3) << "x" << data.size(2) << " with " << data.size(1)
+      << " channel(s), but the model was built for " << m.width << "x" << m.height << " with " << m.channels;
+    throw std::runtime_error(o.str());
+  }
+  if (m.num_classes < 256 && data.max().item<int64_t>() >= m.num_classes)
+    throw std::runtime_error(what + ": pixel values reach " + std::to_string(data.max().item<int64_t>()) +
+                             " but the model has " + std::to_string(m.num_classes) + " classes");
+}
+
+void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
+  check_data(model, data, "training data");
+  const TrainConfig& c = model.train_cfg;
+  TORCH_CHECK(c.batch > 0 && c.steps >= 0, "batch must be positive and steps non-negative");
+  const int64_t n = data.size(0);
+  const int64_t steps_per_epoch = std::max<int64_t>(1, n / c.batch);
+  const std::string ckpt_path = opts.out_dir + "/checkpoint.pt";
+  const std::string metrics_path = opts.out_dir + "/metrics.jsonl";
+  std::filesystem::create_directories(opts.out_dir);
+
+  model.to(opts.device);
+  model.net->train();
+  auto optimizer = make_optimizer(c, model.net->parameters());
+  if (opts.resume) {
+    // A run killed while writing leaves a temporary file beside the checkpoint: drop it.
+    for (const auto& e : std::filesystem::directory_iterator(opts.out_dir))
+      if (e.path().filename().string().rfind("checkpoint.pt.tmp", 0) == 0) std::filesystem::remove(e.path());
+    load_optimizer_state(ckpt_path, *optimizer, opts.device);
+    truncate_metrics(metrics_path, model.step);
+  } else {
+    std::remove(metrics_path.c_str());
+  }
+  std::ofstream metrics(metrics_path, std::ios::app);
+  if (!metrics) throw std::runtime_error(metrics_path + ": cannot open for writing");
+
+  auto fn = model.as_fn(model.net);
+  const int64_t absorbing = model.absorbing();
+  util::Progress progress("train", c.steps, "step", opts.progress);
+  int64_t perm_epoch = -1;
+  torch::Tensor perm;
+  double shown_bpd = NAN;
+  Mean loss_m, nelbo_m, ce_m, gnorm_m;
+  auto t_start = std::chrono::steady_clock::now();
+  int64_t images_since = 0;
+
+  auto save = [&] {
+    save_checkpoint(ckpt_path, model, optimizer.get());
+  };
+
+  const auto run_start = std::chrono::steady_clock::now();
+  auto out_of_time = [&] {
+    return opts.max_seconds > 0 &&
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count() >= opts.max_seconds;
+  };
+  while (model.step < c.steps && !out_of_time()) {
+    const int64_t step = model.step;
+    const int64_t epoch = step / steps_per_epoch;
+    if (epoch != perm_epoch) {
+      auto g = make_generator(mix_seed(c.seed, kEpochShuffle, static_cast<uint64_t>(epoch)));
+      perm = torch::randperm(n, g, torch::kInt64);
+      perm_epoch = epoch;
+    }
+    const int64_t first = (step % steps_per_epoch) * c.batch;
+    auto idx = perm.slice(0, first, std::min(first + c.batch, n));
+    auto x = data.index_select(0, idx).to(torch::kInt64).to(opts.device);
+
+    auto gen = make_generator(mix_seed(c.seed, kStep, static_cast<uint64_t>(step)));
+    BoundTerms terms = stochastic_bound(fn, x, absorbing, model.objective_cfg, gen);
+    if (!std::isfinite(terms.loss.item<double>()))
+      throw std::runtime_error("training diverged at step " + std::to_string(step) +
+                               " (non-finite loss); try a lower --lr or a --clip");
+
+    const double lr = learning_rate(c, step);
+    for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+    optimizer->zero_grad();
+    terms.loss.backward();
+    double grad_norm;
+    if (c.clip > 0) {
+      grad_norm = torch::nn::utils::clip_grad_norm_(model.net->parameters(), c.clip);
+    } else {
+      grad_norm = torch::nn::utils::clip_grad_norm_(model.net->parameters(), std::numeric_limits<double>::infinity());
+    }
+    optimizer->step();
+    ema_update(model.ema, model.net, c.ema_decay);
+    model.tracker.update(terms.t, -terms.elbo_t_bpd);
+    ++model.step;
+
+    const double nelbo = -terms.elbo_bpd.mean().item<double>();
+    shown_bpd = std::isnan(shown_bpd) ? nelbo : 0.98 * shown_bpd + 0.02 * nelbo;
+    loss_m.add(terms.loss.item<double>());
+    nelbo_m.add(nelbo);
+    ce_m.add(-terms.nce_bpd.mean().item<double>());
+    gnorm_m.add(grad_norm);
+    images_since += x.size(0);
+
+    if (model.step % c.log_every == 0 || model.step == c.steps) {
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+      char row[512];
+      std::snprintf(row, sizeof row,
+                    "{\"step\":%lld,\"loss\":%.6f,\"nelbo_bpd\":%.6f,\"ce_bpd\":%.6f,\"grad_norm\":%.5g,"
+                    "\"lr\":%.6g,\"images_per_s\":%.3f,\"tracker_sum_bpd\":%.6f}",
+                    static_cast<long long>(model.step), loss_m.get(), nelbo_m.get(), ce_m.get(), gnorm_m.get(), lr,
+                    secs > 0 ? static_cast<double>(images_since) / secs : 0.0,
+                    model.tracker.costs().sum().item<double>());
+      metrics << row << "\n" << std::flush;
+      loss_m = nelbo_m = ce_m = gnorm_m = Mean{};
+      images_since = 0;
+      t_start = std::chrono::steady_clock::now();
+    }
+    char status[96];
+    std::snprintf(status, sizeof status, "bpd %.3f (running)", shown_bpd);
+    progress.update(model.step, status);
+    if (c.checkpoint_every > 0 && model.step % c.checkpoint_every == 0 && model.step < c.steps) save();
+  }
+  save();
+  char status[96];
+  std::snprintf(status, sizeof status, "bpd %.3f (running)", shown_bpd);
+  progress.finish(status);
+}
+
+EvalResult evaluate(Model& model, const torch::Tensor& data, int64_t passes, int64_t batch, uint64_t seed,
+                    const torch::Device& device, bool progress) {
+  check_data(model, data, "evaluation data");
+  TORCH_CHECK(passes >= 1 && batch >= 1, "passes and batch must be positive");
+  torch::NoGradGuard no_grad;
+  model.ema->to(device);
+  model.ema->eval();
+  auto fn = model.as_fn(model.ema);
+  const int64_t n = data.size(0);
+  auto per_image = torch::zeros({passes, n}, torch::kFloat64);  // -elbo per image and pass
+  util::Progress bar("eval", passes * n, "img", progress);
+  ObjectiveConfig oc = model.objective_cfg;
+  oc.t_sampling = "uniform";  // per-image estimates must be independent across images
+  for (int64_t p = 0; p < passes; ++p) {
+    for (int64_t first = 0; first < n; first += batch) {
+      const int64_t last = std::min(first + batch, n);
+      auto x = data.slice(0, first, last).to(torch::kInt64).to(device);
+      auto gen = make_generator(mix_seed(seed, kEval, static_cast<uint64_t>(p * n + first)));
+      auto terms = stochastic_bound(fn, x, model.absorbing(), oc, gen);
+      per_image[p].slice(0, first, last).copy_(-terms.elbo_bpd.cpu());
+      bar.update(p * n + last);
+    }
+  }
+  EvalResult r;
+  r.images = n;
+  for (int64_t p = 0; p < passes; ++p) r.pass_bpd.push_back(per_image[p].mean().item<double>());
+  auto img_mean = per_image.mean(0);  // [N]
+  r.bpd = img_mean.mean().item<double>();
+  if (passes >= 2) {
+    const double sum_var = per_image.var(0, /*unbiased=*/true).sum().item<double>();
+    r.stderr_bpd = std::sqrt(sum_var / static_cast<double>(passes)) / static_cast<double>(n);
+  } else {
+    r.stderr_bpd = n >= 2 ? img_mean.std().item<double>() / std::sqrt(static_cast<double>(n)) : NAN;
+  }
+  char status[96];
+  std::snprintf(status, sizeof status, "bpd %.4f", r.bpd);
+  bar.finish(status);
+  return r;
+}
+
+}  // namespace ardm

@@ -1,0 +1,26 @@
+// Write-then-rename: the final path either keeps its old content or gets the complete new
+// one, never a partial file, even if the process is killed mid-write.
+#pragma once
+
+#include <string>
+
+namespace ardm::util {
+
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string final_path);
+  ~AtomicFile();  // removes the temporary file unless commit() succeeded
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  const std::string& temp_path() const { return temp_; }
+  // fsyncs the temporary file and renames it over the final path.
+  void commit();
+
+ private:
+  std::string final_;
+  std::string temp_;
+  bool committed_ = false;
+};
+
+}  // namespace ardm::util

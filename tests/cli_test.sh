@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# CLI round trips: help, a tiny train + eval, kill -9 and --resume, and clear errors.
+set -u
+ARDM=${1:?usage: cli_test.sh path/to/ardm}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fails=0
+pass() { echo "ok   $1"; }
+fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+# expect_ok NAME CMD...: exit 0; expect_err NAME PATTERN CMD...: non-zero and stderr matches
+expect_ok() { local n=$1; shift; if "$@" >"$work/out" 2>"$work/err"; then pass "$n"; else fail "$n (exit $?): $(tail -2 "$work/err")"; fi; }
+expect_err() {
+  local n=$1 pat=$2; shift 2
+  if "$@" >"$work/out" 2>"$work/err"; then fail "$n: succeeded but should fail"; return; fi
+  if grep -q -- "$pat" "$work/err"; then pass "$n"; else fail "$n: stderr lacks '$pat': $(tail -2 "$work/err")"; fi
+}
+TINY=(--limit 64 --ch 8 --ch-mult 1,2 --attn-res "" --batch 8 --threads 2 -q)
+
+expect_ok "help" "$ARDM" --help
+expect_ok "train --help" "$ARDM" train --help
+grep -q -- "--resume" "$work/out" || fail "train --help lists --resume"
+expect_ok "eval --help" "$ARDM" eval --help
+grep -q -- "--passes" "$work/out" || fail "eval --help lists --passes"
+expect_err "no subcommand" "subcommand" "$ARDM"
+expect_err "unknown flag" "bogus" "$ARDM" train --bogus
+
+if [ -f "${ARDM_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}/train-images-idx3-ubyte.gz" ]; then
+  expect_ok "tiny train" "$ARDM" train --out "$work/run" --steps 6 --checkpoint-every 2 "${TINY[@]}"
+  grep -q "trained to step 6" "$work/out" || fail "train reports its final step"
+  [ "$(wc -l <"$work/run/metrics.jsonl")" -eq 1 ] || fail "metrics.jsonl has one row per 10 steps (and the last)"
+  grep -q '"nelbo_bpd"' "$work/run/metrics.jsonl" && pass "metrics.jsonl rows" || fail "metrics.jsonl rows"
+  expect_ok "eval" "$ARDM" eval --model "$work/run/checkpoint.pt" --limit 20 --passes 2 --batch 10 -q
+  grep -Eq "^test bound: [0-9.]+ \+- [0-9.]+ bpd \(20 images x 2 passes" "$work/out" && pass "eval prints the bound" ||
+    fail "eval output: $(cat "$work/out")"
+  expect_err "refuses to overwrite a run" "--resume" "$ARDM" train --out "$work/run" --steps 6 "${TINY[@]}"
+
+  # kill -9 in the middle of a run, then resume it to the end
+  "$ARDM" train --out "$work/killed" --steps 400 --checkpoint-every 3 "${TINY[@]}" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do [ -f "$work/killed/checkpoint.pt" ] && break; sleep 0.1; done
+  sleep 1
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  if [ -f "$work/killed/checkpoint.pt" ]; then
+    expect_ok "resume after kill -9" "$ARDM" train --out "$work/killed" --resume --steps 12 "${TINY[@]}"
+    grep -q "trained to step 12" "$work/out" || fail "resumed run reaches step 12: $(cat "$work/out")"
+    grep -q "resuming" "$work/err" || fail "resume says where it starts"
+    ls "$work/killed" | grep -q tmp && fail "temporary files left after resume" || pass "no temporary files left"
+  else
+    fail "no checkpoint written before kill"
+  fi
+else
+  echo "skip training round trips: dataset-fashion-mnist is not installed"
+fi
+
+expect_err "missing checkpoint" "nope.pt" "$ARDM" eval --model "$work/nope.pt"
+echo junk >"$work/junk.pt"
+expect_err "junk checkpoint" "junk.pt" "$ARDM" eval --model "$work/junk.pt"
+expect_err "missing data folder" "not a folder" "$ARDM" train --out "$work/x" --data "$work/no-such-dir" -q
+mkdir -p "$work/empty"
+expect_err "empty data folder" "no .png" "$ARDM" train --out "$work/y" --data "$work/empty" -q
+expect_err "bad threads" "threads" "$ARDM" eval --model "$work/junk.pt" --threads 0
+expect_err "no cuda" "cuda" "$ARDM" train --out "$work/z" --device cuda --steps 1 -q
+
+echo "$fails failed"
+[ "$fails" -eq 0 ]

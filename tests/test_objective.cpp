@@ -1,0 +1,194 @@
+// The objective against exact enumeration, and the masks, steps and tracker it relies on.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "ardm/ardm.h"
+#include "ardm/config_io.h"
+#include "ardm/schedule.h"
+
+namespace {
+
+// A tiny "network" whose conditionals are a known function of the visible values:
+// logits[b, k, i] = A[i, k] + sum_j known[b, j] * Bt[i, j, x_in[b, j], k].
+// It is not a consistent joint model, so different orders give different likelihoods; the
+// bound's expectation is the average over all orders, which we can enumerate for D = 3 or 4.
+struct ToyNet {
+  int64_t D, K;
+  torch::Tensor A;   // [D, K]
+  torch::Tensor Bt;  // [D, D, K, K]
+  ToyNet(int64_t d, int64_t k, uint64_t seed) : D(d), K(k) {
+    auto g = ardm::make_generator(seed);
+    A = torch::randn({D, K}, g, torch::kFloat64);
+    Bt = 1.5 * torch::randn({D, D, K, K}, g, torch::kFloat64);
+  }
+  torch::Tensor operator()(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor&) const {
+    const int64_t B = x_in.size(0);
+    auto onehot = torch::one_hot(x_in, K).to(torch::kFloat64) * known.to(torch::kFloat64).unsqueeze(-1);  // [B, D, K]
+    // out[b, i, k] = A[i, k] + sum_{j, v} onehot[b, j, v] * Bt[i, j, v, k]
+    auto out = A.unsqueeze(0) + torch::einsum("bjv,ijvk->bik", {onehot, Bt});
+    return out.permute({0, 2, 1}).reshape({B, K, D});  // [B, K, D]
+  }
+};
+
+// Exact E_sigma[ sum_t log p(x_{sigma=t} | x_{sigma<t}) ] / (D ln 2) by enumerating all D! orders.
+double exact_bound_bpd(const ToyNet& net, const torch::Tensor& x) {  // x: [D] int64
+  const int64_t D = net.D;
+  std::vector<int64_t> order(D);
+  std::iota(order.begin(), order.end(), 0);  // order[s] = location generated at step s
+  double total = 0;
+  int64_t count = 0;
+  do {
+    double ll = 0;
+    auto known = torch::zeros({1, D}, torch::kBool);
+    for (int64_t s = 0; s < D; ++s) {
+      auto x_in = torch::where(known, x.unsqueeze(0), torch::full_like(x.unsqueeze(0), net.K / 2));
+      auto lp = torch::log_softmax(net(x_in, known, torch::tensor({s})), 1);  // [1, K, D]
+      ll += lp[0][x[order[s]].item<int64_t>()][order[s]].item<double>();
+      known[0][order[s]] = true;
+    }
+    total += ll;
+    ++count;
+  } while (std::next_permutation(order.begin(), order.end()));
+  return total / static_cast<double>(count) / (static_cast<double>(D) * std::log(2.0));
+}
+
+struct Estimate {
+  double mean, se;
+};
+Estimate mean_se(const torch::Tensor& v) {
+  return {v.mean().item<double>(), v.std().item<double>() / std::sqrt(static_cast<double>(v.numel()))};
+}
+
+void check_unbiased(int64_t D, int64_t K, const std::string& mode, uint64_t seed) {
+  ToyNet net(D, K, seed);
+  auto fn = [&net](const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c) { return net(a, b, c); };
+  auto g = ardm::make_generator(seed + 1);
+  for (int trial = 0; trial < 3; ++trial) {
+    auto x = torch::randint(K, {D}, g, torch::kInt64);
+    const double exact = exact_bound_bpd(net, x);
+    const int64_t M = 60000;  // antithetic needs B divisible structure; 60000 = 2^5*3*5^4 works for D=3,4
+    auto xb = x.unsqueeze(0).expand({M, D}).contiguous();
+    ardm::ObjectiveConfig oc;
+    oc.t_sampling = mode;
+    auto terms = ardm::stochastic_bound(fn, xb, K / 2, oc, g);
+    const Estimate e = mean_se(terms.elbo_bpd);
+    SCOPED_TRACE("D=" + std::to_string(D) + " K=" + std::to_string(K) + " mode=" + mode);
+    ASSERT_GT(e.se, 1e-4);  // a real stochastic estimate, not a constant
+    EXPECT_NEAR(e.mean, exact, 4.5 * e.se) << "exact " << exact << " estimate " << e.mean << " +- " << e.se;
+
+    // The same test catches the classic off-by-one weight 1/(D - t + 1) instead of 1/(D - t).
+    auto t = terms.t.to(torch::kFloat64);
+    auto wrong = terms.elbo_bpd * (D - t) / (D - t + 1);
+    const Estimate w = mean_se(wrong);
+    EXPECT_GT(std::abs(w.mean - exact), 4.5 * w.se) << "test has no power against a wrong weight";
+  }
+}
+
+}  // namespace
+
+TEST(Objective, UnbiasedUniformD3K3) { check_unbiased(3, 3, "uniform", 11); }
+TEST(Objective, UnbiasedUniformD4K2) { check_unbiased(4, 2, "uniform", 12); }
+TEST(Objective, UnbiasedAntitheticD4K3) { check_unbiased(4, 3, "antithetic", 13); }
+
+TEST(Objective, TermsAreConsistent) {
+  ToyNet net(4, 3, 5);
+  auto fn = [&net](const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c) { return net(a, b, c); };
+  auto g = ardm::make_generator(3);
+  auto x = torch::randint(3, {64, 4}, g, torch::kInt64);
+  auto sigma = ardm::sample_orders(64, 4, g);
+  auto t = ardm::sample_steps(64, 4, "uniform", g);
+  auto r = ardm::bound_terms(fn, x, sigma, t, 1, 0.001);
+  auto remaining = (4 - t).to(torch::kFloat64);
+  EXPECT_TRUE(torch::allclose(r.elbo_t_bpd * remaining, r.nce_bpd));
+  EXPECT_TRUE(torch::allclose(r.elbo_bpd, r.elbo_t_bpd * 4));
+  EXPECT_TRUE((r.elbo_bpd <= 0).all().item<bool>());
+  const double loss = -r.elbo_bpd.mean().item<double>() - 0.001 * r.nce_bpd.mean().item<double>();
+  EXPECT_NEAR(r.loss.item<double>(), loss, 1e-9);
+}
+
+TEST(Masks, ExactlyTKnownAndAbsorbingOnlyWhereUnknown) {
+  auto g = ardm::make_generator(7);
+  const int64_t B = 50, C = 2, H = 3, W = 5, D = C * H * W, K = 256;
+  auto sigma = ardm::sample_orders(B, D, g);
+  // every row is a permutation of 0..D-1
+  auto sorted = std::get<0>(sigma.sort(1));
+  EXPECT_TRUE(sorted.equal(torch::arange(D).expand({B, D})));
+  auto t = torch::randint(D, {B}, g, torch::kInt64);
+  t[0] = 0;
+  t[1] = D - 1;
+  auto known = ardm::known_mask(sigma, t, {C, H, W});
+  ASSERT_EQ(known.sizes(), (std::vector<int64_t>{B, C, H, W}));
+  EXPECT_TRUE(known.reshape({B, -1}).sum(1).equal(t));
+  // x avoids the absorbing value so "absorbing" in x_in can only come from masking
+  auto x = torch::randint(0, K / 2, {B, C, H, W}, g, torch::kInt64);
+  auto x_in = ardm::corrupt(x, known, K / 2);
+  EXPECT_TRUE((x_in == K / 2).equal(torch::logical_not(known)));
+  EXPECT_TRUE(torch::where(known, x_in, x).equal(x));
+  // the location generated at step t is unknown at t and known at t + 1
+  auto known_next = ardm::known_mask(sigma, t + 1, {C, H, W});
+  EXPECT_TRUE(torch::logical_and(known_next, torch::logical_not(known)).reshape({B, -1}).sum(1).eq(1).all().item<bool>());
+}
+
+TEST(Steps, UniformInRange) {
+  auto g = ardm::make_generator(1);
+  auto t = ardm::sample_steps(10000, 7, "uniform", g);
+  EXPECT_EQ(t.min().item<int64_t>(), 0);
+  EXPECT_EQ(t.max().item<int64_t>(), 6);
+  auto counts = torch::bincount(t);
+  EXPECT_LT((counts.to(torch::kFloat64) - 10000.0 / 7).abs().max().item<double>(), 150);
+}
+
+TEST(Steps, AntitheticIsStratified) {
+  auto g = ardm::make_generator(2);
+  // B = 8, D = 4: gcd 4, spacing 1 -> every step exactly twice.
+  auto t = ardm::sample_steps(8, 4, "antithetic", g);
+  EXPECT_TRUE(torch::bincount(t, {}, 4).equal(torch::full({4}, 2, torch::kInt64)));
+  // B = 6, D = 4: gcd 2, spacing 2 -> three values in [0, 2) and three in [2, 4).
+  for (int i = 0; i < 20; ++i) {
+    auto s = ardm::sample_steps(6, 4, "antithetic", g);
+    EXPECT_EQ((s < 2).sum().item<int64_t>(), 3);
+    EXPECT_EQ((s >= 4).sum().item<int64_t>(), 0);
+  }
+  // B = 128, D = 3072 (the paper's CIFAR case): one u, grid spacing 24.
+  auto c = std::get<0>(ardm::sample_steps(128, 3072, "antithetic", g).sort());
+  auto diffs = c.slice(0, 1) - c.slice(0, 0, 127);
+  EXPECT_TRUE(diffs.eq(24).all().item<bool>());
+  EXPECT_THROW(ardm::sample_steps(4, 4, "bogus", g), c10::Error);
+}
+
+TEST(Tracker, FirstVisitThenEma) {
+  ardm::LossTracker tr(4, 0.5);
+  tr.update(torch::tensor({1, 2}), torch::tensor({2.0, 4.0}));
+  tr.update(torch::tensor({1}), torch::tensor({3.0}));
+  auto c = tr.costs();
+  EXPECT_DOUBLE_EQ(c[0].item<double>(), 0.5);  // never visited: prior
+  EXPECT_DOUBLE_EQ(c[1].item<double>(), 0.95 * 2.0 + 0.05 * 3.0);
+  EXPECT_DOUBLE_EQ(c[2].item<double>(), 4.0);
+  EXPECT_DOUBLE_EQ(c[3].item<double>(), 0.5);
+  EXPECT_THROW(tr.update(torch::tensor({4}), torch::tensor({1.0})), c10::Error);
+}
+
+TEST(Config, TextRoundTrip) {
+  ardm::ModelConfig m;
+  m.ch_mult = {1, 2, 4};
+  m.attn_resolutions = {};
+  m.dropout = 0.125;
+  ardm::ModelConfig back;
+  ardm::from_text(ardm::to_text(m), back);
+  EXPECT_EQ(back.ch_mult, m.ch_mult);
+  EXPECT_TRUE(back.attn_resolutions.empty());
+  EXPECT_EQ(back.dropout, 0.125);
+  ardm::TrainConfig t;
+  t.lr = 3.3e-4;
+  t.seed = 12345678901234ULL;
+  ardm::TrainConfig tb;
+  ardm::from_text(ardm::to_text(t), tb);
+  EXPECT_EQ(tb.lr, t.lr);
+  EXPECT_EQ(tb.seed, t.seed);
+  EXPECT_THROW(ardm::from_text("nonsense=1\n", tb), std::invalid_argument);
+  EXPECT_THROW(ardm::from_text("lr=abc\n", tb), std::invalid_argument);
+}
