@@ -36,7 +36,7 @@ struct TrainConfig {
   int64_t steps = 2000;
   int64_t batch = 32;
   std::string optimizer = "adam";      // "adam" or "adamw"
-  double lr = 5e-4;
+  double lr = 1e-3;
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
