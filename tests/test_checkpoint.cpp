@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "ardm/model.h"
+#include "ardm/eval.h"
 #include "ardm/train.h"
 
 namespace fs = std::filesystem;

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "ardm/data/dataset.h"
+#include "ardm/eval.h"
 #include "ardm/train.h"
 
 namespace fs = std::filesystem;

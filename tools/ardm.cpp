@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <torch/torch.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -10,6 +12,10 @@
 
 #include "ardm/config_io.h"
 #include "ardm/data/dataset.h"
+#include "ardm/data/png.h"
+#include "ardm/eval.h"
+#include "ardm/sample.h"
+#include "ardm/schedule_dp.h"
 #include "ardm/model.h"
 #include "ardm/nets/unet.h"
 #include "ardm/train.h"
@@ -39,6 +45,37 @@ torch::Device setup(const Common& c) {
 }
 
 std::string ints_text(const std::vector<int64_t>& v) { return ardm::join_ints(v); }
+
+std::string policy_text(const std::vector<int64_t>& p) { return "[" + ardm::join_ints(p) + "]"; }
+
+// A long policy shortened for a status line: its first and last steps.
+std::string policy_summary(const std::vector<int64_t>& p) {
+  if (p.size() <= 24) return policy_text(p);
+  const std::vector<int64_t> head(p.begin(), p.begin() + 10), tail(p.end() - 4, p.end());
+  return "[" + ardm::join_ints(head) + ", ... " + std::to_string(p.size() - 14) + " more ..., " +
+         ardm::join_ints(tail) + "]";
+}
+
+// Writes images [N, C, H, W] (classes 0..255) as one PNG grid.
+void write_grid(const std::string& path, const torch::Tensor& images, int64_t cols) {
+  auto grid = ardm::image_grid(images, cols);  // [C, H', W'] uint8
+  ardm::data::Image8 img;
+  img.channels = grid.size(0), img.height = grid.size(1), img.width = grid.size(2);
+  auto hwc = grid.permute({1, 2, 0}).contiguous();
+  img.pixels.assign(hwc.data_ptr<uint8_t>(), hwc.data_ptr<uint8_t>() + hwc.numel());
+  ardm::data::write_png(path, img);
+}
+
+// Parses "10,20,50" into budgets, each within 1..D.
+std::vector<int64_t> parse_budgets(const std::string& text, int64_t D) {
+  auto b = ardm::parse_ints(text);
+  if (b.empty()) throw std::invalid_argument("--budget needs at least one value");
+  for (auto k : b)
+    if (k < 1 || k > D)
+      throw std::invalid_argument("--budget " + std::to_string(k) + " is outside 1.." + std::to_string(D) +
+                                  " (the model has " + std::to_string(D) + " steps)");
+  return b;
+}
 
 }  // namespace
 
@@ -96,7 +133,38 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   eval->add_option("--batch", eval_batch, "batch size")->capture_default_str();
   eval->add_option("--seed", eval_seed, "seed of the orders and steps")->capture_default_str();
+  int64_t eval_budget = 0;
+  std::string eval_policy = "optimal";
+  eval->add_option("--budget", eval_budget,
+                   "also evaluate the parallel model with this many network calls: its bound and the exact "
+                   "fixed-order code length");
+  eval->add_option("--policy", eval_policy, "optimal (DP on the model's loss tracker) or naive (evenly spaced)")
+      ->capture_default_str();
   add_common(eval, ecommon);
+
+  // ---- schedule
+  std::string sched_model, sched_budgets = "10,20,50,100,250";
+  bool sched_json = false;
+  auto* schedule = app.add_subcommand("schedule", "optimal step schedules for network-call budgets (from the loss tracker)");
+  schedule->add_option("--model", sched_model, "checkpoint")->required();
+  schedule->add_option("--budget", sched_budgets, "comma-separated budgets")->capture_default_str();
+  schedule->add_flag("--json", sched_json, "print JSON instead of text");
+
+  // ---- sample
+  std::string sample_model, sample_out = "samples.png", sample_chain, sample_policy = "optimal";
+  int64_t sample_count = 16, sample_budget = 0, sample_cols = 0;
+  uint64_t sample_seed = 0;
+  Common scommon;
+  auto* samp = app.add_subcommand("sample", "generate images along a schedule and write them as a PNG grid");
+  samp->add_option("--model", sample_model, "checkpoint")->required();
+  samp->add_option("--count", sample_count, "number of samples")->capture_default_str();
+  samp->add_option("--budget", sample_budget, "network calls per sample (0 = all D steps)")->capture_default_str();
+  samp->add_option("--policy", sample_policy, "optimal or naive")->capture_default_str();
+  samp->add_option("--seed", sample_seed, "seed of orders and draws")->capture_default_str();
+  samp->add_option("--out", sample_out, "PNG grid of the samples")->capture_default_str();
+  samp->add_option("--chain", sample_chain, "also write the generation chain as a PNG (rows: samples, columns: steps)");
+  samp->add_option("--cols", sample_cols, "grid columns (0 = square)");
+  add_common(samp, scommon);
 
   try {
     app.parse(argc, argv);
@@ -148,10 +216,84 @@ int main(int argc, char** argv) {
       const torch::Device dev = setup(ecommon);
       ardm::Model model = ardm::load_model(model_path);
       const auto data = ardm::data::load_images(eval_data, split, eval_limit);
-      const auto r = ardm::evaluate(model, data, passes, eval_batch, eval_seed, dev, !ecommon.quiet);
-      std::printf("test bound: %.4f +- %.4f bpd (%lld images x %lld passes, EMA weights, step %lld)\n", r.bpd,
-                  r.stderr_bpd, static_cast<long long>(r.images), static_cast<long long>(passes),
-                  static_cast<long long>(model.step));
+      if (eval_budget == 0) {
+        const auto r = ardm::evaluate(model, data, passes, eval_batch, eval_seed, dev, !ecommon.quiet);
+        std::printf("test bound: %.4f +- %.4f bpd (%lld images x %lld passes, EMA weights, step %lld)\n", r.bpd,
+                    r.stderr_bpd, static_cast<long long>(r.images), static_cast<long long>(passes),
+                    static_cast<long long>(model.step));
+      } else {
+        parse_budgets(std::to_string(eval_budget), model.num_steps());
+        const auto policy = model.policy(eval_budget, eval_policy);
+        const double predicted = ardm::policy_cost(model.sorted_costs(), policy);
+        std::printf("%s policy, budget %lld: %s\n", eval_policy.c_str(), static_cast<long long>(eval_budget),
+                    policy_summary(policy).c_str());
+        std::printf("predicted from the loss tracker: %.4f bpd\n", predicted);
+        const auto b = ardm::evaluate_policy_bound(model, data, policy, passes, eval_batch, eval_seed, dev,
+                                                   !ecommon.quiet);
+        std::printf("policy bound: %.4f +- %.4f bpd (%lld images x %lld passes)\n", b.bpd, b.stderr_bpd,
+                    static_cast<long long>(b.images), static_cast<long long>(passes));
+        const auto e = ardm::evaluate_fixed_order(model, data, policy, eval_batch, dev, !ecommon.quiet);
+        std::printf("exact fixed-order: %.4f bpd (+- %.4f over images; %lld images, %lld network calls each, "
+                    "order seed %llu)\n",
+                    e.bpd, e.stderr_images, static_cast<long long>(e.images), static_cast<long long>(e.network_calls),
+                    static_cast<unsigned long long>(model.objective_cfg.order_seed));
+      }
+    } else if (schedule->parsed()) {
+      ardm::Model model = ardm::load_model(sched_model);
+      const int64_t D = model.num_steps();
+      const auto budgets = parse_budgets(sched_budgets, D);
+      const auto table = ardm::optimal_schedules(model.sorted_costs(), *std::max_element(budgets.begin(), budgets.end()));
+      if (sched_json) std::printf("{\"num_steps\":%lld,\"full_bpd\":%.6f,\"budgets\":[", static_cast<long long>(D),
+                                  ardm::policy_cost(table.costs, ardm::naive_policy(D, D)));
+      else std::printf("model %s: %lld steps; all steps: %.4f bpd (loss tracker)\n", sched_model.c_str(),
+                       static_cast<long long>(D), ardm::policy_cost(table.costs, ardm::naive_policy(D, D)));
+      for (size_t i = 0; i < budgets.size(); ++i) {
+        const int64_t k = budgets[i];
+        const auto p = table.policy(k);
+        const double naive = ardm::policy_cost(table.costs, ardm::naive_policy(D, k));
+        if (sched_json)
+          std::printf("%s{\"budget\":%lld,\"optimal_bpd\":%.6f,\"naive_bpd\":%.6f,\"policy\":%s}", i ? "," : "",
+                      static_cast<long long>(k), table.best_cost[k], naive, policy_text(p).c_str());
+        else
+          std::printf("budget %4lld: optimal %.4f bpd, naive %.4f bpd; policy %s\n", static_cast<long long>(k),
+                      table.best_cost[k], naive, policy_text(p).c_str());
+      }
+      if (sched_json) std::printf("]}\n");
+    } else if (samp->parsed()) {
+      const torch::Device dev = setup(scommon);
+      ardm::Model model = ardm::load_model(sample_model);
+      if (sample_count < 1) throw std::invalid_argument("--count must be at least 1");
+      const int64_t D = model.num_steps();
+      const int64_t budget = sample_budget == 0 ? D : sample_budget;
+      parse_budgets(std::to_string(budget), D);
+      const auto policy = model.policy(budget, sample_policy);
+      torch::NoGradGuard no_grad;
+      model.ema->to(dev);
+      model.ema->eval();
+      auto gen = ardm::make_generator(sample_seed);
+      const auto& m = model.model_cfg;
+      const auto t0 = std::chrono::steady_clock::now();
+      auto s = ardm::sample(model.as_fn(model.ema), {sample_count, m.channels, m.height, m.width}, model.absorbing(),
+                            policy, gen, dev, !sample_chain.empty());
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const int64_t cols = sample_cols > 0 ? sample_cols
+                                           : static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(sample_count))));
+      write_grid(sample_out, s.x.cpu(), cols);
+      if (!sample_chain.empty()) {
+        // Up to 8 samples (rows) at up to 10 evenly spaced points of the chain (columns).
+        const int64_t rows = std::min<int64_t>(sample_count, 8);
+        const int64_t frames = std::min<int64_t>(static_cast<int64_t>(s.chain.size()), 10);
+        std::vector<torch::Tensor> cells;
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t f = 0; f < frames; ++f) {
+            const auto at = frames == 1 ? 0 : f * (static_cast<int64_t>(s.chain.size()) - 1) / (frames - 1);
+            cells.push_back(s.chain[static_cast<size_t>(at)][r]);
+          }
+        write_grid(sample_chain, torch::stack(cells), frames);
+      }
+      std::printf("wrote %lld samples to %s (%lld network calls each, %s policy, %.2f s, %.3f s per call)\n",
+                  static_cast<long long>(sample_count), sample_out.c_str(), static_cast<long long>(budget),
+                  sample_policy.c_str(), secs, secs / static_cast<double>(budget));
     }
   } catch (const c10::Error& e) {
     std::fprintf(stderr, "ardm: error: %s\n", e.what_without_backtrace());

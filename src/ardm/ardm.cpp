@@ -65,6 +65,54 @@ BoundTerms bound_terms(const NetFn& net, const torch::Tensor& x, const torch::Te
   return out;
 }
 
+torch::Tensor fixed_order(int64_t num_steps, uint64_t seed) {
+  auto g = make_generator(seed);
+  return sample_orders(1, num_steps, g).squeeze(0);
+}
+
+namespace {
+// policy closed by D: [t_0, ..., t_{L-1}, D]
+std::vector<int64_t> closed(const std::vector<int64_t>& policy, int64_t D) {
+  TORCH_CHECK(!policy.empty() && policy[0] == 0, "policy must start at step 0");
+  for (size_t k = 1; k < policy.size(); ++k) TORCH_CHECK(policy[k] > policy[k - 1], "policy must be strictly increasing");
+  TORCH_CHECK(policy.back() < D, "policy step ", policy.back(), " is not below D = ", D);
+  std::vector<int64_t> p = policy;
+  p.push_back(D);
+  return p;
+}
+}  // namespace
+
+torch::Tensor policy_log_prob_bpd(const NetFn& net, const torch::Tensor& x, const torch::Tensor& sigma,
+                                  const std::vector<int64_t>& policy, int64_t absorbing) {
+  const int64_t B = x.size(0), D = x.numel() / B;
+  TORCH_CHECK(sigma.dim() == 1 && sigma.size(0) == D, "sigma must be [D] = [", D, "], got ", sigma.sizes());
+  const auto p = closed(policy, D);
+  auto sig = sigma.to(x.device()).unsqueeze(0).expand({B, D});  // one order for the whole batch
+  auto total_nats = torch::zeros({B}, x.options().dtype(torch::kFloat64));
+  for (size_t k = 0; k + 1 < p.size(); ++k) {
+    const int64_t l = p[k], r = p[k + 1];
+    auto t = torch::full({B}, l, x.options());
+    auto known = known_mask(sig, t, x.sizes().slice(1));
+    auto lp = torch::log_softmax(net(corrupt(x, known, absorbing), known, t), 1).gather(1, x.unsqueeze(1)).squeeze(1);
+    auto current = ((sig >= l) & (sig < r)).view(x.sizes());
+    total_nats += (lp.to(torch::kFloat64) * current.to(torch::kFloat64)).reshape({B, -1}).sum(1);
+  }
+  return total_nats / (static_cast<double>(D) * std::log(2.0));
+}
+
+torch::Tensor policy_bound_bpd(const NetFn& net, const torch::Tensor& x, const std::vector<int64_t>& policy,
+                               int64_t absorbing, torch::Generator& gen) {
+  const int64_t B = x.size(0), D = x.numel() / B;
+  const auto p = closed(policy, D);
+  const auto L = static_cast<int64_t>(policy.size());
+  auto pt = torch::tensor(p, torch::kInt64);
+  auto idx = torch::randint(L, {B}, gen, torch::kInt64);
+  auto l = pt.index_select(0, idx), r = pt.index_select(0, idx + 1);
+  auto sigma = sample_orders(B, D, gen);
+  auto terms = bound_terms(net, x, sigma, l, absorbing, 0.0);
+  return terms.elbo_t_bpd * ((r - l) * L).to(torch::kFloat64).to(terms.elbo_t_bpd.device());
+}
+
 BoundTerms stochastic_bound(const NetFn& net, const torch::Tensor& x, int64_t absorbing, const ObjectiveConfig& cfg,
                             torch::Generator& gen) {
   const int64_t B = x.size(0), D = x.numel() / B;

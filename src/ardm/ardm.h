@@ -57,6 +57,26 @@ BoundTerms bound_terms(const NetFn& net, const torch::Tensor& x, const torch::Te
 BoundTerms stochastic_bound(const NetFn& net, const torch::Tensor& x, int64_t absorbing, const ObjectiveConfig& cfg,
                             torch::Generator& gen);
 
+// ---- Parallel generation along a policy (spec section 3) ----
+// A policy is a strictly increasing list of start steps [t_0 = 0, ..., t_{L-1}] closed by D;
+// step k generates the locations with t_k <= sigma < t_{k+1} from one call at t = t_k.
+
+// The fixed order used for exact likelihoods and coding: [D] int64 ranks drawn from `seed`.
+torch::Tensor fixed_order(int64_t num_steps, uint64_t seed);
+
+// Exact log2-likelihood of x under one fixed order sigma ([D] ranks, shared by the batch) and a
+// policy, in bits per dim: [B] float64, <= 0. Exactly L = policy.size() network calls for the
+// whole batch; this is the code length an entropy coder reaches for that (sigma, policy).
+torch::Tensor policy_log_prob_bpd(const NetFn& net, const torch::Tensor& x, const torch::Tensor& sigma,
+                                  const std::vector<int64_t>& policy, int64_t absorbing);
+
+// The stochastic bound of the parallel model (elbo_with_policy): per example a random order
+// and a random policy step k; the unknown positions' mean log-likelihood at t_k, weighted by
+// n_k * L. Unbiased for sum_k n_k * E[mean log-lik at t_k] (generating n_k variables
+// independently given the context at t_k). [B] float64 bits per dim, one network call.
+torch::Tensor policy_bound_bpd(const NetFn& net, const torch::Tensor& x, const std::vector<int64_t>& policy,
+                               int64_t absorbing, torch::Generator& gen);
+
 // Absorbing value for K image classes: K / 2, a real class value.
 inline int64_t image_absorbing(int64_t num_classes) { return num_classes / 2; }
 

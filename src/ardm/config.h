@@ -28,6 +28,7 @@ struct ModelConfig {
 struct ObjectiveConfig {
   std::string t_sampling = "uniform";  // "uniform" or "antithetic"
   double ce_term = 0.001;              // weight of the auxiliary unweighted cross-entropy
+  uint64_t order_seed = 0;             // seed of the one fixed order used for exact likelihoods and coding
 };
 
 struct TrainConfig {

@@ -59,6 +59,7 @@ Fields fields(ObjectiveConfig& c) {
   Fields f;
   add_str(f, "t_sampling", c.t_sampling);
   add_num(f, "ce_term", c.ce_term);
+  add_num(f, "order_seed", c.order_seed);
   return f;
 }
 Fields fields(TrainConfig& c) {

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "ardm/config_io.h"
+#include "ardm/schedule_dp.h"
 #include "ardm/util/atomic_file.h"
 
 namespace ardm {
@@ -44,6 +45,17 @@ NetFn Model::as_fn(nets::UNet& which) const {
 void Model::to(const torch::Device& device) {
   net->to(device);
   ema->to(device);
+}
+
+std::vector<double> Model::sorted_costs() const {
+  auto costs = std::get<0>(tracker.costs().sort(/*dim=*/0, /*descending=*/true)).contiguous();
+  return std::vector<double>(costs.data_ptr<double>(), costs.data_ptr<double>() + costs.numel());
+}
+
+std::vector<int64_t> Model::policy(int64_t budget, const std::string& kind) const {
+  if (kind == "naive") return naive_policy(num_steps(), budget);
+  if (kind != "optimal") throw std::invalid_argument("policy must be 'optimal' or 'naive', not '" + kind + "'");
+  return optimal_schedules(sorted_costs(), budget).policy(budget);
 }
 
 void save_checkpoint(const std::string& path, const Model& model, const torch::optim::Optimizer* optimizer) {

@@ -31,6 +31,12 @@ struct Model {
   // The objective's view of a network: logits [B, K, C, H, W].
   NetFn as_fn(nets::UNet& which) const;
   void to(const torch::Device& device);
+
+  // The loss tracker's per-step costs sorted descending, as the step-budget DP uses them.
+  std::vector<double> sorted_costs() const;
+  // A policy for `budget` parallel steps: "optimal" (the DP on the loss tracker's costs) or
+  // "naive" (evenly spaced).
+  std::vector<int64_t> policy(int64_t budget, const std::string& kind) const;
 };
 
 // Writes a checkpoint atomically (temporary file, fsync, rename). `optimizer` may be null.

@@ -20,7 +20,7 @@ uint64_t splitmix64(uint64_t x) {
 }
 
 // Streams of randomness, so no two uses share a generator.
-enum Stream : uint64_t { kEpochShuffle = 1, kStep = 2, kEval = 3 };
+enum Stream : uint64_t { kEpochShuffle = 1, kStep = 2 };
 
 void ema_update(nets::UNet& ema, const nets::UNet& net, double decay) {
   torch::NoGradGuard g;
@@ -200,46 +200,6 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
   char status[96];
   std::snprintf(status, sizeof status, "bpd %.3f (running)", shown_bpd);
   progress.finish(status);
-}
-
-EvalResult evaluate(Model& model, const torch::Tensor& data, int64_t passes, int64_t batch, uint64_t seed,
-                    const torch::Device& device, bool progress) {
-  check_data(model, data, "evaluation data");
-  TORCH_CHECK(passes >= 1 && batch >= 1, "passes and batch must be positive");
-  torch::NoGradGuard no_grad;
-  model.ema->to(device);
-  model.ema->eval();
-  auto fn = model.as_fn(model.ema);
-  const int64_t n = data.size(0);
-  auto per_image = torch::zeros({passes, n}, torch::kFloat64);  // -elbo per image and pass
-  util::Progress bar("eval", passes * n, "img", progress);
-  ObjectiveConfig oc = model.objective_cfg;
-  oc.t_sampling = "uniform";  // per-image estimates must be independent across images
-  for (int64_t p = 0; p < passes; ++p) {
-    for (int64_t first = 0; first < n; first += batch) {
-      const int64_t last = std::min(first + batch, n);
-      auto x = data.slice(0, first, last).to(torch::kInt64).to(device);
-      auto gen = make_generator(mix_seed(seed, kEval, static_cast<uint64_t>(p * n + first)));
-      auto terms = stochastic_bound(fn, x, model.absorbing(), oc, gen);
-      per_image[p].slice(0, first, last).copy_(-terms.elbo_bpd.cpu());
-      bar.update(p * n + last);
-    }
-  }
-  EvalResult r;
-  r.images = n;
-  for (int64_t p = 0; p < passes; ++p) r.pass_bpd.push_back(per_image[p].mean().item<double>());
-  auto img_mean = per_image.mean(0);  // [N]
-  r.bpd = img_mean.mean().item<double>();
-  if (passes >= 2) {
-    const double sum_var = per_image.var(0, /*unbiased=*/true).sum().item<double>();
-    r.stderr_bpd = std::sqrt(sum_var / static_cast<double>(passes)) / static_cast<double>(n);
-  } else {
-    r.stderr_bpd = n >= 2 ? img_mean.std().item<double>() / std::sqrt(static_cast<double>(n)) : NAN;
-  }
-  char status[96];
-  std::snprintf(status, sizeof status, "bpd %.4f", r.bpd);
-  bar.finish(status);
-  return r;
 }
 
 }  // namespace ardm

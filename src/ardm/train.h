@@ -1,4 +1,4 @@
-// The training loop and the test-set bound.
+// The training loop.
 //
 // Randomness is derived from (seed, step) alone: step s draws its batch, orders and steps t
 // from a generator seeded with mix(seed, s), and epochs shuffle with mix(seed, epoch). A run
@@ -27,20 +27,6 @@ struct RunOptions {
 // checkpointing every train_cfg.checkpoint_every steps and at the end (also when stopped early
 // by opts.max_seconds).
 void train(Model& model, const torch::Tensor& data, const RunOptions& opts);
-
-struct EvalResult {
-  double bpd = 0;         // mean negative bound over images and passes, bits per dim
-  double stderr_bpd = 0;  // standard error of that mean (see evaluate)
-  std::vector<double> pass_bpd;
-  int64_t images = 0;
-};
-
-// The stochastic test-set bound with the EMA weights: `passes` passes over `data`, one random
-// order and step per image per pass. stderr_bpd is the standard error of the estimator for this
-// fixed data set: sqrt(sum_i var_i / passes) / N, with var_i the variance across passes of image
-// i's estimate (passes >= 2; with one pass, the spread across images stands in for it).
-EvalResult evaluate(Model& model, const torch::Tensor& data, int64_t passes, int64_t batch, uint64_t seed,
-                    const torch::Device& device, bool progress = true);
 
 // A 64-bit seed mixed from a base seed and two stream indices (splitmix64).
 uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b = 0);

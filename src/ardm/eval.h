@@ -1,0 +1,46 @@
+// Likelihood evaluation of a trained model with its EMA weights: the stochastic bound (all D
+// steps, or a policy's parallel steps), and the exact code length for one fixed order.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "ardm/model.h"
+
+namespace ardm {
+
+struct EvalResult {
+  double bpd = 0;         // mean negative bound over images and passes, bits per dim
+  double stderr_bpd = 0;  // standard error of that mean (see evaluate)
+  std::vector<double> pass_bpd;
+  int64_t images = 0;
+};
+
+// The stochastic test-set bound: `passes` passes over `data` (uint8 [N, C, H, W]), one random
+// order and step per image per pass. stderr_bpd is the standard error of the estimator for this
+// fixed data set: sqrt(sum_i var_i / passes) / N, with var_i the variance across passes of image
+// i's estimate (passes >= 2; with one pass, the spread across images stands in for it).
+EvalResult evaluate(Model& model, const torch::Tensor& data, int64_t passes, int64_t batch, uint64_t seed,
+                    const torch::Device& device, bool progress = true);
+
+// The same for the parallel model of a policy (policy_bound_bpd): one random policy step per
+// image per pass.
+EvalResult evaluate_policy_bound(Model& model, const torch::Tensor& data, const std::vector<int64_t>& policy,
+                                 int64_t passes, int64_t batch, uint64_t seed, const torch::Device& device,
+                                 bool progress = true);
+
+struct ExactResult {
+  double bpd = 0;            // mean of -log2 p(x) / d over the images, for the model's fixed order
+  double stderr_images = 0;  // spread across images / sqrt(N) (the value itself is exact per image)
+  int64_t images = 0;
+  int64_t network_calls = 0;  // per batch: exactly policy.size()
+};
+
+// Exact negative log-likelihood for the model's fixed order (objective_cfg.order_seed) and a
+// policy: policy.size() network calls per batch.
+ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const std::vector<int64_t>& policy,
+                                 int64_t batch, const torch::Device& device, bool progress = true);
+
+}  // namespace ardm

@@ -1,0 +1,56 @@
+#include "ardm/sample.h"
+
+#include <cmath>
+#include <limits>
+
+namespace ardm {
+
+Samples sample(const NetFn& net, torch::IntArrayRef shape, int64_t absorbing, const std::vector<int64_t>& policy,
+               torch::Generator& gen, const torch::Device& device, bool keep_chain) {
+  const int64_t N = shape[0];
+  int64_t D = 1;
+  for (size_t i = 1; i < shape.size(); ++i) D *= shape[i];
+  TORCH_CHECK(!policy.empty() && policy[0] == 0 && policy.back() < D, "bad policy for ", D, " steps");
+  Samples out;
+  auto opts = torch::TensorOptions().dtype(torch::kInt64).device(device);
+  auto x = torch::full(shape, absorbing, opts);
+  auto sigma = sample_orders(N, D, gen).to(device);  // [N, D]
+  auto flat_x = x.view({N * D});
+  for (size_t k = 0; k < policy.size(); ++k) {
+    const int64_t l = policy[k], r = k + 1 < policy.size() ? policy[k + 1] : D;
+    TORCH_CHECK(r > l, "policy must be strictly increasing");
+    auto t = torch::full({N}, l, opts);
+    auto known = known_mask(sigma, t, shape.slice(1));
+    auto logits = net(x, known, t);                        // [N, K, ...]
+    const int64_t K = logits.size(1);
+    // Only the locations generated at this step are drawn: [M, K] logits, M = N * (r - l).
+    auto idx = ((sigma >= l) & (sigma < r)).view({N * D}).nonzero().squeeze(1);
+    std::vector<int64_t> perm = {0};
+    for (int64_t d = 2; d < logits.dim(); ++d) perm.push_back(d);
+    perm.push_back(1);
+    auto sel = logits.permute(perm).reshape({N * D, K}).index_select(0, idx).to(torch::kFloat32);
+    auto u = torch::rand({idx.size(0), K}, gen, torch::kFloat32)
+                 .clamp_(std::numeric_limits<float>::min(), std::nextafter(1.0f, 0.0f))  // u in (0, 1): finite noise
+                 .to(device);
+    auto draw = (sel - torch::log(-torch::log(u))).argmax(1);  // Gumbel-max
+    flat_x.index_put_({idx}, draw);
+    if (keep_chain) out.chain.push_back(x.cpu().clone());
+  }
+  out.x = x;
+  return out;
+}
+
+torch::Tensor image_grid(const torch::Tensor& images, int64_t cols, int64_t pad) {
+  TORCH_CHECK(images.dim() == 4 && cols >= 1, "image_grid needs [N, C, H, W] and cols >= 1");
+  const int64_t N = images.size(0), C = images.size(1), H = images.size(2), W = images.size(3);
+  const int64_t rows = (N + cols - 1) / cols;
+  auto grid = torch::full({C, rows * (H + pad) + pad, cols * (W + pad) + pad}, 96, torch::kUInt8);
+  auto img = images.to(torch::kCPU).clamp(0, 255).to(torch::kUInt8);
+  for (int64_t i = 0; i < N; ++i) {
+    const int64_t y = pad + (i / cols) * (H + pad), x = pad + (i % cols) * (W + pad);
+    grid.slice(1, y, y + H).slice(2, x, x + W).copy_(img[i]);
+  }
+  return grid;
+}
+
+}  // namespace ardm

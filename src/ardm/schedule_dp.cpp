@@ -1,0 +1,152 @@
+#include "ardm/schedule_dp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace ardm {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+void check_inputs(const std::vector<double>& costs, int64_t max_budget) {
+  const auto T = static_cast<int64_t>(costs.size());
+  if (T < 1) throw std::invalid_argument("schedule: no per-step costs");
+  if (max_budget < 1 || max_budget > T)
+    throw std::invalid_argument("schedule: budget must be between 1 and the number of steps (" + std::to_string(T) +
+                                "), got " + std::to_string(max_budget));
+  for (double c : costs)
+    if (!std::isfinite(c) || c < 0) throw std::invalid_argument("schedule: per-step costs must be finite and >= 0");
+  if (T > std::numeric_limits<int32_t>::max() - 1) throw std::invalid_argument("schedule: too many steps");
+}
+
+BudgetTable make_table(std::vector<double> costs, int64_t max_budget) {
+  check_inputs(costs, max_budget);
+  std::sort(costs.begin(), costs.end(), std::greater<double>());
+  BudgetTable tab;
+  tab.num_steps = static_cast<int64_t>(costs.size());
+  tab.max_budget = max_budget;
+  tab.costs = std::move(costs);
+  tab.best_cost.assign(static_cast<size_t>(max_budget + 1), kInf);
+  tab.parent.assign(static_cast<size_t>((max_budget + 1) * (tab.num_steps + 1)), -1);
+  return tab;
+}
+
+// Runs the row recursion for k = 1..K_max with `solve_row(prev, row, parent_row)`.
+template <typename RowSolver>
+void fill(BudgetTable& tab, RowSolver solve_row) {
+  const int64_t T = tab.num_steps;
+  std::vector<double> prev(static_cast<size_t>(T + 1), kInf), row(static_cast<size_t>(T + 1));
+  prev[0] = 0.0;
+  for (int64_t k = 1; k <= tab.max_budget; ++k) {
+    std::fill(row.begin(), row.end(), kInf);
+    solve_row(prev, row, tab.parent.data() + k * (T + 1));
+    tab.best_cost[static_cast<size_t>(k)] = row[static_cast<size_t>(T)];
+    std::swap(prev, row);
+  }
+}
+
+}  // namespace
+
+std::vector<int64_t> BudgetTable::policy(int64_t budget) const {
+  if (budget < 1 || budget > max_budget)
+    throw std::invalid_argument("schedule: budget " + std::to_string(budget) + " outside 1.." +
+                                std::to_string(max_budget));
+  std::vector<int64_t> p(static_cast<size_t>(budget));
+  int64_t t = num_steps;
+  for (int64_t k = budget; k >= 1; --k) {
+    t = parent[static_cast<size_t>(k * (num_steps + 1) + t)];
+    p[static_cast<size_t>(k - 1)] = t;
+  }
+  return p;
+}
+
+BudgetTable optimal_schedules_reference(std::vector<double> costs, int64_t max_budget) {
+  BudgetTable tab = make_table(std::move(costs), max_budget);
+  const auto& L = tab.costs;
+  const int64_t T = tab.num_steps;
+  fill(tab, [&](const std::vector<double>& prev, std::vector<double>& row, int32_t* parent) {
+    for (int64_t t = 1; t <= T; ++t) {
+      for (int64_t s = 0; s < t; ++s) {  // s < t: a step generates at least one variable
+        const double c = prev[s] + static_cast<double>(t - s) * L[s];
+        if (c < row[t]) row[t] = c, parent[t] = static_cast<int32_t>(s);
+      }
+    }
+  });
+  return tab;
+}
+
+BudgetTable optimal_schedules(std::vector<double> costs, int64_t max_budget) {
+  BudgetTable tab = make_table(std::move(costs), max_budget);
+  const auto& L = tab.costs;
+  const int64_t T = tab.num_steps;
+  // Hull of lines y = m * t + b (m = L[s], b = prev[s] - s * L[s]), slopes non-increasing.
+  std::vector<int32_t> hull(static_cast<size_t>(T + 1));
+  auto intercept = [&](const std::vector<double>& prev, int64_t s) { return prev[s] - static_cast<double>(s) * L[s]; };
+  fill(tab, [&](const std::vector<double>& prev, std::vector<double>& row, int32_t* parent) {
+    size_t head = 0, size = 0;
+    auto value = [&](int32_t s, int64_t t) { return prev[s] + static_cast<double>(t - s) * L[s]; };
+    // Line b is useless when a (before it) and c (after it) meet no later than a and b do.
+    auto useless = [&](int32_t a, int32_t b, int32_t c) {
+      const double ba = intercept(prev, a), bb = intercept(prev, b), bc = intercept(prev, c);
+      return (bc - ba) * (L[a] - L[b]) <= (bb - ba) * (L[a] - L[c]);
+    };
+    for (int64_t t = 1; t <= T; ++t) {
+      const int64_t s_new = t - 1;  // line s becomes available for queries t > s
+      if (std::isfinite(prev[s_new])) {
+        const auto s = static_cast<int32_t>(s_new);
+        bool keep = true;
+        if (size > head && L[hull[size - 1]] == L[s]) {  // equal slopes: keep the lower line
+          if (intercept(prev, s) < intercept(prev, hull[size - 1]))
+            --size;
+          else
+            keep = false;
+        }
+        if (keep) {
+          while (size - head >= 2 && useless(hull[size - 2], hull[size - 1], s)) --size;
+          hull[size++] = s;
+        }
+        head = std::min(head, size - 1);
+      }
+      if (size == head) continue;  // nothing reachable yet
+      while (head + 1 < size && value(hull[head + 1], t) <= value(hull[head], t)) ++head;
+      row[t] = value(hull[head], t);
+      parent[t] = hull[head];
+    }
+  });
+  return tab;
+}
+
+std::vector<int64_t> naive_policy(int64_t num_steps, int64_t budget) {
+  if (budget < 1 || budget > num_steps)
+    throw std::invalid_argument("schedule: budget must be between 1 and " + std::to_string(num_steps));
+  const double step = static_cast<double>(num_steps) / static_cast<double>(budget);
+  std::vector<int64_t> p;
+  for (int64_t i = 0; i < budget; ++i) p.push_back(static_cast<int64_t>(std::nearbyint(static_cast<double>(i) * step)));
+  return p;
+}
+
+double policy_cost(const std::vector<double>& costs, const std::vector<int64_t>& policy) {
+  const auto T = static_cast<int64_t>(costs.size());
+  check_policy(policy, T);
+  double total = 0;
+  for (size_t k = 0; k < policy.size(); ++k) {
+    const int64_t next = k + 1 < policy.size() ? policy[k + 1] : T;
+    total += static_cast<double>(next - policy[k]) * costs[static_cast<size_t>(policy[k])];
+  }
+  return total;
+}
+
+void check_policy(const std::vector<int64_t>& policy, int64_t num_steps) {
+  if (policy.empty() || policy[0] != 0) throw std::invalid_argument("policy must start at step 0");
+  for (size_t k = 1; k < policy.size(); ++k)
+    if (policy[k] <= policy[k - 1]) throw std::invalid_argument("policy must be strictly increasing");
+  if (policy.back() >= num_steps)
+    throw std::invalid_argument("policy step " + std::to_string(policy.back()) + " is not below " +
+                                std::to_string(num_steps));
+}
+
+}  // namespace ardm

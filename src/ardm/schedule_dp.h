@@ -1,0 +1,57 @@
+// The step-budget dynamic program (spec section 3): given per-step costs L[0..T-1] (bits per
+// dim, from the loss tracker), find for every budget K <= T the policy of K parallel steps
+// with the smallest total cost. No torch: plain vectors, so it tests and benchmarks alone.
+//
+// Read me first:
+//  * A policy is a strictly increasing list of start steps [t_0 = 0, t_1, ..., t_{K-1}],
+//    implicitly closed by T. Step k generates every location with t_k <= sigma < t_{k+1} from
+//    one network call made with t_k variables known, at cost (t_{k+1} - t_k) * L[t_k].
+//  * cost[k][t] = min over s < t of cost[k-1][s] + (t - s) * L[s], cost[0] = [0, inf, ...].
+//    The reference evaluates that minimum directly: O(T^2) per budget row, O(T^3) for all.
+//  * For fixed s the candidate is a line in t: slope L[s], intercept cost[k-1][s] - s * L[s].
+//    A row is therefore a lower envelope of lines queried at t = 1..T, and line s may only
+//    serve queries t > s. When L is sorted in descending order (as the reference does, and as
+//    optimal_schedules does before anything else) the slopes arrive in non-increasing order and
+//    the queries in increasing order: the monotone convex hull trick answers a whole row in O(T)
+//    amortised, O(K_max * T) for all budgets. (Equivalently, with L descending the cost
+//    w(s, t) = (t - s) L[s] satisfies the quadrangle inequality: w(s,t) + w(s',t') - w(s,t') -
+//    w(s',t) = (t' - t)(L[s'] - L[s]) <= 0 for s <= s' <= t <= t', so the optimal s is monotone in
+//    t. For unsorted L that difference can be positive and the monotonicity fails.)
+//  * Why sort at all: the tracker's estimates are noisy, and the DP would exploit the noise
+//    (start a long parallel step at a step whose estimate happened to be low). Sorting assumes
+//    what holds on average, that a step costs less the more is known, and makes the DP stable.
+//    The policy is then applied to the model as steps t_k, not to the sorted order.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace ardm {
+
+struct BudgetTable {
+  int64_t num_steps = 0;           // T
+  int64_t max_budget = 0;          // K_max
+  std::vector<double> costs;       // the (sorted) per-step costs the table was built from, [T]
+  std::vector<double> best_cost;   // [K_max + 1]: best_cost[K] = optimal total cost with K steps (bpd); [0] = inf
+  std::vector<int32_t> parent;     // [(K_max + 1) * (T + 1)]: argmin s of cost[k][t]
+
+  // The optimal policy for budget K (1 <= K <= max_budget): K strictly increasing start steps, first 0.
+  std::vector<int64_t> policy(int64_t budget) const;
+};
+
+// Sorts `costs` descending and solves all budgets 1..max_budget (<= T) with the convex hull trick.
+BudgetTable optimal_schedules(std::vector<double> costs, int64_t max_budget);
+
+// The same table by the direct O(K_max * T^2) recursion: the test oracle.
+BudgetTable optimal_schedules_reference(std::vector<double> costs, int64_t max_budget);
+
+// The reference's evenly spaced policy: round(linspace(0, T, K + 1)) half to even, last dropped.
+std::vector<int64_t> naive_policy(int64_t num_steps, int64_t budget);
+
+// Total cost of a policy on `costs`: sum over its steps of (next - start) * costs[start].
+double policy_cost(const std::vector<double>& costs, const std::vector<int64_t>& policy);
+
+// Throws std::invalid_argument unless `policy` is strictly increasing, starts at 0 and ends below T.
+void check_policy(const std::vector<int64_t>& policy, int64_t num_steps);
+
+}  // namespace ardm

@@ -1,0 +1,108 @@
+// The fast step-budget DP against the cubic oracle, and policy edge cases.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "ardm/schedule_dp.h"
+
+namespace {
+
+void expect_tables_agree(const std::vector<double>& costs, int64_t max_budget) {
+  const auto fast = ardm::optimal_schedules(costs, max_budget);
+  const auto ref = ardm::optimal_schedules_reference(costs, max_budget);
+  const auto T = static_cast<int64_t>(costs.size());
+  for (int64_t k = 1; k <= max_budget; ++k) {
+    const double want = ref.best_cost[k];
+    ASSERT_TRUE(std::isfinite(want));
+    EXPECT_NEAR(fast.best_cost[k], want, 1e-9 * std::max(1e-12, std::abs(want))) << "T=" << T << " budget " << k;
+    const auto p = fast.policy(k);
+    ASSERT_EQ(static_cast<int64_t>(p.size()), k);
+    EXPECT_NO_THROW(ardm::check_policy(p, T));
+    // the policy really achieves the cost it claims
+    EXPECT_NEAR(ardm::policy_cost(fast.costs, p), want, 1e-9 * std::max(1.0, std::abs(want)));
+  }
+}
+
+}  // namespace
+
+TEST(Schedule, SpecExample) {
+  // Spec section 3: kl [5, 4, 3, 2.85, 2.80] -> optimal costs 25, 19, 18, 17.7, 17.65.
+  const std::vector<double> kl = {5, 4, 3, 2.85, 2.80};
+  const std::vector<double> want = {25, 19, 18, 17.7, 17.65};
+  for (const auto& tab : {ardm::optimal_schedules(kl, 5), ardm::optimal_schedules_reference(kl, 5)})
+    for (int k = 1; k <= 5; ++k) EXPECT_NEAR(tab.best_cost[k], want[k - 1], 1e-12);
+  EXPECT_EQ(ardm::optimal_schedules(kl, 5).policy(2), (std::vector<int64_t>{0, 2}));
+}
+
+TEST(Schedule, FastAgreesWithCubicOnRandomVectors) {
+  std::mt19937_64 g(42);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int trial = 0; trial < 200; ++trial) {
+    const int64_t T = 1 + static_cast<int64_t>(g() % 80);
+    std::vector<double> c(static_cast<size_t>(T));
+    const int kind = trial % 4;
+    for (auto& x : c) {
+      if (kind == 0) x = u(g);                                   // unsorted, continuous
+      if (kind == 1) x = std::floor(u(g) * 4) / 2;               // many ties
+      if (kind == 2) x = u(g) < 0.3 ? 0.0 : std::exp(-5 * u(g));  // zeros and a wide range
+      if (kind == 3) x = 1.0;                                    // all equal
+    }
+    expect_tables_agree(c, T);
+  }
+}
+
+TEST(Schedule, FastAgreesWithCubicOnATrackerShapedVector) {
+  // A realistic tracker: per-step costs of a 784-step model fall from ~8/784 towards 0, with noise.
+  std::mt19937_64 g(7);
+  std::normal_distribution<double> noise(0.0, 0.0005);
+  std::vector<double> c(784);
+  for (size_t t = 0; t < c.size(); ++t) c[t] = std::max(0.0, 0.010 * std::exp(-3.0 * t / 784.0) + 0.002 + noise(g));
+  expect_tables_agree(c, 60);
+  // Budget D generates one variable per step: the full autoregressive cost.
+  const auto tab = ardm::optimal_schedules(c, 784);
+  double sum = 0;
+  for (double x : tab.costs) sum += x;
+  EXPECT_NEAR(tab.best_cost[784], sum, 1e-9 * sum);
+  std::vector<int64_t> every(784);
+  for (int64_t i = 0; i < 784; ++i) every[i] = i;
+  EXPECT_EQ(tab.policy(784), every);
+  // More budget never costs more.
+  for (int64_t k = 2; k <= 784; ++k) EXPECT_LE(tab.best_cost[k], tab.best_cost[k - 1] + 1e-12);
+}
+
+TEST(Schedule, EdgeCases) {
+  // budget 1: one call at t = 0 generates everything
+  const auto one = ardm::optimal_schedules({3, 1, 2}, 1);
+  EXPECT_EQ(one.policy(1), (std::vector<int64_t>{0}));
+  EXPECT_DOUBLE_EQ(one.best_cost[1], 9.0);  // sorted descending: 3 * 3
+  // zero costs everywhere: cost 0 at every budget, policies still strictly increasing
+  expect_tables_agree(std::vector<double>(10, 0.0), 10);
+  // sorting: non-monotone input is sorted descending before the DP
+  const auto s = ardm::optimal_schedules({1, 5, 2}, 3);
+  EXPECT_EQ(s.costs, (std::vector<double>{5, 2, 1}));
+  // invalid inputs
+  EXPECT_THROW(ardm::optimal_schedules({}, 1), std::invalid_argument);
+  EXPECT_THROW(ardm::optimal_schedules({1, 2}, 3), std::invalid_argument);
+  EXPECT_THROW(ardm::optimal_schedules({1, 2}, 0), std::invalid_argument);
+  EXPECT_THROW(ardm::optimal_schedules({1, NAN}, 1), std::invalid_argument);
+  EXPECT_THROW(ardm::optimal_schedules({1, -1}, 1), std::invalid_argument);
+  EXPECT_THROW(one.policy(2), std::invalid_argument);
+}
+
+TEST(Schedule, NaivePolicy) {
+  // round(linspace(0, 10, 5)) = round([0, 2.5, 5, 7.5, 10]), last dropped
+  EXPECT_EQ(ardm::naive_policy(10, 4), (std::vector<int64_t>{0, 2, 5, 8}));  // 2.5 -> 2, 7.5 -> 8 (half to even)
+  EXPECT_EQ(ardm::naive_policy(5, 5), (std::vector<int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(ardm::naive_policy(784, 1), (std::vector<int64_t>{0}));
+  for (int64_t k : {1, 7, 50, 250, 784}) EXPECT_NO_THROW(ardm::check_policy(ardm::naive_policy(784, k), 784));
+  EXPECT_THROW(ardm::naive_policy(5, 6), std::invalid_argument);
+}
+
+TEST(Schedule, PolicyChecks) {
+  EXPECT_THROW(ardm::check_policy({1, 2}, 5), std::invalid_argument);
+  EXPECT_THROW(ardm::check_policy({0, 2, 2}, 5), std::invalid_argument);
+  EXPECT_THROW(ardm::check_policy({0, 5}, 5), std::invalid_argument);
+  EXPECT_THROW(ardm::check_policy({}, 5), std::invalid_argument);
+  EXPECT_DOUBLE_EQ(ardm::policy_cost({5, 4, 3, 2.85, 2.80}, {0, 2}), 19.0);
+}
