@@ -10,6 +10,7 @@ packages=(
   zlib1g-dev libpng-dev  # IDX (gzip) and PNG data
   libcli11-dev           # command-line flags
   libgtest-dev           # tests
+  clang libclang-rt-14-dev  # the libFuzzer target (ASan + UBSan) run as a slow test
   dataset-fashion-mnist  # the default data set
 )
 if [ "${ARDM_SETUP_BENCH:-0}" = 1 ]; then
