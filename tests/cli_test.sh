@@ -32,6 +32,26 @@ if [ -f "${ARDM_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}/train-imag
   expect_ok "eval" "$ARDM" eval --model "$work/run/checkpoint.pt" --limit 20 --passes 2 --batch 10 -q
   grep -Eq "^test bound: [0-9.]+ \+- [0-9.]+ bpd \(20 images x 2 passes" "$work/out" && pass "eval prints the bound" ||
     fail "eval output: $(cat "$work/out")"
+  # schedules, budgeted eval and sampling on the tiny model
+  ck="$work/run/checkpoint.pt"
+  expect_ok "schedule" "$ARDM" schedule --model "$ck" --budget 1,5,784
+  grep -q "^budget    5: optimal" "$work/out" && pass "schedule lists budgets" || fail "schedule output: $(cat "$work/out")"
+  expect_ok "schedule --json" "$ARDM" schedule --model "$ck" --budget 2,3 --json
+  grep -Eq '^\{"num_steps":784,.*"budget":3,"optimal_bpd":[0-9.]+,"naive_bpd":[0-9.]+,"policy":\[0,[0-9]+,[0-9]+\]\}\]\}$' "$work/out" &&
+    pass "schedule JSON" || fail "schedule JSON: $(cat "$work/out")"
+  expect_err "budget above D" "outside 1..784" "$ARDM" schedule --model "$ck" --budget 785
+  expect_err "budget zero" "outside 1..784" "$ARDM" schedule --model "$ck" --budget 0
+  expect_ok "eval --budget" "$ARDM" eval --model "$ck" --budget 4 --limit 8 --passes 2 --batch 8 -q
+  grep -q "^exact fixed-order: [0-9.]* bpd .*4 network calls each" "$work/out" && grep -q "^policy bound: " "$work/out" &&
+    pass "eval --budget prints both values" || fail "eval --budget output: $(cat "$work/out")"
+  expect_ok "sample" "$ARDM" sample --model "$ck" --count 4 --budget 3 --seed 5 --out "$work/a.png" --chain "$work/chain.png" -q
+  expect_ok "sample again" "$ARDM" sample --model "$ck" --count 4 --budget 3 --seed 5 --out "$work/b.png" -q
+  cmp -s "$work/a.png" "$work/b.png" && pass "same seed, same samples" || fail "same seed gave different samples"
+  expect_ok "sample other seed" "$ARDM" sample --model "$ck" --count 4 --budget 3 --seed 6 --out "$work/c.png" -q
+  cmp -s "$work/a.png" "$work/c.png" && fail "another seed gave the same samples" || pass "other seed, other samples"
+  [ -s "$work/chain.png" ] && pass "chain written" || fail "chain written"
+  expect_err "bad policy kind" "optimal" "$ARDM" sample --model "$ck" --policy sideways --budget 3 --out "$work/d.png" -q
+
   expect_err "refuses to overwrite a run" "--resume" "$ARDM" train --out "$work/run" --steps 6 "${TINY[@]}"
 
   # kill -9 in the middle of a run, then resume it to the end

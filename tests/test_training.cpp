@@ -6,6 +6,7 @@
 
 #include "ardm/data/dataset.h"
 #include "ardm/eval.h"
+#include "ardm/schedule_dp.h"
 #include "ardm/train.h"
 
 namespace fs = std::filesystem;
@@ -38,4 +39,12 @@ TEST(Training, ShortRunOnFashionMnistLowersTheBound) {
   EXPECT_LT(after.stderr_bpd, 0.2);
   // The tracker has seen many steps and sums to roughly the training bound.
   EXPECT_GT(model.tracker.visited().sum().item<int64_t>(), 500);
+
+  // The fast DP and its cubic oracle agree on this real tracker.
+  const auto fast = ardm::optimal_schedules(model.sorted_costs(), 100);
+  const auto ref = ardm::optimal_schedules_reference(model.sorted_costs(), 100);
+  for (int64_t k = 1; k <= 100; ++k) {
+    EXPECT_NEAR(fast.best_cost[k], ref.best_cost[k], 1e-9 * ref.best_cost[k]) << "budget " << k;
+    EXPECT_NO_THROW(ardm::check_policy(fast.policy(k), 784));
+  }
 }
