@@ -66,14 +66,17 @@ void write_grid(const std::string& path, const torch::Tensor& images, int64_t co
   ardm::data::write_png(path, img);
 }
 
+void check_budget(int64_t k, int64_t D) {
+  if (k < 1 || k > D)
+    throw std::invalid_argument("--budget " + std::to_string(k) + " is outside 1.." + std::to_string(D) +
+                                " (the model has " + std::to_string(D) + " steps)");
+}
+
 // Parses "10,20,50" into budgets, each within 1..D.
 std::vector<int64_t> parse_budgets(const std::string& text, int64_t D) {
   auto b = ardm::parse_ints(text);
   if (b.empty()) throw std::invalid_argument("--budget needs at least one value");
-  for (auto k : b)
-    if (k < 1 || k > D)
-      throw std::invalid_argument("--budget " + std::to_string(k) + " is outside 1.." + std::to_string(D) +
-                                  " (the model has " + std::to_string(D) + " steps)");
+  for (auto k : b) check_budget(k, D);
   return b;
 }
 
@@ -222,7 +225,7 @@ int main(int argc, char** argv) {
                     r.stderr_bpd, static_cast<long long>(r.images), static_cast<long long>(passes),
                     static_cast<long long>(model.step));
       } else {
-        parse_budgets(std::to_string(eval_budget), model.num_steps());
+        check_budget(eval_budget, model.num_steps());
         const auto policy = model.policy(eval_budget, eval_policy);
         const double predicted = ardm::policy_cost(model.sorted_costs(), policy);
         std::printf("%s policy, budget %lld: %s\n", eval_policy.c_str(), static_cast<long long>(eval_budget),
@@ -265,7 +268,7 @@ int main(int argc, char** argv) {
       if (sample_count < 1) throw std::invalid_argument("--count must be at least 1");
       const int64_t D = model.num_steps();
       const int64_t budget = sample_budget == 0 ? D : sample_budget;
-      parse_budgets(std::to_string(budget), D);
+      check_budget(budget, D);
       const auto policy = model.policy(budget, sample_policy);
       torch::NoGradGuard no_grad;
       model.ema->to(dev);
