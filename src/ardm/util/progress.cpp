@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -53,7 +54,12 @@ void Progress::finish(const std::string& status) { print(last_done_, status, tru
 void Progress::print(int64_t done, const std::string& status, bool final) {
   if (!enabled_) return;
   const double r = rate();
-  const double eta = r > 0 ? static_cast<double>(total_ - done) / r : NAN;
+  double eta = r > 0 ? static_cast<double>(total_ - done) / r : NAN;
+  if (time_limit_ > 0) {
+    const double left =
+        time_limit_ - std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    eta = std::isnan(eta) ? left : std::min(eta, std::max(0.0, left));
+  }
   char head[160];
   std::snprintf(head, sizeof head, "%s %lld/%lld (%.0f%%) %.2f %s/s ETA %s", label_.c_str(),
                 static_cast<long long>(done), static_cast<long long>(total_),

@@ -14,6 +14,8 @@ class Progress {
   // done: units finished so far (absolute); status: text appended to the line.
   void update(int64_t done, const std::string& status = "");
   void finish(const std::string& status = "");
+  // The run also stops after `seconds` of wall time: the ETA never exceeds what is left of it.
+  void set_time_limit(double seconds) { time_limit_ = seconds; }
   // Units per second since the start (or since the first update after a resume).
   double rate() const;
 
@@ -21,6 +23,7 @@ class Progress {
   void print(int64_t done, const std::string& status, bool final);
   std::string label_, unit_;
   int64_t total_, first_done_ = -1, last_done_ = 0;
+  double time_limit_ = 0;
   bool enabled_, tty_;
   std::chrono::steady_clock::time_point start_, last_print_;
 };
