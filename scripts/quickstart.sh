@@ -7,5 +7,6 @@ bash scripts/setup.sh
 bash scripts/build.sh
 run=runs/quickstart
 rm -rf "$run"
-build/ardm train --out "$run" --steps "${STEPS:-300}"
+# A short run: an EMA horizon of ~100 steps (the default 0.999 suits runs of thousands of steps).
+build/ardm train --out "$run" --steps "${STEPS:-300}" --ema 0.99
 build/ardm eval --model "$run/checkpoint.pt" --limit 1000 --passes 2
