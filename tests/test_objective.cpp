@@ -9,30 +9,9 @@
 #include "ardm/ardm.h"
 #include "ardm/config_io.h"
 #include "ardm/schedule.h"
+#include "toy_net.h"
 
 namespace {
-
-// A tiny "network" whose conditionals are a known function of the visible values:
-// logits[b, k, i] = A[i, k] + sum_j known[b, j] * Bt[i, j, x_in[b, j], k].
-// It is not a consistent joint model, so different orders give different likelihoods; the
-// bound's expectation is the average over all orders, which we can enumerate for D = 3 or 4.
-struct ToyNet {
-  int64_t D, K;
-  torch::Tensor A;   // [D, K]
-  torch::Tensor Bt;  // [D, D, K, K]
-  ToyNet(int64_t d, int64_t k, uint64_t seed) : D(d), K(k) {
-    auto g = ardm::make_generator(seed);
-    A = torch::randn({D, K}, g, torch::kFloat64);
-    Bt = 1.5 * torch::randn({D, D, K, K}, g, torch::kFloat64);
-  }
-  torch::Tensor operator()(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor&) const {
-    const int64_t B = x_in.size(0);
-    auto onehot = torch::one_hot(x_in, K).to(torch::kFloat64) * known.to(torch::kFloat64).unsqueeze(-1);  // [B, D, K]
-    // out[b, i, k] = A[i, k] + sum_{j, v} onehot[b, j, v] * Bt[i, j, v, k]
-    auto out = A.unsqueeze(0) + torch::einsum("bjv,ijvk->bik", {onehot, Bt});
-    return out.permute({0, 2, 1}).reshape({B, K, D});  // [B, K, D]
-  }
-};
 
 // Exact E_sigma[ sum_t log p(x_{sigma=t} | x_{sigma<t}) ] / (D ln 2) by enumerating all D! orders.
 double exact_bound_bpd(const ToyNet& net, const torch::Tensor& x) {  // x: [D] int64
@@ -65,7 +44,7 @@ Estimate mean_se(const torch::Tensor& v) {
 
 void check_unbiased(int64_t D, int64_t K, const std::string& mode, uint64_t seed) {
   ToyNet net(D, K, seed);
-  auto fn = [&net](const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c) { return net(a, b, c); };
+  auto fn = net.fn();
   auto g = ardm::make_generator(seed + 1);
   for (int trial = 0; trial < 3; ++trial) {
     auto x = torch::randint(K, {D}, g, torch::kInt64);
@@ -96,7 +75,7 @@ TEST(Objective, UnbiasedAntitheticD4K3) { check_unbiased(4, 3, "antithetic", 13)
 
 TEST(Objective, TermsAreConsistent) {
   ToyNet net(4, 3, 5);
-  auto fn = [&net](const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c) { return net(a, b, c); };
+  auto fn = net.fn();
   auto g = ardm::make_generator(3);
   auto x = torch::randint(3, {64, 4}, g, torch::kInt64);
   auto sigma = ardm::sample_orders(64, 4, g);

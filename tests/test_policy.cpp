@@ -8,28 +8,9 @@
 
 #include "ardm/ardm.h"
 #include "ardm/sample.h"
+#include "toy_net.h"
 
 namespace {
-
-// A toy "network" with known conditionals (as in test_objective.cpp):
-// logits[b, k, i] = A[i, k] + sum_j known[b, j] * Bt[i, j, x_in[b, j], k].
-struct ToyNet {
-  int64_t D, K;
-  torch::Tensor A, Bt;
-  ToyNet(int64_t d, int64_t k, uint64_t seed) : D(d), K(k) {
-    auto g = ardm::make_generator(seed);
-    A = torch::randn({D, K}, g, torch::kFloat64);
-    Bt = 1.5 * torch::randn({D, D, K, K}, g, torch::kFloat64);
-  }
-  torch::Tensor operator()(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor&) const {
-    auto onehot = torch::one_hot(x_in, K).to(torch::kFloat64) * known.to(torch::kFloat64).unsqueeze(-1);
-    auto out = A.unsqueeze(0) + torch::einsum("bjv,ijvk->bik", {onehot, Bt});
-    return out.permute({0, 2, 1}).contiguous();  // [B, K, D]
-  }
-  ardm::NetFn fn() const {
-    return [this](const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c) { return (*this)(a, b, c); };
-  }
-};
 
 // log2 p(x) / D generating one variable at a time in the order given by ranks `sigma`.
 double sequential_log_prob_bpd(const ToyNet& net, const torch::Tensor& x, const torch::Tensor& sigma) {
