@@ -38,6 +38,13 @@ torch::Tensor corrupt(const torch::Tensor& x, const torch::Tensor& known, int64_
   return torch::where(known, x, torch::full_like(x, absorbing));
 }
 
+namespace {
+// log p(x_i | x_in) at every location, in nats: logits [B, K, ...], x [B, ...] -> [B, ...].
+torch::Tensor data_log_probs(const torch::Tensor& logits, const torch::Tensor& x) {
+  return torch::log_softmax(logits, 1).gather(1, x.unsqueeze(1)).squeeze(1);
+}
+}  // namespace
+
 BoundTerms bound_terms(const NetFn& net, const torch::Tensor& x, const torch::Tensor& sigma, const torch::Tensor& t,
                        int64_t absorbing, double ce_term) {
   const int64_t B = x.size(0);
@@ -49,7 +56,7 @@ BoundTerms bound_terms(const NetFn& net, const torch::Tensor& x, const torch::Te
   auto known = known_mask(sigma_d, t_d, x.sizes().slice(1));
   auto logits = net(corrupt(x, known, absorbing), known, t_d);                      // [B, K, ...]
   TORCH_CHECK(logits.dim() == x.dim() + 1 && logits.size(0) == B, "net returned logits of shape ", logits.sizes());
-  auto lp = torch::log_softmax(logits, 1).gather(1, x.unsqueeze(1)).squeeze(1);   // [B, ...] nats
+  auto lp = data_log_probs(logits, x);                                               // [B, ...] nats
   auto future = torch::logical_not(known).to(lp.dtype());
   auto s_nats = (lp * future).reshape({B, -1}).sum(1);                              // [B]
   const double d_ln2 = static_cast<double>(D) * std::log(2.0);
@@ -93,7 +100,7 @@ torch::Tensor policy_log_prob_bpd(const NetFn& net, const torch::Tensor& x, cons
     const int64_t l = p[k], r = p[k + 1];
     auto t = torch::full({B}, l, x.options());
     auto known = known_mask(sig, t, x.sizes().slice(1));
-    auto lp = torch::log_softmax(net(corrupt(x, known, absorbing), known, t), 1).gather(1, x.unsqueeze(1)).squeeze(1);
+    auto lp = data_log_probs(net(corrupt(x, known, absorbing), known, t), x);
     auto current = ((sig >= l) & (sig < r)).view(x.sizes());
     total_nats += (lp.to(torch::kFloat64) * current.to(torch::kFloat64)).reshape({B, -1}).sum(1);
   }
