@@ -58,7 +58,8 @@ std::vector<int64_t> Model::policy(int64_t budget, const std::string& kind) cons
   return optimal_schedules(sorted_costs(), budget).policy(budget);
 }
 
-void save_checkpoint(const std::string& path, const Model& model, const torch::optim::Optimizer* optimizer) {
+void save_checkpoint(const std::string& path, const Model& model, const torch::optim::Optimizer* optimizer,
+                     bool weights_only) {
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   torch::serialize::OutputArchive ar;
@@ -71,11 +72,13 @@ void save_checkpoint(const std::string& path, const Model& model, const torch::o
   ar.write("tracker_visited", model.tracker.visited());
   ar.write("tracker_prior_bpd", c10::IValue(model.tracker.prior_bpd()));
   torch::serialize::OutputArchive net_ar, ema_ar;
-  model.net->save(net_ar);
   model.ema->save(ema_ar);
-  ar.write("net", net_ar);
   ar.write("ema", ema_ar);
-  if (optimizer) {
+  if (!weights_only) {
+    model.net->save(net_ar);
+    ar.write("net", net_ar);
+  }
+  if (optimizer && !weights_only) {
     torch::serialize::OutputArchive opt_ar;
     optimizer->save(opt_ar);
     ar.write("optimizer", opt_ar);
@@ -113,10 +116,10 @@ Model load_model(const std::string& path) {
     ar.read("tracker_prior_bpd", prior);
     model.tracker = LossTracker::from_state(hist, visited, prior.toDouble());
     torch::serialize::InputArchive net_ar, ema_ar;
-    ar.read("net", net_ar);
     ar.read("ema", ema_ar);
-    model.net->load(net_ar);
     model.ema->load(ema_ar);
+    if (ar.try_read("net", net_ar)) model.net->load(net_ar);
+    else copy_params(model.net, model.ema);  // a weights-only file
   } catch (const c10::Error& e) {
     throw std::runtime_error(path + ": damaged checkpoint (" + e.what_without_backtrace() + ")");
   }

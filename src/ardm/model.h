@@ -40,7 +40,10 @@ struct Model {
 };
 
 // Writes a checkpoint atomically (temporary file, fsync, rename). `optimizer` may be null.
-void save_checkpoint(const std::string& path, const Model& model, const torch::optim::Optimizer* optimizer);
+// weights_only: only what eval, sampling and coding use (configs, tracker, EMA weights), a
+// quarter of the size; such a file loads with net = EMA and cannot resume training.
+void save_checkpoint(const std::string& path, const Model& model, const torch::optim::Optimizer* optimizer,
+                     bool weights_only = false);
 
 // Reads a checkpoint onto the CPU. Throws std::runtime_error naming the path on any problem.
 Model load_model(const std::string& path);

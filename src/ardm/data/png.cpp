@@ -13,11 +13,6 @@
 namespace ardm::data {
 namespace {
 
-struct FileCloser {
-  void operator()(FILE* f) const { std::fclose(f); }
-};
-using File = std::unique_ptr<FILE, FileCloser>;
-
 // libpng reports errors through longjmp by default; we turn them into an exception after the
 // jump, so no C++ object is skipped over (only POD state lives between setjmp and the read).
 void on_png_error(png_structp png, png_const_charp msg) {
@@ -40,25 +35,42 @@ const char* color_type_name(int t) {
 
 }  // namespace
 
-Image8 read_png(const std::string& path) {
-  File f(std::fopen(path.c_str(), "rb"));
-  if (!f) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
-  unsigned char sig[8];
-  if (std::fread(sig, 1, 8, f.get()) != 8 || png_sig_cmp(sig, 0, 8) != 0)
-    throw std::runtime_error(path + ": not a PNG file");
+namespace {
 
+// libpng reads from and writes to memory through these.
+struct ReadBuffer {
+  const uint8_t* data;
+  size_t size, pos;
+};
+void read_from_buffer(png_structp png, png_bytep out, png_size_t n) {
+  auto* b = static_cast<ReadBuffer*>(png_get_io_ptr(png));
+  if (n > b->size - b->pos) png_error(png, "truncated file");
+  std::memcpy(out, b->data + b->pos, n);
+  b->pos += n;
+}
+void write_to_vector(png_structp png, png_bytep in, png_size_t n) {
+  auto* out = static_cast<std::vector<uint8_t>*>(png_get_io_ptr(png));
+  out->insert(out->end(), in, in + n);
+}
+void flush_nothing(png_structp) {}
+
+}  // namespace
+
+Image8 decode_png(const uint8_t* data, size_t size, const std::string& name) {
+  if (size < 8 || png_sig_cmp(const_cast<png_bytep>(data), 0, 8) != 0) throw std::runtime_error(name + ": not a PNG file");
   std::string error;
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
-  if (!png) throw std::runtime_error(path + ": libpng initialisation failed");
+  if (!png) throw std::runtime_error(name + ": libpng initialisation failed");
   png_infop info = png_create_info_struct(png);
   Image8 img;
   std::string problem;
+  ReadBuffer buf{data, size, 8};
   std::vector<png_bytep> rows;  // declared before setjmp so a longjmp skips no destructor
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_read_struct(&png, &info, nullptr);
-    throw std::runtime_error(path + ": bad PNG: " + error);
+    throw std::runtime_error(name + ": bad PNG: " + error);
   }
-  png_init_io(png, f.get());
+  png_set_read_fn(png, &buf, read_from_buffer);
   png_set_sig_bytes(png, 8);
   png_read_info(png, info);
   const int bit_depth = png_get_bit_depth(png, info);
@@ -85,27 +97,30 @@ Image8 read_png(const std::string& path) {
     }
   }
   png_destroy_read_struct(&png, &info, nullptr);
-  if (!problem.empty()) throw std::runtime_error(path + ": " + problem);
+  if (!problem.empty()) throw std::runtime_error(name + ": " + problem);
   return img;
 }
 
-void write_png(const std::string& path, const Image8& image) {
+Image8 read_png(const std::string& path) {
+  const auto bytes = util::read_file_bytes(path);
+  return decode_png(bytes.data(), bytes.size(), path);
+}
+
+std::vector<uint8_t> encode_png(const Image8& image, const std::string& name) {
   if (image.channels != 1 && image.channels != 3)
-    throw std::invalid_argument(path + ": can only write 1 or 3 channels");
+    throw std::invalid_argument(name + ": can only write 1 or 3 channels");
   if (image.pixels.size() != static_cast<size_t>(image.channels * image.height * image.width))
-    throw std::invalid_argument(path + ": pixel buffer does not match the image size");
-  util::AtomicFile out(path);
-  File f(std::fopen(out.temp_path().c_str(), "wb"));
-  if (!f) throw std::runtime_error(out.temp_path() + ": cannot create: " + std::strerror(errno));
+    throw std::invalid_argument(name + ": pixel buffer does not match the image size");
+  std::vector<uint8_t> out;
   std::string error;
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
-  if (!png) throw std::runtime_error(path + ": libpng initialisation failed");
+  if (!png) throw std::runtime_error(name + ": libpng initialisation failed");
   png_infop info = png_create_info_struct(png);
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_write_struct(&png, &info);
-    throw std::runtime_error(path + ": writing PNG failed: " + error);
+    throw std::runtime_error(name + ": writing PNG failed: " + error);
   }
-  png_init_io(png, f.get());
+  png_set_write_fn(png, &out, write_to_vector, flush_nothing);
   png_set_IHDR(png, info, static_cast<png_uint_32>(image.width), static_cast<png_uint_32>(image.height), 8,
                image.channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
@@ -115,9 +130,9 @@ void write_png(const std::string& path, const Image8& image) {
     png_write_row(png, const_cast<png_bytep>(image.pixels.data() + y * row_bytes));
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);
-  if (std::fflush(f.get()) != 0) throw std::runtime_error(out.temp_path() + ": write failed");
-  f.reset();
-  out.commit();
+  return out;
 }
+
+void write_png(const std::string& path, const Image8& image) { util::write_file_atomic(path, encode_png(image, path)); }
 
 }  // namespace ardm::data

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 namespace ardm::util {
@@ -26,6 +27,36 @@ void AtomicFile::commit() {
   if (std::rename(temp_.c_str(), final_.c_str()) != 0)
     throw std::runtime_error(final_ + ": cannot rename the finished file into place: " + std::strerror(errno));
   committed_ = true;
+}
+
+namespace {
+struct FileCloser {
+  void operator()(FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<FILE, FileCloser>;
+}  // namespace
+
+std::vector<uint8_t> read_file_bytes(const std::string& path) {
+  File f(std::fopen(path.c_str(), "rb"));
+  if (!f) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+  std::vector<uint8_t> bytes;
+  uint8_t buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) bytes.insert(bytes.end(), buf, buf + n);
+  if (std::ferror(f.get())) throw std::runtime_error(path + ": read error: " + std::strerror(errno));
+  return bytes;
+}
+
+void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes) {
+  util::AtomicFile out(path);
+  {
+    File f(std::fopen(out.temp_path().c_str(), "wb"));
+    if (!f) throw std::runtime_error(out.temp_path() + ": cannot create: " + std::strerror(errno));
+    if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), f.get()) != bytes.size())
+      throw std::runtime_error(path + ": write failed: " + std::strerror(errno));
+    if (std::fflush(f.get()) != 0) throw std::runtime_error(path + ": write failed: " + std::strerror(errno));
+  }
+  out.commit();
 }
 
 }  // namespace ardm::util

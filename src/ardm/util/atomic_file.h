@@ -2,7 +2,9 @@
 // one, never a partial file, even if the process is killed mid-write.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ardm::util {
 
@@ -22,5 +24,10 @@ class AtomicFile {
   std::string temp_;
   bool committed_ = false;
 };
+
+// A whole file's bytes; std::runtime_error naming the path on failure.
+std::vector<uint8_t> read_file_bytes(const std::string& path);
+// Writes bytes through an AtomicFile: the path ends up with all of them or keeps what it had.
+void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes);
 
 }  // namespace ardm::util
