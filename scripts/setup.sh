@@ -12,9 +12,10 @@ packages=(
   libgtest-dev           # tests
   clang libclang-rt-14-dev  # the libFuzzer target (ASan + UBSan) run as a slow test
   dataset-fashion-mnist  # the default data set
+  libjxl-tools optipng   # the quick start's comparison: JPEG-XL and optimised PNG
 )
 if [ "${ARDM_SETUP_BENCH:-0}" = 1 ]; then
-  packages+=(python3-torch time)   # bench/: the PyTorch reference and /usr/bin/time
+  packages+=(python3-torch time webp)   # bench/: the PyTorch reference, /usr/bin/time, WebP
 fi
 
 missing=()

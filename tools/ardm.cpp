@@ -19,6 +19,7 @@
 #include "ardm/model.h"
 #include "ardm/nets/unet.h"
 #include "ardm/train.h"
+#include "codec_cli.h"
 
 namespace {
 
@@ -172,11 +173,15 @@ int main(int argc, char** argv) {
   samp->add_option("--cols", sample_cols, "grid columns (0 = square)");
   add_common(samp, scommon);
 
+  // ---- compress, decompress, images, export
+  ardm::cli::CodecCommands codec(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (codec.parsed()) return codec.run();
 
   try {
     if (train->parsed()) {

@@ -1,0 +1,600 @@
+#include "codec_cli.h"
+
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "ardm/codec.h"
+#include "ardm/coding/format.h"
+#include "ardm/coding/rans.h"
+#include "ardm/data/dataset.h"
+#include "ardm/data/png.h"
+#include "ardm/model.h"
+#include "ardm/util/atomic_file.h"
+#include "ardm/util/progress.h"
+
+#ifndef ARDM_DEFAULT_MODEL
+#define ARDM_DEFAULT_MODEL ""
+#endif
+
+namespace fs = std::filesystem;
+
+namespace ardm::cli {
+namespace {
+
+constexpr const char* kSuffix = ".ardm";
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+bool ends_with(const std::string& s, const std::string& end) {
+  return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+}
+
+// --model, else $ARDM_MODEL, else the model bundled with the sources.
+std::string resolve_model(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("ARDM_MODEL"); env && *env) return env;
+  const std::string bundled = ARDM_DEFAULT_MODEL;
+  if (bundled.empty() || !fs::exists(bundled))
+    throw std::runtime_error("no model: pass --model CHECKPOINT or set ARDM_MODEL (the bundled model " +
+                             (bundled.empty() ? std::string("was not configured") : bundled + " is missing") + ")");
+  return bundled;
+}
+
+std::vector<uint8_t> read_stdin() {
+  std::vector<uint8_t> bytes;
+  uint8_t buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) bytes.insert(bytes.end(), buf, buf + n);
+  if (std::ferror(stdin)) throw std::runtime_error("stdin: read error");
+  return bytes;
+}
+
+void write_stdout(const std::vector<uint8_t>& bytes) {
+  if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0)
+    throw std::runtime_error("stdout: write error");
+}
+
+// PNG pixels ([H, W, C] interleaved) -> the model's C, H, W order, checked against its shape.
+std::vector<uint8_t> image_values(const data::Image8& img, const std::vector<uint32_t>& shape, const std::string& name) {
+  auto kind = [](int64_t c) { return c == 1 ? "gray" : c == 3 ? "RGB" : "?"; };
+  if (img.channels != shape[0] || img.height != shape[1] || img.width != shape[2])
+    throw std::runtime_error(name + ": a " + std::to_string(img.width) + "x" + std::to_string(img.height) + " " +
+                             kind(img.channels) + " image, but the model codes " + std::to_string(shape[2]) + "x" +
+                             std::to_string(shape[1]) + " " + kind(shape[0]) + " images");
+  const int64_t C = img.channels, HW = img.height * img.width;
+  std::vector<uint8_t> v(img.pixels.size());
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t i = 0; i < HW; ++i) v[static_cast<size_t>(c * HW + i)] = img.pixels[static_cast<size_t>(i * C + c)];
+  return v;
+}
+
+data::Image8 values_image(const std::vector<uint8_t>& v, const std::vector<uint32_t>& shape) {
+  data::Image8 img;
+  img.channels = shape[0], img.height = shape[1], img.width = shape[2];
+  const int64_t C = img.channels, HW = img.height * img.width;
+  img.pixels.resize(v.size());
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t i = 0; i < HW; ++i) img.pixels[static_cast<size_t>(i * C + c)] = v[static_cast<size_t>(c * HW + i)];
+  return img;
+}
+
+std::string item_name(int64_t i, int64_t count, const std::string& ext) {
+  const size_t width = std::max<size_t>(5, std::to_string(std::max<int64_t>(count - 1, 0)).size());
+  std::string digits = std::to_string(i);
+  if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
+  return digits + ext;
+}
+
+// One output file and the items it holds.
+struct Job {
+  std::string label;              // for messages: the input path, "stdin", or a data set item
+  std::string input;              // file to remove after success ("" = none)
+  std::string output;             // path, or "-" for stdout
+  std::vector<std::string> item_outputs;  // decompress, multi-item: one PNG per item
+  std::vector<std::vector<uint8_t>> items;  // values (compress: input; decompress: decoded)
+  // decompress
+  std::vector<uint8_t> file;
+  coding::ParsedFile parsed;
+  // results
+  std::vector<Codec::Encoded> encoded;
+  std::atomic<int64_t> remaining{0};
+  std::mutex mu;
+  std::string error;
+  size_t bytes_out = 0;
+  bool done = false;
+};
+
+struct Task {
+  Job* job;
+  size_t item;
+};
+
+}  // namespace
+
+struct CodecCommands::State {
+  CLI::App* compress = nullptr;
+  CLI::App* decompress = nullptr;
+  CLI::App* images = nullptr;
+  CLI::App* exporter = nullptr;
+
+  // shared flags
+  std::string model;
+  std::string output;
+  std::vector<std::string> inputs;
+  bool to_stdout = false, force = false, keep = false, verbose = false, quiet = false;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::string device = "cpu";
+  // compress
+  int64_t budget = kDefaultBudget;
+  std::string data, split = "test";
+  int64_t limit = 0;
+  bool verify = false;
+  // images / export
+  std::string images_out;
+  std::string export_out;
+
+  void add_io_flags(CLI::App* c, const char* what) {
+    c->add_option("--model", model, "model checkpoint (default: $ARDM_MODEL, else the bundled model)");
+    c->add_option("-o,--output", output,
+                  "output file; with several inputs, or when it is an existing folder, the folder to write into");
+    c->add_flag("-c,--stdout", to_stdout, "write to standard output, keep the inputs");
+    c->add_flag("-f,--force", force, "overwrite existing outputs; write binary data to a terminal");
+    c->add_flag("-k,--keep", keep, "keep the inputs (they are removed after success unless -k, -c or -o)");
+    c->add_flag("-v,--verbose", verbose, "one line per file: sizes, bits per pixel, time");
+    c->add_flag("-q,--quiet", quiet, "no progress bar and no summary, only errors");
+    c->add_option("--threads", threads, "worker threads, one image each (default: all cores)")->capture_default_str();
+    c->add_option("--device", device, "cpu, or cuda (files then decode only on the same kind of GPU)")
+        ->capture_default_str();
+    c->add_option("inputs", inputs, what);
+  }
+
+  int run_compress();
+  int run_decompress();
+  int run_images();
+  int run_export();
+
+  // Shared by compress and decompress: errors found before any work, per job.
+  void check_output(Job& job) const {
+    if (job.output == "-") return;
+    for (const auto& p : job.item_outputs.empty() ? std::vector<std::string>{job.output} : job.item_outputs)
+      if (fs::exists(p) && !force) throw std::runtime_error(p + " already exists (use -f to overwrite)");
+  }
+  // The output path for `input` renamed by `rename` (which appends or strips a suffix).
+  std::string output_for(const std::string& input, const std::string& renamed, size_t n_inputs) const {
+    if (to_stdout) return "-";
+    if (output.empty()) return renamed;
+    if (n_inputs > 1 || fs::is_directory(output)) return (fs::path(output) / fs::path(renamed).filename()).string();
+    return output;
+  }
+  void prepare_output_folder(size_t n_inputs) const {
+    if (!output.empty() && !to_stdout && n_inputs > 1) fs::create_directories(output);
+  }
+};
+
+CodecCommands::CodecCommands(CLI::App& app) : s_(std::make_unique<State>()) {
+  auto& s = *s_;
+  s.compress = app.add_subcommand("compress", "compress 8-bit PNG images losslessly with a trained model (X.png -> X.png.ardm)");
+  s.add_io_flags(s.compress, "PNG files ('-' or none: stdin to stdout)");
+  s.compress->add_option("--budget", s.budget, "network calls per image: more is smaller and slower")
+      ->capture_default_str();
+  s.compress->add_option("--data", s.data,
+                         "compress a data set item by item instead (fashion-mnist, or a folder of PNG files) into "
+                         "the folder -o (default: <data>-<split>-ardm) and report the bits per pixel");
+  s.compress->add_option("--split", s.split, "with --data fashion-mnist: train or test")->capture_default_str();
+  s.compress->add_option("--limit", s.limit, "with --data: only the first N images (0 = all)");
+  s.compress->add_flag("--verify", s.verify, "with --data: read every file back and decode it (a full round trip)");
+
+  s.decompress = app.add_subcommand("decompress", "decode .ardm files back to PNG images (X.png.ardm -> X.png)");
+  s.add_io_flags(s.decompress, ".ardm files ('-' or none: stdin to stdout)");
+
+  s.images = app.add_subcommand("images", "write a data set's images as PNG files (00000.png, ...)");
+  s.images->add_option("--data", s.data, "fashion-mnist, or a folder of PNG files")->required();
+  s.images->add_option("--split", s.split, "train or test")->capture_default_str();
+  s.images->add_option("--limit", s.limit, "only the first N images (0 = all)");
+  s.images->add_option("--out", s.images_out, "folder to write into")->required();
+
+  s.exporter = app.add_subcommand("export", "write a small weights-only copy of a checkpoint (for coding, eval and sampling)");
+  s.exporter->add_option("--model", s.model, "checkpoint")->required();
+  s.exporter->add_option("--out", s.export_out, "the model file to write")->required();
+  s.exporter->add_flag("-f,--force", s.force, "overwrite");
+}
+
+CodecCommands::~CodecCommands() = default;
+
+bool CodecCommands::parsed() const {
+  return s_->compress->parsed() || s_->decompress->parsed() || s_->images->parsed() || s_->exporter->parsed();
+}
+
+int CodecCommands::run() {
+  try {
+    if (s_->compress->parsed()) return s_->run_compress();
+    if (s_->decompress->parsed()) return s_->run_decompress();
+    if (s_->images->parsed()) return s_->run_images();
+    return s_->run_export();
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "ardm: error: %s\n", e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ardm: error: %s\n", e.what());
+  }
+  return 1;
+}
+
+namespace {
+
+// Runs `tasks` on the codec's workers with a progress bar; `work` handles one task and must not
+// throw (it records errors in its job).
+void run_tasks(const std::vector<Task>& tasks, int threads, bool show, const std::string& label,
+               const std::function<void(const Task&)>& work, const std::function<std::string()>& status) {
+  util::Progress progress(label, static_cast<int64_t>(tasks.size()), "img", show && tasks.size() > 1);
+  auto errors = run_codec_workers(
+      static_cast<int64_t>(tasks.size()), threads, [&](int64_t i) { work(tasks[static_cast<size_t>(i)]); },
+      [&](int64_t done) { progress.update(done, status()); });
+  progress.finish(status());
+  for (size_t i = 0; i < errors.size(); ++i)
+    if (!errors[i].empty()) {
+      std::lock_guard<std::mutex> lock(tasks[i].job->mu);
+      if (tasks[i].job->error.empty()) tasks[i].job->error = errors[i];
+    }
+}
+
+// Marks one item of `job` finished; the last one runs `finish` (errors recorded in the job).
+void item_finished(Job& job, const std::function<void()>& finish) {
+  if (--job.remaining != 0) return;
+  {
+    std::lock_guard<std::mutex> lock(job.mu);
+    if (!job.error.empty()) return;
+  }
+  try {
+    finish();
+    job.done = true;
+  } catch (const std::exception& e) {
+    std::lock_guard<std::mutex> lock(job.mu);
+    job.error = e.what();
+  }
+}
+
+void record_error(Job& job, const std::string& what) {
+  std::lock_guard<std::mutex> lock(job.mu);
+  if (job.error.empty()) job.error = what;
+}
+
+// One line on stderr for a failed job; messages that already name the file are not prefixed.
+void report_error(const Job& job) {
+  const bool named = job.error.rfind(job.label, 0) == 0;
+  std::fprintf(stderr, "ardm: error: %s%s%s\n", named ? "" : job.label.c_str(), named ? "" : ": ", job.error.c_str());
+}
+
+void remove_input(const Job& job) {
+  if (!job.input.empty() && std::remove(job.input.c_str()) != 0)
+    std::fprintf(stderr, "ardm: warning: %s: could not remove the input\n", job.input.c_str());
+}
+
+}  // namespace
+
+int CodecCommands::State::run_compress() {
+  if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
+  const auto t_start = std::chrono::steady_clock::now();
+  Model net_model = load_model(resolve_model(model));
+  Codec codec(net_model, torch::Device(device));
+  const auto shape = codec.shape();
+  const int64_t D = codec.num_values();
+  if (budget < 1 || budget > D)
+    throw std::invalid_argument("--budget " + std::to_string(budget) + " is outside 1.." + std::to_string(D));
+  codec.policy(budget);  // computes the schedule once, before the workers start
+
+  std::vector<std::unique_ptr<Job>> jobs;
+  int status = 0;
+  std::string out_dir;
+  if (!data.empty()) {
+    if (!inputs.empty()) throw std::invalid_argument("give either --data or input files, not both");
+    if (to_stdout) throw std::invalid_argument("--data writes one file per image into a folder; -c does not apply");
+    auto images = data::load_images(data, split, limit);
+    const std::string base = data == "fashion-mnist" ? data + "-" + split : fs::path(data).filename().string();
+    out_dir = output.empty() ? base + "-ardm" : output;
+    if (fs::exists(out_dir) && !fs::is_empty(out_dir) && !force)
+      throw std::runtime_error(out_dir + " exists and is not empty (use -f to write into it)");
+    fs::create_directories(out_dir);
+    const int64_t n = images.size(0);
+    auto flat = images.reshape({n, -1}).contiguous();
+    for (int64_t i = 0; i < n; ++i) {
+      auto job = std::make_unique<Job>();
+      job->label = data + " " + split + " #" + std::to_string(i);
+      job->output = (fs::path(out_dir) / item_name(i, n, kSuffix)).string();
+      if (flat.size(1) != D || images.size(1) != shape[0] || images.size(2) != shape[1] || images.size(3) != shape[2])
+        throw std::runtime_error(data + ": images of shape " + std::to_string(images.size(1)) + "x" +
+                                 std::to_string(images.size(2)) + "x" + std::to_string(images.size(3)) +
+                                 ", but the model codes " + std::to_string(shape[0]) + "x" + std::to_string(shape[1]) +
+                                 "x" + std::to_string(shape[2]));
+      job->items.emplace_back(flat[i].data_ptr<uint8_t>(), flat[i].data_ptr<uint8_t>() + D);
+      jobs.push_back(std::move(job));
+    }
+  } else {
+    if (verify || limit) throw std::invalid_argument("--verify and --limit apply to --data");
+    if (inputs.empty()) inputs.push_back("-");
+    const bool many_to_stdout = to_stdout && inputs.size() > 1;  // one multi-item file on stdout
+    prepare_output_folder(inputs.size());
+    for (const auto& in : inputs) {
+      const bool from_stdin = in == "-";
+      if (many_to_stdout && !jobs.empty()) {
+        // Every input goes into the one job.
+      } else {
+        auto job = std::make_unique<Job>();
+        job->label = from_stdin ? "stdin" : in;
+        job->output = from_stdin && output.empty() ? "-" : output_for(in, in + kSuffix, inputs.size());
+        job->input = (keep || to_stdout || !output.empty() || from_stdin) ? "" : in;
+        if (many_to_stdout) job->label = std::to_string(inputs.size()) + " images";
+        jobs.push_back(std::move(job));
+      }
+      Job& job = *jobs.back();
+      try {
+        if (from_stdin && isatty(STDIN_FILENO)) throw std::runtime_error("stdin is a terminal: give PNG files or pipe one in");
+        if (!from_stdin && ends_with(in, kSuffix)) throw std::runtime_error(in + " already has the " + std::string(kSuffix) + " suffix");
+        if (job.output == "-" && isatty(STDOUT_FILENO) && !force)
+          throw std::runtime_error("compressed data not written to a terminal (use -f to force, or -o FILE)");
+        if (!many_to_stdout) check_output(job);
+        const auto bytes = from_stdin ? read_stdin() : util::read_file_bytes(in);
+        const auto name = from_stdin ? std::string("stdin") : in;
+        job.items.push_back(image_values(data::decode_png(bytes.data(), bytes.size(), name), shape, name));
+      } catch (const std::exception& e) {
+        record_error(job, e.what());
+      }
+    }
+  }
+
+  // Every item of every job that can still succeed becomes a task.
+  std::vector<Task> tasks;
+  for (auto& j : jobs) {
+    if (!j->error.empty()) continue;
+    j->encoded.resize(j->items.size());
+    j->remaining = static_cast<int64_t>(j->items.size());
+    for (size_t i = 0; i < j->items.size(); ++i) tasks.push_back({j.get(), i});
+  }
+  coding::FileHeader header;
+  header.model_fingerprint = codec.fingerprint();
+  header.shape = shape;
+  header.budget = static_cast<uint32_t>(budget);
+  std::atomic<int64_t> bytes_total{0}, items_total{0};
+  std::mutex stdout_mu;
+
+  run_tasks(tasks, threads, !quiet, "compress", [&](const Task& t) {
+    Job& job = *t.job;
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+      job.encoded[t.item] = codec.encode(job.items[t.item].data(), budget);
+    } catch (const std::exception& e) {
+      record_error(job, job.label + ": " + e.what());
+    }
+    item_finished(job, [&] {
+      std::vector<coding::ItemToWrite> items(job.items.size());
+      for (size_t i = 0; i < items.size(); ++i) items[i] = {job.encoded[i].payload, job.items[i]};
+      const auto bytes = coding::write_file(header, items);
+      if (job.output == "-") {
+        std::lock_guard<std::mutex> lock(stdout_mu);
+        write_stdout(bytes);
+      } else {
+        util::write_file_atomic(job.output, bytes);
+      }
+      job.bytes_out = bytes.size();
+      bytes_total += static_cast<int64_t>(bytes.size());
+      items_total += static_cast<int64_t>(items.size());
+      remove_input(job);
+      if (verbose) {
+        double model_bits = 0;
+        for (const auto& e : job.encoded) model_bits += e.model_bits;
+        const double values = static_cast<double>(D * static_cast<int64_t>(items.size()));
+        std::fprintf(stderr, "%s: %zu bytes, %.4f bpd (model %.4f bpd) -> %s (%.2f s)\n", job.label.c_str(),
+                     bytes.size(), 8.0 * static_cast<double>(bytes.size()) / values, model_bits / values,
+                     job.output == "-" ? "stdout" : job.output.c_str(), seconds_since(t0));
+      }
+    });
+  }, [&] {
+    const auto n = items_total.load();
+    return n ? std::to_string(8.0 * static_cast<double>(bytes_total.load()) / static_cast<double>(n * D)).substr(0, 6) + " bpd" : "";
+  });
+
+  double model_bits = 0;
+  int64_t ok_items = 0, ok_bytes = 0;
+  for (const auto& j : jobs) {
+    if (!j->error.empty()) {
+      report_error(*j);
+      status = 1;
+      continue;
+    }
+    for (const auto& e : j->encoded) model_bits += e.model_bits;
+    ok_items += static_cast<int64_t>(j->items.size());
+    ok_bytes += static_cast<int64_t>(j->bytes_out);
+  }
+  const double secs = seconds_since(t_start);
+  if (!data.empty() && ok_items > 0) {
+    const double values = static_cast<double>(ok_items * D);
+    std::printf("compressed %lld images into %s/: %.4f bpd from the file sizes (%lld bytes, headers included); "
+                "model's exact code length %.4f bpd; budget %lld; %.1f s, %.2f images/s\n",
+                static_cast<long long>(ok_items), out_dir.c_str(), 8.0 * static_cast<double>(ok_bytes) / values,
+                static_cast<long long>(ok_bytes), model_bits / values, static_cast<long long>(budget), secs,
+                static_cast<double>(ok_items) / secs);
+  } else if (!quiet && ok_items > 1) {
+    std::fprintf(stderr, "compressed %lld images: %.4f bpd from the file sizes (model %.4f bpd), %.1f s\n",
+                 static_cast<long long>(ok_items), 8.0 * static_cast<double>(ok_bytes) / static_cast<double>(ok_items * D),
+                 model_bits / static_cast<double>(ok_items * D), secs);
+  }
+
+  if (verify && !data.empty()) {
+    // Read every file back and decode it: the round trip, from the bytes on disk, on the same
+    // workers in reverse order (so each image meets other threads and neighbours than when encoded).
+    std::vector<Task> back;
+    for (auto it = jobs.rbegin(); it != jobs.rend(); ++it)
+      if ((*it)->done) back.push_back({it->get(), 0});
+    std::atomic<int64_t> mismatches{0};
+    const auto t0 = std::chrono::steady_clock::now();
+    run_tasks(back, threads, !quiet, "verify", [&](const Task& t) {
+      Job& job = *t.job;
+      try {
+        const auto bytes = util::read_file_bytes(job.output);
+        const auto f = coding::read_file(bytes.data(), bytes.size());
+        coding::check_model(f, codec.fingerprint());
+        const auto& it = f.items.at(0);
+        const auto decoded = codec.decode(it.payload, it.payload_size, f.header.budget);
+        coding::check_item_crc(f, it, decoded.data(), decoded.size());
+        if (decoded != job.items[0]) throw std::runtime_error("decoded image differs from the original");
+      } catch (const std::exception& e) {
+        ++mismatches;
+        record_error(job, "verify: " + std::string(e.what()));
+      }
+    }, [] { return std::string(); });
+    for (const auto& j : jobs)
+      if (j->done && !j->error.empty()) {
+        report_error(*j);
+        status = 1;
+      }
+    std::printf("verified %zu files: %lld decoded to the exact original, %lld failed; %.1f s, %.2f images/s\n",
+                back.size(), static_cast<long long>(back.size()) - mismatches.load(),
+                static_cast<long long>(mismatches.load()), seconds_since(t0),
+                static_cast<double>(back.size()) / seconds_since(t0));
+  }
+  return status;
+}
+
+int CodecCommands::State::run_decompress() {
+  if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
+  const auto t_start = std::chrono::steady_clock::now();
+  Model net_model = load_model(resolve_model(model));
+  Codec codec(net_model, torch::Device(device));
+  const auto shape = codec.shape();
+  const int64_t D = codec.num_values();
+
+  if (inputs.empty()) inputs.push_back("-");
+  prepare_output_folder(inputs.size());
+  std::vector<std::unique_ptr<Job>> jobs;
+  for (const auto& in : inputs) {
+    const bool from_stdin = in == "-";
+    auto job = std::make_unique<Job>();
+    Job& j = *job;
+    jobs.push_back(std::move(job));
+    j.label = from_stdin ? "stdin" : in;
+    try {
+      if (from_stdin && isatty(STDIN_FILENO)) throw std::runtime_error("compressed data not read from a terminal");
+      std::string renamed = in;
+      if (!from_stdin) {
+        if (!ends_with(in, kSuffix) && output.empty() && !to_stdout)
+          throw std::runtime_error("unknown suffix (expected " + std::string(kSuffix) + "; use -o or -c)");
+        if (ends_with(in, kSuffix)) renamed = in.substr(0, in.size() - std::string(kSuffix).size());
+        if (!ends_with(renamed, ".png")) renamed += ".png";
+      }
+      j.output = from_stdin && output.empty() ? "-" : output_for(in, renamed, inputs.size());
+      j.input = (keep || to_stdout || !output.empty() || from_stdin) ? "" : in;
+      if (j.output == "-" && isatty(STDOUT_FILENO) && !force)
+        throw std::runtime_error("PNG data not written to a terminal (use -f to force, or -o FILE)");
+      j.file = from_stdin ? read_stdin() : util::read_file_bytes(in);
+      j.parsed = coding::read_file(j.file.data(), j.file.size());
+      coding::check_model(j.parsed, codec.fingerprint());
+      if (j.parsed.header.shape != shape) throw coding::FormatError("corrupted: the shape does not match the model's");
+      const size_t n = j.parsed.items.size();
+      if (n > 1) {
+        if (j.output == "-") throw std::runtime_error("holds " + std::to_string(n) + " images; use -o FOLDER, not stdout");
+        // A multi-item file becomes a folder: X.ardm -> X/00000.png, ...
+        if (ends_with(j.output, ".png")) j.output = j.output.substr(0, j.output.size() - 4);
+        for (size_t i = 0; i < n; ++i)
+          j.item_outputs.push_back((fs::path(j.output) / item_name(static_cast<int64_t>(i), static_cast<int64_t>(n), ".png")).string());
+      }
+      check_output(j);
+      j.items.resize(n);
+      j.remaining = static_cast<int64_t>(n);
+    } catch (const std::exception& e) {
+      record_error(j, e.what());
+    }
+  }
+
+  std::vector<Task> tasks;
+  for (auto& j : jobs)
+    if (j->error.empty())
+      for (size_t i = 0; i < j->items.size(); ++i) tasks.push_back({j.get(), i});
+  std::mutex stdout_mu;
+  std::atomic<int64_t> items_total{0};
+  run_tasks(tasks, threads, !quiet, "decompress", [&](const Task& t) {
+    Job& job = *t.job;
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+      const auto& it = job.parsed.items[t.item];
+      job.items[t.item] = codec.decode(it.payload, it.payload_size, job.parsed.header.budget);
+      coding::check_item_crc(job.parsed, it, job.items[t.item].data(), job.items[t.item].size());
+    } catch (const coding::CodingError& e) {
+      record_error(job, std::string("corrupted: ") + e.what() +
+                            " (a damaged file, or one made by a build or machine that computes differently)");
+    } catch (const coding::FormatError& e) {
+      record_error(job, std::string(e.what()) +
+                            " (a damaged file, or one made by a build or machine that computes differently)");
+    } catch (const std::exception& e) {
+      record_error(job, e.what());
+    }
+    item_finished(job, [&] {
+      if (job.item_outputs.empty()) {
+        const auto png = data::encode_png(values_image(job.items[0], shape), job.output);
+        if (job.output == "-") {
+          std::lock_guard<std::mutex> lock(stdout_mu);
+          write_stdout(png);
+        } else {
+          util::write_file_atomic(job.output, png);
+        }
+      } else {
+        fs::create_directories(job.output);
+        for (size_t i = 0; i < job.items.size(); ++i) data::write_png(job.item_outputs[i], values_image(job.items[i], shape));
+      }
+      items_total += static_cast<int64_t>(job.items.size());
+      remove_input(job);
+      if (verbose)
+        std::fprintf(stderr, "%s: %zu image%s, %.4f bpd -> %s (%.2f s)\n", job.label.c_str(), job.items.size(),
+                     job.items.size() == 1 ? "" : "s",
+                     8.0 * static_cast<double>(job.file.size()) / static_cast<double>(D * static_cast<int64_t>(job.items.size())),
+                     job.output == "-" ? "stdout" : job.output.c_str(), seconds_since(t0));
+    });
+  }, [] { return std::string(); });
+
+  int status = 0;
+  for (const auto& j : jobs)
+    if (!j->error.empty()) {
+      report_error(*j);
+      status = 1;
+    }
+  if (!quiet && items_total.load() > 1)
+    std::fprintf(stderr, "decompressed %lld images in %.1f s\n", static_cast<long long>(items_total.load()),
+                 seconds_since(t_start));
+  return status;
+}
+
+int CodecCommands::State::run_images() {
+  const auto images = data::load_images(data, split, limit);
+  if (fs::exists(images_out) && !fs::is_empty(images_out) && !force)
+    throw std::runtime_error(images_out + " exists and is not empty");
+  fs::create_directories(images_out);
+  const int64_t n = images.size(0);
+  const std::vector<uint32_t> shape = {static_cast<uint32_t>(images.size(1)), static_cast<uint32_t>(images.size(2)),
+                                       static_cast<uint32_t>(images.size(3))};
+  auto flat = images.reshape({n, -1}).contiguous();
+  for (int64_t i = 0; i < n; ++i) {
+    std::vector<uint8_t> v(flat[i].data_ptr<uint8_t>(), flat[i].data_ptr<uint8_t>() + flat.size(1));
+    data::write_png((fs::path(images_out) / item_name(i, n, ".png")).string(), values_image(v, shape));
+  }
+  std::printf("wrote %lld images to %s/\n", static_cast<long long>(n), images_out.c_str());
+  return 0;
+}
+
+int CodecCommands::State::run_export() {
+  if (fs::exists(export_out) && !force) throw std::runtime_error(export_out + " already exists (use -f to overwrite)");
+  const Model m = load_model(model);
+  save_checkpoint(export_out, m, nullptr, /*weights_only=*/true);
+  std::printf("wrote %s (%.1f MB): configs, loss tracker and EMA weights of step %lld\n", export_out.c_str(),
+              static_cast<double>(fs::file_size(export_out)) / 1e6, static_cast<long long>(m.step));
+  return 0;
+}
+
+}  // namespace ardm::cli
