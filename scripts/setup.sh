@@ -15,7 +15,7 @@ packages=(
   libjxl-tools optipng   # the quick start's comparison: JPEG-XL and optimised PNG
 )
 if [ "${ARDM_SETUP_BENCH:-0}" = 1 ]; then
-  packages+=(python3-torch time webp)   # bench/: the PyTorch reference, /usr/bin/time, WebP
+  packages+=(python3-torch time webp bc)   # bench/: the PyTorch reference, /usr/bin/time, WebP, bc
 fi
 
 missing=()
