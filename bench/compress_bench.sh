@@ -32,19 +32,20 @@ echo
 echo "| codec | bits per pixel | total bytes | seconds |"
 echo "|---|---|---|---|"
 row() { echo "| $1 | $(bpp "$2") | $2 | $3 |"; }
+since() { echo "$(date +%s.%N) - $1" | bc; }  # seconds since a `date +%s.%N` stamp
 row "PNG as written by libpng (default settings)" "$(size_of "$work/png" '*.png')" "-"
 
 mkdir -p "$work/optipng" "$work/webp" "$work/jxl"
 if [ "$CODECS" = 1 ]; then
 start=$(date +%s.%N)
 for f in "$work"/png/*.png; do optipng -quiet -o7 -out "$work/optipng/$(basename "$f")" "$f"; done
-row "optipng -o7" "$(size_of "$work/optipng" '*.png')" "$(echo "$(date +%s.%N) - $start" | bc | xargs printf '%.1f')"
+row "optipng -o7" "$(size_of "$work/optipng" '*.png')" "$(since "$start" | xargs printf '%.1f')"
 start=$(date +%s.%N)
 for f in "$work"/png/*.png; do cwebp -quiet -lossless -z 9 "$f" -o "$work/webp/$(basename "$f" .png).webp"; done
-row "cwebp -lossless -z 9" "$(size_of "$work/webp" '*.webp')" "$(echo "$(date +%s.%N) - $start" | bc | xargs printf '%.1f')"
+row "cwebp -lossless -z 9" "$(size_of "$work/webp" '*.webp')" "$(since "$start" | xargs printf '%.1f')"
 start=$(date +%s.%N)
 for f in "$work"/png/*.png; do cjxl --quiet -d 0 -e 9 "$f" "$work/jxl/$(basename "$f" .png).jxl" 2> /dev/null; done
-row "cjxl -d 0 -e 9" "$(size_of "$work/jxl" '*.jxl')" "$(echo "$(date +%s.%N) - $start" | bc | xargs printf '%.1f')"
+row "cjxl -d 0 -e 9" "$(size_of "$work/jxl" '*.jxl')" "$(since "$start" | xargs printf '%.1f')"
 fi
 
 declare -A summary
@@ -52,7 +53,7 @@ for b in $BUDGETS; do
   start=$(date +%s.%N)
   summary[$b]=$("$ARDM" compress -q --threads "$THREADS" --budget "$b" --data fashion-mnist --split test --limit "$N" \
     -o "$work/ardm$b")
-  row "ardm, budget $b" "$(size_of "$work/ardm$b" '*.ardm')" "$(echo "$(date +%s.%N) - $start" | bc | xargs printf '%.1f')"
+  row "ardm, budget $b" "$(size_of "$work/ardm$b" '*.ardm')" "$(since "$start" | xargs printf '%.1f')"
 done
 
 echo
@@ -66,7 +67,7 @@ for b in $BUDGETS; do
   # originals (both written by the same PNG writer, so equal pixels give equal files).
   start=$(date +%s.%N)
   "$ARDM" decompress -q --threads "$THREADS" -o "$work/dec$b" "$work"/ardm$b/*.ardm
-  secs=$(echo "$(date +%s.%N) - $start" | bc)
+  secs=$(since "$start")
   bad=0
   for f in "$work"/png/*.png; do cmp -s "$f" "$work/dec$b/$(basename "$f")" || bad=$((bad + 1)); done
   echo "| $b | $file_bpd | $model_bpd | $(echo "$file_bpd - $model_bpd" | bc | xargs printf "%.4f") | $enc_rate | $(echo "scale=2; $N / $secs" | bc) | $((N - bad))/$N exact |"

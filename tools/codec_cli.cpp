@@ -59,7 +59,11 @@ std::vector<uint8_t> read_stdin() {
   return bytes;
 }
 
-void write_stdout(const std::vector<uint8_t>& bytes) {
+// Writes a finished output: "-" to stdout (one writer at a time), else atomically to the path.
+void write_output(const std::string& path, const std::vector<uint8_t>& bytes) {
+  if (path != "-") return util::write_file_atomic(path, bytes);
+  static std::mutex stdout_mu;
+  std::lock_guard<std::mutex> lock(stdout_mu);
   if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0)
     throw std::runtime_error("stdout: write error");
 }
@@ -364,7 +368,6 @@ int CodecCommands::State::run_compress() {
   header.shape = shape;
   header.budget = static_cast<uint32_t>(budget);
   std::atomic<int64_t> bytes_total{0}, items_total{0};
-  std::mutex stdout_mu;
 
   run_tasks(tasks, threads, !quiet, "compress", [&](const Task& t) {
     Job& job = *t.job;
@@ -378,12 +381,7 @@ int CodecCommands::State::run_compress() {
       std::vector<coding::ItemToWrite> items(job.items.size());
       for (size_t i = 0; i < items.size(); ++i) items[i] = {job.encoded[i].payload, job.items[i]};
       const auto bytes = coding::write_file(header, items);
-      if (job.output == "-") {
-        std::lock_guard<std::mutex> lock(stdout_mu);
-        write_stdout(bytes);
-      } else {
-        util::write_file_atomic(job.output, bytes);
-      }
+      write_output(job.output, bytes);
       job.bytes_out = bytes.size();
       bytes_total += static_cast<int64_t>(bytes.size());
       items_total += static_cast<int64_t>(items.size());
@@ -518,7 +516,6 @@ int CodecCommands::State::run_decompress() {
   for (auto& j : jobs)
     if (j->error.empty())
       for (size_t i = 0; i < j->items.size(); ++i) tasks.push_back({j.get(), i});
-  std::mutex stdout_mu;
   std::atomic<int64_t> items_total{0};
   run_tasks(tasks, threads, !quiet, "decompress", [&](const Task& t) {
     Job& job = *t.job;
@@ -538,13 +535,7 @@ int CodecCommands::State::run_decompress() {
     }
     item_finished(job, [&] {
       if (job.item_outputs.empty()) {
-        const auto png = data::encode_png(values_image(job.items[0], shape), job.output);
-        if (job.output == "-") {
-          std::lock_guard<std::mutex> lock(stdout_mu);
-          write_stdout(png);
-        } else {
-          util::write_file_atomic(job.output, png);
-        }
+        write_output(job.output, data::encode_png(values_image(job.items[0], shape), job.output));
       } else {
         fs::create_directories(job.output);
         for (size_t i = 0; i < job.items.size(); ++i) data::write_png(job.item_outputs[i], values_image(job.items[i], shape));
