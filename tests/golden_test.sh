@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Golden files: .ardm files made by an earlier ardm build, with the bundled model, committed in
+# tests/golden/ beside the PNG images they code. Any later build must decode them to the same
+# PNG bytes, encode the PNG images to the same .ardm bytes, and reject a damaged copy leaving
+# nothing behind. The .ardm bytes may change only with a format version bump (tests/golden/README.md).
+#
+# Codec files decode bit-exactly only on the same kind of CPU (README, "What is guaranteed"), so
+# tests/golden/cpu-signature.txt records the CPU that made them; a decode or encode mismatch on a
+# CPU with another signature is a skip (exit 77), not a failure.
+#
+#   bash tests/golden_test.sh path/to/ardm       the test (GOLDEN_DIR overrides the folder)
+#   bash tests/golden_test.sh --signature        this machine's CPU signature line
+set -u
+
+# Vendor plus the instruction-set flags that select LibTorch's float kernels.
+cpu_signature() {
+  local vendor flags sig f
+  vendor=$(awk -F': *' '/^vendor_id/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
+  flags=" $(awk -F': *' '/^flags/ { print $2; exit }' /proc/cpuinfo 2>/dev/null) "
+  sig=${vendor:-unknown}
+  for f in avx512f avx2 fma; do
+    case "$flags" in *" $f "*) sig="$sig $f" ;; esac
+  done
+  echo "$sig"
+}
+
+if [ "${1:-}" = "--signature" ]; then cpu_signature; exit 0; fi
+ARDM=${1:?usage: golden_test.sh path/to/ardm (or --signature)}
+GOLDEN_DIR=${GOLDEN_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/golden}
+unset ARDM_MODEL  # the bundled model
+
+# The pinned cases: committed PNG, and the budget its .ardm (the PNG's name + .ardm) was made at.
+cases=(
+  "fmnist-test-00000.png 20"
+  "fmnist-test-00001-b5.png 5"
+)
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fails=0       # failures that no CPU difference explains
+mismatches=0  # decode or encode results that differ from the golden files
+pass() { echo "ok   $1"; }
+fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+mismatch() { echo "FAIL $1"; mismatches=$((mismatches + 1)); }
+
+if ! "$ARDM" compress --help >/dev/null 2>&1; then echo "FAIL $ARDM compress --help does not run"; exit 1; fi
+here=$(cpu_signature)
+made_on=$(head -n 1 "$GOLDEN_DIR/cpu-signature.txt" 2>/dev/null)
+[ -n "$made_on" ] && pass "golden files made on: $made_on (this machine: $here)" ||
+  fail "$GOLDEN_DIR/cpu-signature.txt is missing or empty"
+
+for c in "${cases[@]}"; do
+  set -- $c
+  png=$1 budget=$2
+  g="$GOLDEN_DIR/$png"
+  if [ ! -f "$g" ] || [ ! -f "$g.ardm" ]; then fail "$png: $g or $g.ardm is missing"; continue; fi
+
+  # (a) The committed file decodes to the committed PNG, byte for byte.
+  mkdir -p "$work/dec"
+  if "$ARDM" decompress -q -c "$g.ardm" >"$work/dec/$png" 2>"$work/err"; then
+    cmp -s "$work/dec/$png" "$g" && pass "$png.ardm decodes to $png" ||
+      mismatch "$png.ardm decodes to other bytes than $png"
+  else
+    mismatch "$png.ardm does not decode (exit $?): $(tail -2 "$work/err")"
+  fi
+
+  # (b) The committed PNG encodes, at its budget, to the committed file, byte for byte.
+  mkdir -p "$work/enc"
+  if "$ARDM" compress -q -k -c --budget "$budget" "$g" >"$work/enc/$png.ardm" 2>"$work/err"; then
+    cmp -s "$work/enc/$png.ardm" "$g.ardm" && pass "$png at budget $budget encodes to $png.ardm" ||
+      mismatch "$png at budget $budget encodes to other bytes than $png.ardm ($(stat -c %s "$work/enc/$png.ardm") vs $(stat -c %s "$g.ardm") bytes)"
+  else
+    mismatch "$png does not encode (exit $?): $(tail -2 "$work/err")"
+  fi
+
+  # (c) One byte flipped in the middle: an error, and no output file.
+  bad="$work/bad-$png"
+  mkdir -p "$bad"
+  cp "$g.ardm" "$bad/$png.ardm"
+  len=$(stat -c %s "$bad/$png.ardm")
+  mid=$((len / 2))
+  old=$(od -An -tu1 -j "$mid" -N1 "$bad/$png.ardm" | tr -d ' ')
+  printf "\\$(printf '%03o' $((old ^ 0xFF)))" | dd of="$bad/$png.ardm" bs=1 seek="$mid" conv=notrunc status=none
+  if cmp -s "$bad/$png.ardm" "$g.ardm"; then
+    fail "$png.ardm: flipping byte $mid changed nothing"
+  elif "$ARDM" decompress -q -k "$bad/$png.ardm" >"$work/out" 2>"$work/err"; then
+    fail "$png.ardm with byte $mid of $len flipped: decoded without an error"
+  else
+    pass "$png.ardm with byte $mid of $len flipped: rejected ($(tail -1 "$work/err"))"
+  fi
+  left=$(ls -A "$bad" | grep -vx "$png.ardm")
+  [ -z "$left" ] && pass "$png.ardm damaged: no output left" || fail "$png.ardm damaged: left $left"
+done
+
+echo "$fails failed, $mismatches mismatched"
+if [ "$fails" -eq 0 ] && [ "$mismatches" -gt 0 ] && [ -n "$made_on" ] && [ "$here" != "$made_on" ]; then
+  echo "skip: golden files were made on $made_on, this machine is $here: not comparable (see README 'What is guaranteed')"
+  exit 77
+fi
+[ "$fails" -eq 0 ] && [ "$mismatches" -eq 0 ]
