@@ -36,19 +36,24 @@ int main(int argc, char** argv) {
   auto flat = data.reshape({data.size(0), -1}).contiguous();
   const auto sigma = ardm::fixed_order(D, model.objective_cfg.order_seed).view({1, data.size(1), data.size(2), data.size(3)});
   const int64_t t = D / 2;
-  const auto& m = model.model_cfg;
+  const auto& process = *model.process;
   torch::InferenceMode guard;
+  // One network call at step t of the first stage, as the codec makes it.
+  auto call = [&](const torch::Tensor& x, const torch::Tensor& known) {
+    const int64_t B = x.size(0);
+    const auto st = ardm::stage_tensor(B, 0, torch::kCPU);
+    const auto x_in = ardm::network_input(process.past(x, st), process.future(x, st), known);
+    return model.ema->forward(x_in, known, torch::full({B}, t, torch::kInt64), st);
+  };
 
   // Batched: 64 images in one call on all cores.
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(cores);
   auto x64 = data.slice(0, 0, 64).to(torch::kInt64);
-  auto known64 = (sigma < t).expand({64, m.channels, m.height, m.width});
-  auto xin64 = torch::where(known64, x64, model.absorbing());
-  auto t64 = torch::full({64}, t, torch::kInt64);
-  model.ema->forward(xin64, known64, t64, D);
+  auto known64 = (sigma < t).expand({64, data.size(1), data.size(2), data.size(3)});
+  call(x64, known64);
   double t0 = now();
-  for (int r = 0; r < 3; ++r) model.ema->forward(xin64, known64, t64, D);
+  for (int r = 0; r < 3; ++r) call(x64, known64);
   const double batched = (now() - t0) / 3 / 64;
 
   // The codec's call: batch 1, one thread (run_codec_workers sets that up).
@@ -57,16 +62,16 @@ int main(int argc, char** argv) {
   ardm::run_codec_workers(1, 1, [&](int64_t) {
     auto x1 = x64.slice(0, 0, 1);
     auto known1 = sigma < t;
-    auto xin1 = torch::where(known1, x1, model.absorbing());
-    auto t1 = torch::full({1}, t, torch::kInt64);
-    model.ema->forward(xin1, known1, t1, D);
+    call(x1, known1);
     const double s0 = now();
-    for (int r = 0; r < 30; ++r) model.ema->forward(xin1, known1, t1, D);
+    for (int r = 0; r < 30; ++r) call(x1, known1);
     single = (now() - s0) / 30;
     for (size_t b = 0; b < budgets.size(); ++b) {
       std::vector<ardm::Codec::Encoded> e(static_cast<size_t>(n));
       double e0 = now();
-      for (int64_t i = 0; i < n; ++i) e[i] = codec.encode(flat[i].data_ptr<uint8_t>(), budgets[b]);
+      std::vector<std::vector<uint16_t>> values;
+      for (int64_t i = 0; i < n; ++i) values.emplace_back(flat[i].data_ptr<uint8_t>(), flat[i].data_ptr<uint8_t>() + D);
+      for (int64_t i = 0; i < n; ++i) e[i] = codec.encode(values[static_cast<size_t>(i)].data(), budgets[b]);
       enc[b] = (now() - e0) / static_cast<double>(n);
       double d0 = now();
       for (int64_t i = 0; i < n; ++i) {

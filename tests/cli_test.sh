@@ -37,7 +37,7 @@ if [ -f "${ARDM_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}/train-imag
   expect_ok "schedule" "$ARDM" schedule --model "$ck" --budget 1,5,784
   grep -q "^budget    5: optimal" "$work/out" && pass "schedule lists budgets" || fail "schedule output: $(cat "$work/out")"
   expect_ok "schedule --json" "$ARDM" schedule --model "$ck" --budget 2,3 --json
-  grep -Eq '^\{"num_steps":784,.*"budget":3,"optimal_bpd":[0-9.]+,"naive_bpd":[0-9.]+,"policy":\[0,[0-9]+,[0-9]+\]\}\]\}$' "$work/out" &&
+  grep -Eq '^\{"process":"OA-ARDM","stages":1,"steps_per_stage":784,.*"budget":3,"optimal_bpd":[0-9.]+,"naive_bpd":[0-9.]+,"split":\[3\],"policies":\[\[0,[0-9]+,[0-9]+\]\]\}\]\}$' "$work/out" &&
     pass "schedule JSON" || fail "schedule JSON: $(cat "$work/out")"
   expect_err "budget above D" "outside 1..784" "$ARDM" schedule --model "$ck" --budget 785
   expect_err "budget zero" "outside 1..784" "$ARDM" schedule --model "$ck" --budget 0
@@ -53,6 +53,24 @@ if [ -f "${ARDM_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}/train-imag
   expect_err "bad policy kind" "optimal" "$ARDM" sample --model "$ck" --policy sideways --budget 3 --out "$work/d.png" -q
 
   expect_err "refuses to overwrite a run" "--resume" "$ARDM" train --out "$work/run" --steps 6 "${TINY[@]}"
+
+  # An Upscale ARDM (b = 16: 2 stages) through train, schedule, eval, sample, compress, decompress
+  up="$work/up/checkpoint.pt"
+  expect_ok "train --upscale 16" "$ARDM" train --out "$work/up" --upscale 16 --steps 4 "${TINY[@]}"
+  expect_ok "schedule, upscale" "$ARDM" schedule --model "$up" --budget 2,5
+  grep -q "Upscale ARDM, b = 16, 2 stages" "$work/out" && grep -Eq "^budget    5: optimal [0-9.]+ bpd, naive [0-9.]+ bpd; split \[[0-9],[0-9]\]; stage 0 \[0" "$work/out" &&
+    pass "schedule shows the split over the stages" || fail "upscale schedule output: $(cat "$work/out")"
+  expect_err "budget below one per stage" "outside 2..1568" "$ARDM" schedule --model "$up" --budget 1
+  expect_ok "eval --budget, upscale" "$ARDM" eval --model "$up" --budget 3 --limit 8 --passes 2 --batch 8 -q
+  grep -q "^exact fixed-order: [0-9.]* bpd .*3 network calls each" "$work/out" && pass "upscale exact value" ||
+    fail "upscale eval output: $(cat "$work/out")"
+  expect_ok "sample, upscale" "$ARDM" sample --model "$up" --count 4 --budget 4 --out "$work/up.png" -q
+  expect_ok "images" "$ARDM" images --data fashion-mnist --split test --limit 2 --out "$work/upimg"
+  expect_ok "compress, upscale" "$ARDM" compress -k --model "$up" --budget 4 "$work"/upimg/*.png
+  expect_ok "decompress, upscale" "$ARDM" decompress -o "$work/upback" --model "$up" "$work"/upimg/*.ardm
+  cmp -s "$work/upimg/00000.png" "$work/upback/00000.png" && cmp -s "$work/upimg/00001.png" "$work/upback/00001.png" &&
+    pass "upscale round trip" || fail "upscale round trip"
+  expect_err "upscale file, OA model" "made by an Upscale ARDM (b = 16, matrix) model" "$ARDM" decompress -c --model "$ck" "$work/upimg/00000.png.ardm"
 
   # kill -9 in the middle of a run, then resume it to the end
   "$ARDM" train --out "$work/killed" --steps 400 --checkpoint-every 3 "${TINY[@]}" >/dev/null 2>&1 &

@@ -15,8 +15,8 @@ namespace {
 
 ardm::Model tiny_model(int64_t steps) {
   ardm::ModelConfig m;
-  m.channels = 1, m.height = 8, m.width = 8, m.num_classes = 16, m.ch = 8, m.ch_mult = {1, 2};
-  m.attn_resolutions = {4};
+  m.data = ardm::image_spec(1, 8, 8, 16);
+  m.net.unet.ch = 8, m.net.unet.ch_mult = {1, 2}, m.net.unet.attn_resolutions = {4};
   ardm::TrainConfig t;
   t.steps = steps, t.batch = 8, t.lr = 1e-3, t.warmup = 2, t.ema_decay = 0.9, t.checkpoint_every = 0, t.log_every = 1;
   torch::manual_seed(0);
@@ -34,7 +34,7 @@ std::string temp_dir(const std::string& name) {
   return p.string();
 }
 
-void expect_same_params(ardm::nets::UNet& a, ardm::nets::UNet& b) {
+void expect_same_params(const ardm::nets::Net& a, const ardm::nets::Net& b) {
   auto pa = a->named_parameters(), pb = b->named_parameters();
   ASSERT_EQ(pa.size(), pb.size());
   for (const auto& kv : pa) EXPECT_TRUE(kv.value().equal(pb[kv.key()])) << kv.key();
@@ -56,7 +56,7 @@ TEST(Checkpoint, SaveLoadGivesIdenticalOutputs) {
   ardm::train(model, tiny_data(), quiet(dir, false));
   auto loaded = ardm::load_model(dir + "/checkpoint.pt");
   EXPECT_EQ(loaded.step, 3);
-  EXPECT_EQ(loaded.model_cfg.ch_mult, model.model_cfg.ch_mult);
+  EXPECT_EQ(loaded.model_cfg.net.unet.ch_mult, model.model_cfg.net.unet.ch_mult);
   EXPECT_EQ(loaded.train_cfg.lr, model.train_cfg.lr);
   EXPECT_TRUE(loaded.tracker.history().equal(model.tracker.history()));
   EXPECT_TRUE(loaded.tracker.visited().equal(model.tracker.visited()));
@@ -66,9 +66,10 @@ TEST(Checkpoint, SaveLoadGivesIdenticalOutputs) {
   auto x = tiny_data().slice(0, 0, 4).to(torch::kInt64);
   auto known = torch::rand({4, 1, 8, 8}) < 0.3;
   auto t = known.reshape({4, -1}).sum(1);
+  auto st = torch::zeros({4}, torch::kInt64);
   torch::NoGradGuard g;
-  EXPECT_TRUE(model.ema->forward(x, known, t, 64).equal(loaded.ema->forward(x, known, t, 64)));
-  EXPECT_FALSE(model.ema->forward(x, known, t, 64).equal(model.net->forward(x, known, t, 64)));  // EMA differs
+  EXPECT_TRUE(model.ema->forward(x, known, t, st).equal(loaded.ema->forward(x, known, t, st)));
+  EXPECT_FALSE(model.ema->forward(x, known, t, st).equal(model.net->forward(x, known, t, st)));  // EMA differs
   fs::remove_all(dir);
 }
 

@@ -9,6 +9,7 @@
 #include "ardm/codec.h"
 #include "ardm/coding/format.h"
 #include "ardm/coding/rans.h"
+#include "ardm/eval.h"
 #include "ardm/model.h"
 
 namespace fs = std::filesystem;
@@ -17,10 +18,13 @@ namespace {
 
 // A small UNet with every weight randomised (the zero-initialised residual branches too), so
 // every layer shapes the probabilities; 8-bit values like real images.
-ardm::Model random_model(uint64_t seed) {
+// upscale: 0 for OA-ARDM, else the branching factor (with `parametrization`).
+ardm::Model random_model(uint64_t seed, int64_t upscale = 0, const std::string& parametrization = "matrix") {
   ardm::ModelConfig m;
-  m.channels = 1, m.height = 12, m.width = 12, m.num_classes = 256, m.ch = 8, m.ch_mult = {1, 2};
-  m.attn_resolutions = {6};
+  m.data = ardm::image_spec(1, 12, 12);
+  m.process.upscale = upscale;
+  m.process.parametrization = parametrization;
+  m.net.unet.ch = 8, m.net.unet.ch_mult = {1, 2}, m.net.unet.attn_resolutions = {6};
   torch::manual_seed(seed);
   ardm::Model model(m, ardm::ObjectiveConfig{}, ardm::TrainConfig{});
   torch::NoGradGuard g;
@@ -29,17 +33,19 @@ ardm::Model random_model(uint64_t seed) {
 }
 
 // Smooth random images (blurred noise), so the model's predictions are far from uniform.
-std::vector<std::vector<uint8_t>> test_images(int64_t n, uint64_t seed) {
+std::vector<std::vector<uint16_t>> test_images(int64_t n, uint64_t seed) {
   auto g = ardm::make_generator(seed);
   auto x = torch::rand({n, 1, 12, 12}, g);
   x = torch::avg_pool2d(torch::nn::functional::pad(x, torch::nn::functional::PadFuncOptions({1, 1, 1, 1}).mode(torch::kReplicate)), 3, 1);
   auto bytes = (x * 255).round().clamp(0, 255).to(torch::kUInt8).reshape({n, -1}).contiguous();
-  std::vector<std::vector<uint8_t>> out;
+  std::vector<std::vector<uint16_t>> out;
   for (int64_t i = 0; i < n; ++i) out.emplace_back(bytes[i].data_ptr<uint8_t>(), bytes[i].data_ptr<uint8_t>() + 144);
   return out;
 }
 
-std::vector<ardm::Codec::Encoded> encode_all(const ardm::Codec& codec, const std::vector<std::vector<uint8_t>>& images,
+std::vector<uint8_t> bytes_of(const std::vector<uint16_t>& v) { return std::vector<uint8_t>(v.begin(), v.end()); }
+
+std::vector<ardm::Codec::Encoded> encode_all(const ardm::Codec& codec, const std::vector<std::vector<uint16_t>>& images,
                                              int64_t budget, int workers) {
   std::vector<ardm::Codec::Encoded> out(images.size());
   auto errors = ardm::run_codec_workers(static_cast<int64_t>(images.size()), workers,
@@ -61,14 +67,14 @@ TEST(Codec, SixtyFourImagesDecodeExactlyOneAtATimeWithOneOrTwoThreads) {
     for (size_t i = 0; i < images.size(); ++i) ASSERT_EQ(enc1[i].payload, enc2[i].payload) << "image " << i;
     // Decoded one at a time, in reverse order, on 1 thread; and all at once on 2 workers.
     for (size_t i = images.size(); i-- > 0;) {
-      std::vector<uint8_t> got;
+      std::vector<uint16_t> got;
       auto err = ardm::run_codec_workers(1, 1, [&](int64_t) {
         got = codec.decode(enc2[i].payload.data(), enc2[i].payload.size(), budget);
       });
       ASSERT_EQ(err[0], "");
       ASSERT_EQ(got, images[i]) << "budget " << budget << ", image " << i;
     }
-    std::vector<std::vector<uint8_t>> all(images.size());
+    std::vector<std::vector<uint16_t>> all(images.size());
     auto errors = ardm::run_codec_workers(64, 2, [&](int64_t i) {
       all[i] = codec.decode(enc1[i].payload.data(), enc1[i].payload.size(), budget);
     });
@@ -114,7 +120,7 @@ TEST(Codec, DamageIsDetected) {
   h.budget = budget;
   int detected = 0, trials = 0;
   for (size_t i = 0; i < images.size(); ++i) {
-    const auto file = ardm::coding::write_file(h, {{enc[i].payload, images[i]}});
+    const auto file = ardm::coding::write_file(h, {{enc[i].payload, bytes_of(images[i])}});
     // Flip one bit at a few positions of the payload (after the 15-byte header and the CRC).
     for (size_t pos = 15; pos < file.size(); pos += 7) {
       auto bad = file;
@@ -122,9 +128,9 @@ TEST(Codec, DamageIsDetected) {
       ++trials;
       auto err = ardm::run_codec_workers(1, 1, [&](int64_t) {
         const auto f = ardm::coding::read_file(bad.data(), bad.size());
-        ardm::coding::check_model(f, codec.fingerprint());
+        ardm::coding::check_model(f, codec.process_code(), codec.fingerprint());
         const auto& it = f.items.at(0);
-        const auto out = codec.decode(it.payload, it.payload_size, f.header.budget);
+        const auto out = bytes_of(codec.decode(it.payload, it.payload_size, f.header.budget));
         ardm::coding::check_item_crc(f, it, out.data(), out.size());
       });
       if (!err[0].empty()) ++detected;
@@ -157,12 +163,92 @@ TEST(Codec, FingerprintFollowsWeightsAndSurvivesExport) {
   h.model_fingerprint = ardm::Codec(b).fingerprint();
   h.shape = ca.shape();
   h.budget = 5;
-  const auto file = ardm::coding::write_file(h, {{enc[0].payload, img}});
+  const auto file = ardm::coding::write_file(h, {{enc[0].payload, bytes_of(img)}});
   const auto f = ardm::coding::read_file(file.data(), file.size());
   try {
-    ardm::coding::check_model(f, cc.fingerprint());
+    ardm::coding::check_model(f, cc.process_code(), cc.fingerprint());
     FAIL() << "a file of another model was accepted";
   } catch (const ardm::coding::FormatError& e) {
     EXPECT_EQ(std::string(e.what()).rfind("wrong model", 0), 0u) << e.what();
   }
+}
+
+namespace {
+
+// The codec's model_bits against eval's exact fixed-order code length for the same orders and
+// policies (both at batch 1, so the network computes the same floats up to the softmax).
+void expect_model_bits_match_exact(ardm::Model& model, int64_t budget) {
+  ardm::Codec codec(model);
+  const auto images = test_images(3, 21);
+  const auto enc = encode_all(codec, images, budget, 1);
+  const auto& policies = codec.policy(budget);
+  torch::NoGradGuard g;
+  at::set_num_threads(1);
+  for (size_t i = 0; i < images.size(); ++i) {
+    auto x = torch::tensor(std::vector<int64_t>(images[i].begin(), images[i].end())).view({1, 1, 12, 12});
+    const auto sigma = ardm::fixed_orders(model.num_stages(), 144, model.objective_cfg.order_seed);
+    const double exact_bits =
+        -ardm::policy_log_prob_bpd(*model.process, model.as_fn(model.ema), x, sigma, policies).item<double>() * 144;
+    EXPECT_NEAR(enc[i].model_bits, exact_bits, 1e-5 * exact_bits) << "image " << i;
+  }
+}
+
+}  // namespace
+
+TEST(Codec, ModelBitsAreTheExactFixedOrderCodeLength) {
+  auto oa = random_model(7);
+  expect_model_bits_match_exact(oa, 9);
+  auto up = random_model(8, 4);
+  expect_model_bits_match_exact(up, 9);
+  auto direct = random_model(9, 2, "direct");
+  expect_model_bits_match_exact(direct, 20);
+}
+
+TEST(Codec, UpscaleModelsRoundTrip) {
+  for (const auto& [b, param] : std::vector<std::pair<int64_t, std::string>>{{4, "matrix"}, {16, "direct"}, {2, "matrix"}}) {
+    auto model = random_model(10 + b, b, param);
+    ardm::Codec codec(model);
+    EXPECT_EQ(codec.num_stages(), b == 4 ? 4 : b == 16 ? 2 : 8);
+    EXPECT_EQ(codec.process_code(), ardm::coding::process_code(b, param == "matrix"));
+    const auto images = test_images(6, 30 + b);
+    for (int64_t budget : {codec.num_stages(), 3 * codec.num_stages() + 1}) {
+      const auto enc = encode_all(codec, images, budget, 2);
+      std::vector<std::vector<uint16_t>> back(images.size());
+      auto errors = ardm::run_codec_workers(static_cast<int64_t>(images.size()), 2, [&](int64_t i) {
+        back[i] = codec.decode(enc[i].payload.data(), enc[i].payload.size(), budget);
+      });
+      for (size_t i = 0; i < images.size(); ++i) {
+        ASSERT_EQ(errors[i], "");
+        EXPECT_EQ(back[i], images[i]) << "b " << b << ", budget " << budget << ", image " << i;
+        const double real = 8.0 * static_cast<double>(enc[i].payload.size());
+        EXPECT_LE(real, enc[i].model_bits + 64 + 144 * 8 * 2.2e-5 + 1e-6);
+      }
+    }
+    // Below one call per stage is refused.
+    EXPECT_THROW(codec.policy(codec.num_stages() - 1), std::invalid_argument);
+  }
+}
+
+TEST(Codec, FilesRecordTheModelKind) {
+  auto oa = random_model(11);
+  auto up = random_model(12, 4);
+  ardm::Codec co(oa), cu(up);
+  const auto img = test_images(1, 40)[0];
+  const auto enc = encode_all(cu, {img}, 8, 1);
+  ardm::coding::FileHeader h;
+  h.model_fingerprint = cu.fingerprint();
+  h.process = cu.process_code();
+  h.shape = cu.shape();
+  h.budget = 8;
+  const auto file = ardm::coding::write_file(h, {{enc[0].payload, bytes_of(img)}});
+  EXPECT_EQ(file[2] >> 4, 2);  // an Upscale file is version 2; OA-ARDM files stay version 1
+  const auto f = ardm::coding::read_file(file.data(), file.size());
+  EXPECT_EQ(f.header.process, cu.process_code());
+  try {
+    ardm::coding::check_model(f, co.process_code(), co.fingerprint());
+    FAIL() << "an Upscale file was accepted by an OA-ARDM model";
+  } catch (const ardm::coding::FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("Upscale ARDM (b = 4, matrix)"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(ardm::coding::check_model(f, cu.process_code(), cu.fingerprint()));
 }

@@ -77,7 +77,7 @@ struct ToyImageCodec {
   }
   std::vector<std::vector<uint8_t>> decode_file(const std::vector<uint8_t>& file, uint32_t fingerprint) const {
     const auto f = read_file(file.data(), file.size());
-    check_model(f, fingerprint);
+    check_model(f, 0, fingerprint);
     std::vector<std::vector<uint8_t>> out;
     for (const auto& item : f.items) {
       RansDecoder dec(item.payload, item.payload_size);
@@ -339,7 +339,8 @@ TEST(Format, HostileFieldsGiveClearErrors) {
   };
   EXPECT_EQ(message({}).rfind("truncated", 0), 0u);
   EXPECT_EQ(message(with(0, 'P')).rfind("not an ardm file", 0), 0u);
-  EXPECT_EQ(message(with(2, static_cast<uint8_t>((2 << 4) | 2))).rfind("unsupported version 2", 0), 0u);
+  EXPECT_EQ(message(with(2, static_cast<uint8_t>((3 << 4) | 2))).rfind("unsupported version 3", 0), 0u);
+  EXPECT_EQ(message(with(2, static_cast<uint8_t>(2))).rfind("unsupported version 0", 0), 0u);
   EXPECT_EQ(message(with(2, static_cast<uint8_t>((1 << 4) | (5 << 1)))).rfind("corrupted: unknown data kind 5", 0), 0u);
   EXPECT_EQ(message(with(7, 2)).rfind("corrupted: an image has 1 or 3 channels", 0), 0u);
   try {
@@ -368,4 +369,46 @@ TEST(Format, HostileFieldsGiveClearErrors) {
   auto h = image_header(0);
   EXPECT_THROW(write_file(h, {{codec.payload(img), img}}), FormatError);
   EXPECT_THROW(write_file(image_header(), {{codec.payload(img), std::vector<uint8_t>(10)}}), FormatError);
+}
+
+TEST(Format, VersionTwoRecordsTheModelKind) {
+  // OA-ARDM files are written as version 1 (unchanged bytes); an Upscale model's as version 2,
+  // with the model kind after the fingerprint. The budget's range follows the kind's stages.
+  ToyImageCodec codec(12);
+  std::mt19937_64 g(3);
+  const auto img = codec.sample_image(g);
+  FileHeader h;
+  h.model_fingerprint = 0x12345678;
+  h.shape = {1, 3, 4};
+  h.budget = 4;
+  const auto v1 = write_file(h, {{codec.payload(img), img}});
+  EXPECT_EQ(v1[2] >> 4, 1);
+  h.process = process_code(4, true);  // b = 4: 4 stages for 8-bit values
+  const auto v2 = write_file(h, {{codec.payload(img), img}});
+  EXPECT_EQ(v2[2] >> 4, 2);
+  EXPECT_EQ(v2.size(), v1.size() + 1);  // the kind costs one byte
+  const auto f = read_file(v2.data(), v2.size());
+  EXPECT_EQ(f.header.process, process_code(4, true));
+  EXPECT_EQ(describe_process(f.header.process), "Upscale ARDM (b = 4, matrix)");
+  try {
+    check_model(f, 0, 0x12345678);
+    FAIL() << "an Upscale file was accepted for an OA-ARDM model";
+  } catch (const FormatError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("wrong model: the file was made by an Upscale ARDM (b = 4, matrix) model", 0), 0u)
+        << e.what();
+  }
+  EXPECT_NO_THROW(check_model(f, process_code(4, true), 0x12345678));
+  // Budgets: at least one call per stage, at most S*D.
+  h.budget = 3;
+  EXPECT_THROW(write_file(h, {{codec.payload(img), img}}), FormatError);
+  h.budget = 4 * 12;
+  EXPECT_NO_THROW(write_file(h, {{codec.payload(img), img}}));
+  h.budget = 4 * 12 + 1;
+  EXPECT_THROW(write_file(h, {{codec.payload(img), img}}), FormatError);
+  // A version-2 file must name an Upscale kind; 0 or a branching factor below 2 is corrupt.
+  auto bad = v2;
+  bad[7] = 0;
+  EXPECT_THROW(read_file(bad.data(), bad.size()), FormatError);
+  bad[7] = 3;  // b = 1
+  EXPECT_THROW(read_file(bad.data(), bad.size()), FormatError);
 }

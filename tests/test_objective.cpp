@@ -53,7 +53,7 @@ void check_unbiased(int64_t D, int64_t K, const std::string& mode, uint64_t seed
     auto xb = x.unsqueeze(0).expand({M, D}).contiguous();
     ardm::ObjectiveConfig oc;
     oc.t_sampling = mode;
-    auto terms = ardm::stochastic_bound(fn, xb, K / 2, oc, g);
+    auto terms = ardm::stochastic_bound(*oa_process(D, K, K / 2), fn, xb, oc, g);
     const Estimate e = mean_se(terms.elbo_bpd);
     SCOPED_TRACE("D=" + std::to_string(D) + " K=" + std::to_string(K) + " mode=" + mode);
     ASSERT_GT(e.se, 1e-4);  // a real stochastic estimate, not a constant
@@ -80,7 +80,7 @@ TEST(Objective, TermsAreConsistent) {
   auto x = torch::randint(3, {64, 4}, g, torch::kInt64);
   auto sigma = ardm::sample_orders(64, 4, g);
   auto t = ardm::sample_steps(64, 4, "uniform", g);
-  auto r = ardm::bound_terms(fn, x, sigma, t, 1, 0.001);
+  auto r = ardm::bound_terms(*oa_process(4, 3, 1), fn, x, sigma, t, torch::zeros({64}, torch::kInt64), 0.001);
   auto remaining = (4 - t).to(torch::kFloat64);
   EXPECT_TRUE(torch::allclose(r.elbo_t_bpd * remaining, r.nce_bpd));
   EXPECT_TRUE(torch::allclose(r.elbo_bpd, r.elbo_t_bpd * 4));
@@ -104,7 +104,7 @@ TEST(Masks, ExactlyTKnownAndAbsorbingOnlyWhereUnknown) {
   EXPECT_TRUE(known.reshape({B, -1}).sum(1).equal(t));
   // x avoids the absorbing value so "absorbing" in x_in can only come from masking
   auto x = torch::randint(0, K / 2, {B, C, H, W}, g, torch::kInt64);
-  auto x_in = ardm::corrupt(x, known, K / 2);
+  auto x_in = ardm::network_input(torch::full_like(x, K / 2), x, known);
   EXPECT_TRUE((x_in == K / 2).equal(torch::logical_not(known)));
   EXPECT_TRUE(torch::where(known, x_in, x).equal(x));
   // the location generated at step t is unknown at t and known at t + 1
@@ -153,14 +153,29 @@ TEST(Tracker, FirstVisitThenEma) {
 
 TEST(Config, TextRoundTrip) {
   ardm::ModelConfig m;
-  m.ch_mult = {1, 2, 4};
-  m.attn_resolutions = {};
-  m.dropout = 0.125;
+  m.net.unet.ch_mult = {1, 2, 4};
+  m.net.unet.attn_resolutions = {};
+  m.process.upscale = 4;
+  m.data.shape = {3, 5, 7, 2};
+  m.net.unet.dropout = 0.125;
   ardm::ModelConfig back;
   ardm::from_text(ardm::to_text(m), back);
-  EXPECT_EQ(back.ch_mult, m.ch_mult);
-  EXPECT_TRUE(back.attn_resolutions.empty());
-  EXPECT_EQ(back.dropout, 0.125);
+  EXPECT_EQ(back.net.unet.ch_mult, m.net.unet.ch_mult);
+  EXPECT_EQ(back.net.unet.attn_resolutions, m.net.unet.attn_resolutions);
+  EXPECT_EQ(back.process.upscale, 4);
+  EXPECT_EQ(back.data.shape, m.data.shape);
+  // A checkpoint-v1 image config reads into the same model, and writes back to the same text.
+  const std::string v1 = "attn_resolutions=7\nch=32\nch_mult=1,2,2\nchannels=1\ndropout=0\nheight=28\n"
+                         "num_classes=256\nnum_groups=32\nnum_res_blocks=1\nwidth=28\n";
+  ardm::ModelConfig legacy;
+  ardm::from_legacy_text(v1, legacy);
+  EXPECT_EQ(legacy.data.shape, (std::vector<int64_t>{1, 28, 28}));
+  EXPECT_EQ(legacy.data.absorbing, 128);
+  EXPECT_TRUE(ardm::is_legacy_image_model(legacy));
+  EXPECT_EQ(ardm::legacy_text(legacy), v1);
+  EXPECT_FALSE(ardm::is_legacy_image_model(m));
+  EXPECT_TRUE(back.net.unet.attn_resolutions.empty());
+  EXPECT_EQ(back.net.unet.dropout, 0.125);
   ardm::TrainConfig t;
   t.lr = 3.3e-4;
   t.seed = 12345678901234ULL;

@@ -17,7 +17,7 @@ TEST(Training, ShortRunOnFashionMnistLowersTheBound) {
   const auto train_x = ardm::data::load_images("fashion-mnist", "train", 300);
   const auto test_x = ardm::data::load_images("fashion-mnist", "test", 200);
   ardm::ModelConfig m;  // the default network, narrower so the test takes about a minute
-  m.ch = 16;
+  m.net.unet.ch = 16;
   ardm::TrainConfig t;
   t.steps = 120, t.batch = 16, t.lr = 2e-3, t.warmup = 10, t.ema_decay = 0.9, t.checkpoint_every = 0;
   torch::manual_seed(0);

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "ardm/ardm.h"
+#include "ardm/process/process.h"
 
 struct ToyNet {
   int64_t D, K;
@@ -24,6 +25,17 @@ struct ToyNet {
     return out.permute({0, 2, 1}).contiguous();
   }
   ardm::NetFn fn() const {
-    return [this](const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c) { return (*this)(a, b, c); };
+    return [this](const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c, const torch::Tensor&) {
+      return (*this)(a, b, c);
+    };
   }
 };
+
+// The OA-ARDM process over D values of K classes with the given absorbing value.
+inline std::shared_ptr<const ardm::Process> oa_process(int64_t D, int64_t K, int64_t absorbing) {
+  ardm::DataSpec d;
+  d.shape = {D};
+  d.num_classes = K;
+  d.absorbing = absorbing;
+  return ardm::make_process(ardm::ProcessConfig{}, d);
+}

@@ -17,7 +17,7 @@
 #include "ardm/sample.h"
 #include "ardm/schedule_dp.h"
 #include "ardm/model.h"
-#include "ardm/nets/unet.h"
+#include "ardm/nets/net.h"
 #include "ardm/train.h"
 #include "codec_cli.h"
 
@@ -67,18 +67,28 @@ void write_grid(const std::string& path, const torch::Tensor& images, int64_t co
   ardm::data::write_png(path, img);
 }
 
-void check_budget(int64_t k, int64_t D) {
-  if (k < 1 || k > D)
-    throw std::invalid_argument("--budget " + std::to_string(k) + " is outside 1.." + std::to_string(D) +
-                                " (the model has " + std::to_string(D) + " steps)");
-}
-
-// Parses "10,20,50" into budgets, each within 1..D.
-std::vector<int64_t> parse_budgets(const std::string& text, int64_t D) {
+// Parses "10,20,50" into total budgets, each valid for the model.
+std::vector<int64_t> parse_budgets(const std::string& text, const ardm::Model& model) {
   auto b = ardm::parse_ints(text);
   if (b.empty()) throw std::invalid_argument("--budget needs at least one value");
-  for (auto k : b) check_budget(k, D);
+  for (auto k : b) ardm::check_budget(model, k);
   return b;
+}
+
+// "[0, 12, 40]" for one stage; "stage 0 [0, 3] | stage 1 [0, 5, 9]" for several.
+std::string policies_text(const ardm::Policies& p, bool shorten) {
+  if (p.size() == 1) return shorten ? policy_summary(p[0]) : policy_text(p[0]);
+  std::string out;
+  for (size_t s = 0; s < p.size(); ++s)
+    out += (s ? " | " : "") + std::string("stage ") + std::to_string(s) + " " +
+           (shorten ? policy_summary(p[s]) : policy_text(p[s]));
+  return out;
+}
+
+std::string split_text(const ardm::Policies& p) {
+  std::vector<int64_t> k;
+  for (const auto& s : p) k.push_back(static_cast<int64_t>(s.size()));
+  return "[" + ardm::join_ints(k) + "]";
 }
 
 }  // namespace
@@ -92,10 +102,11 @@ int main(int argc, char** argv) {
   ardm::ObjectiveConfig oc;
   ardm::TrainConfig tc;
   Common tcommon;
-  std::string out_dir = "runs/default", ch_mult = ints_text(mc.ch_mult), attn = ints_text(mc.attn_resolutions);
+  std::string out_dir = "runs/default", ch_mult = ints_text(mc.net.unet.ch_mult),
+              attn = ints_text(mc.net.unet.attn_resolutions);
   bool resume = false;
   double minutes = 0;
-  auto* train = app.add_subcommand("train", "train an OA-ARDM on images; checkpoints go to --out");
+  auto* train = app.add_subcommand("train", "train an OA-ARDM or an Upscale ARDM on images; checkpoints go to --out");
   train->add_option("--data", tc.data, "fashion-mnist, or a folder of 8-bit gray/RGB PNG files")->capture_default_str();
   train->add_option("--limit", tc.limit, "use only the first N training images (0 = all)")->capture_default_str();
   train->add_option("--out", out_dir, "run folder (checkpoint.pt, metrics.jsonl)")->capture_default_str();
@@ -114,13 +125,20 @@ int main(int argc, char** argv) {
   train->add_option("--log-every", tc.log_every, "steps between metrics.jsonl rows")->capture_default_str();
   train->add_option("--t-sampling", oc.t_sampling, "uniform or antithetic")->capture_default_str();
   train->add_option("--ce-term", oc.ce_term, "weight of the auxiliary cross-entropy")->capture_default_str();
-  train->add_option("--ch", mc.ch, "UNet base width")->capture_default_str();
+  train->add_option("--upscale", mc.process.upscale,
+                    "0: OA-ARDM; b >= 2: Upscale ARDM generating base-b digits coarsest first (b = 2, 4, 16 for "
+                    "8-bit data: 8, 4, 2 stages)")
+      ->capture_default_str();
+  train->add_option("--upscale-param", mc.process.parametrization,
+                    "Upscale: matrix (K logits per value) or direct (S*b logits per value)")
+      ->capture_default_str();
+  train->add_option("--ch", mc.net.unet.ch, "UNet base width")->capture_default_str();
   train->add_option("--ch-mult", ch_mult, "width multiplier per level, e.g. 1,2,2")->capture_default_str();
-  train->add_option("--num-res-blocks", mc.num_res_blocks, "residual blocks per level")->capture_default_str();
+  train->add_option("--num-res-blocks", mc.net.unet.num_res_blocks, "residual blocks per level")->capture_default_str();
   train->add_option("--attn-res", attn, "feature-map heights with self-attention, e.g. 7 (empty: none)")
       ->capture_default_str();
-  train->add_option("--groups", mc.num_groups, "GroupNorm groups")->capture_default_str();
-  train->add_option("--dropout", mc.dropout, "dropout in residual blocks")->capture_default_str();
+  train->add_option("--groups", mc.net.unet.num_groups, "GroupNorm groups")->capture_default_str();
+  train->add_option("--dropout", mc.net.unet.dropout, "dropout in residual blocks")->capture_default_str();
   add_common(train, tcommon);
 
   // ---- eval
@@ -140,8 +158,8 @@ int main(int argc, char** argv) {
   int64_t eval_budget = 0, exact_limit = -1;
   std::string eval_policy = "optimal";
   eval->add_option("--budget", eval_budget,
-                   "also evaluate the parallel model with this many network calls: its bound and the exact "
-                   "fixed-order code length");
+                   "also evaluate the parallel model with this many network calls (all stages together): its bound "
+                   "and the exact fixed-order code length");
   eval->add_option("--policy", eval_policy, "optimal (DP on the model's loss tracker) or naive (evenly spaced)")
       ->capture_default_str();
   eval->add_option("--exact-limit", exact_limit,
@@ -165,7 +183,7 @@ int main(int argc, char** argv) {
   auto* samp = app.add_subcommand("sample", "generate images along a schedule and write them as a PNG grid");
   samp->add_option("--model", sample_model, "checkpoint")->required();
   samp->add_option("--count", sample_count, "number of samples")->capture_default_str();
-  samp->add_option("--budget", sample_budget, "network calls per sample (0 = all D steps)")->capture_default_str();
+  samp->add_option("--budget", sample_budget, "network calls per sample, all stages (0 = all S*D steps)")->capture_default_str();
   samp->add_option("--policy", sample_policy, "optimal or naive")->capture_default_str();
   samp->add_option("--seed", sample_seed, "seed of orders and draws")->capture_default_str();
   samp->add_option("--out", sample_out, "PNG grid of the samples")->capture_default_str();
@@ -198,19 +216,18 @@ int main(int argc, char** argv) {
       } else {
         if (std::filesystem::exists(ckpt))
           throw std::runtime_error(ckpt + " exists: pass --resume to continue that run, or choose another --out");
-        mc.ch_mult = ardm::parse_ints(ch_mult);
-        mc.attn_resolutions = ardm::parse_ints(attn);
+        mc.net.unet.ch_mult = ardm::parse_ints(ch_mult);
+        mc.net.unet.attn_resolutions = ardm::parse_ints(attn);
       }
       const auto data = ardm::data::load_images(model.net ? model.train_cfg.data : tc.data, "train",
                                                 model.net ? model.train_cfg.limit : tc.limit);
       if (!model.net) {
-        mc.channels = data.size(1);
-        mc.height = data.size(2);
-        mc.width = data.size(3);
+        mc.data = ardm::image_spec(data.size(1), data.size(2), data.size(3));
         torch::manual_seed(tc.seed);  // weight init draws from the global generator
         model = ardm::Model(mc, oc, tc);
       }
-      std::fprintf(stderr, "model: UNet, %lld parameters; data: %lld images %lldx%lldx%lld; %d thread(s) on %s\n",
+      std::fprintf(stderr, "model: %s, %s, %lld parameters; data: %lld images %lldx%lldx%lld; %d thread(s) on %s\n",
+                   model.process->describe().c_str(), model.model_cfg.net.type.c_str(),
                    static_cast<long long>(ardm::nets::parameter_count(*model.net)),
                    static_cast<long long>(data.size(0)), static_cast<long long>(data.size(1)),
                    static_cast<long long>(data.size(2)), static_cast<long long>(data.size(3)), tcommon.threads,
@@ -233,11 +250,11 @@ int main(int argc, char** argv) {
                     r.stderr_bpd, static_cast<long long>(r.images), static_cast<long long>(passes), passes == 1 ? "" : "es",
                     static_cast<long long>(model.step));
       } else {
-        check_budget(eval_budget, model.num_steps());
         const auto policy = model.policy(eval_budget, eval_policy);
-        const double predicted = ardm::policy_cost(model.sorted_costs(), policy);
-        std::printf("%s policy, budget %lld: %s\n", eval_policy.c_str(), static_cast<long long>(eval_budget),
-                    policy_summary(policy).c_str());
+        const double predicted = model.predicted_cost(policy);
+        std::printf("%s policy, budget %lld%s: %s\n", eval_policy.c_str(), static_cast<long long>(eval_budget),
+                    policy.size() > 1 ? (" split " + split_text(policy)).c_str() : "",
+                    policies_text(policy, true).c_str());
         std::printf("predicted from the loss tracker: %.4f bpd\n", predicted);
         const auto b = ardm::evaluate_policy_bound(model, data, policy, passes, eval_batch, eval_seed, dev,
                                                    !ecommon.quiet);
@@ -253,41 +270,47 @@ int main(int argc, char** argv) {
       }
     } else if (schedule->parsed()) {
       ardm::Model model = ardm::load_model(sched_model);
-      const int64_t D = model.num_steps();
-      const auto budgets = parse_budgets(sched_budgets, D);
-      const auto table = ardm::optimal_schedules(model.sorted_costs(), *std::max_element(budgets.begin(), budgets.end()));
-      if (sched_json) std::printf("{\"num_steps\":%lld,\"full_bpd\":%.6f,\"budgets\":[", static_cast<long long>(D),
-                                  ardm::policy_cost(table.costs, ardm::naive_policy(D, D)));
-      else std::printf("model %s: %lld steps; all steps: %.4f bpd (loss tracker)\n", sched_model.c_str(),
-                       static_cast<long long>(D), ardm::policy_cost(table.costs, ardm::naive_policy(D, D)));
+      const int64_t S = model.num_stages(), D = model.num_values();
+      const auto budgets = parse_budgets(sched_budgets, model);
+      const auto table = model.schedules(*std::max_element(budgets.begin(), budgets.end()));
+      const double full = model.predicted_cost(model.policy(S * D, "naive"));
+      if (sched_json)
+        std::printf("{\"process\":\"%s\",\"stages\":%lld,\"steps_per_stage\":%lld,\"full_bpd\":%.6f,\"budgets\":[",
+                    model.process->describe().c_str(), static_cast<long long>(S), static_cast<long long>(D), full);
+      else
+        std::printf("model %s: %s, %lld stage%s of %lld steps; all steps: %.4f bpd (loss tracker)\n",
+                    sched_model.c_str(), model.process->describe().c_str(), static_cast<long long>(S), S == 1 ? "" : "s",
+                    static_cast<long long>(D), full);
       for (size_t i = 0; i < budgets.size(); ++i) {
         const int64_t k = budgets[i];
-        const auto p = table.policy(k);
-        const double naive = ardm::policy_cost(table.costs, ardm::naive_policy(D, k));
-        if (sched_json)
-          std::printf("%s{\"budget\":%lld,\"optimal_bpd\":%.6f,\"naive_bpd\":%.6f,\"policy\":%s}", i ? "," : "",
-                      static_cast<long long>(k), table.best_cost[k], naive, policy_text(p).c_str());
-        else
-          std::printf("budget %4lld: optimal %.4f bpd, naive %.4f bpd; policy %s\n", static_cast<long long>(k),
-                      table.best_cost[k], naive, policy_text(p).c_str());
+        const auto p = table.policies(k);
+        const double naive = model.predicted_cost(model.policy(k, "naive"));
+        if (sched_json) {
+          std::string pj = "[";
+          for (size_t s = 0; s < p.size(); ++s) pj += (s ? "," : "") + policy_text(p[s]);
+          std::printf("%s{\"budget\":%lld,\"optimal_bpd\":%.6f,\"naive_bpd\":%.6f,\"split\":%s,\"policies\":%s]}",
+                      i ? "," : "", static_cast<long long>(k), table.best_cost[static_cast<size_t>(k)], naive,
+                      split_text(p).c_str(), pj.c_str());
+        } else {
+          std::printf("budget %4lld: optimal %.4f bpd, naive %.4f bpd; %s%s\n", static_cast<long long>(k),
+                      table.best_cost[static_cast<size_t>(k)], naive, S > 1 ? ("split " + split_text(p) + "; ").c_str() : "policy ",
+                      policies_text(p, false).c_str());
+        }
       }
       if (sched_json) std::printf("]}\n");
     } else if (samp->parsed()) {
       const torch::Device dev = setup(scommon);
       ardm::Model model = ardm::load_model(sample_model);
       if (sample_count < 1) throw std::invalid_argument("--count must be at least 1");
-      const int64_t D = model.num_steps();
-      const int64_t budget = sample_budget == 0 ? D : sample_budget;
-      check_budget(budget, D);
+      const int64_t budget = sample_budget == 0 ? model.num_steps() : sample_budget;
       const auto policy = model.policy(budget, sample_policy);
       torch::NoGradGuard no_grad;
       model.ema->to(dev);
       model.ema->eval();
       auto gen = ardm::make_generator(sample_seed);
-      const auto& m = model.model_cfg;
+      if (model.data().shape.size() != 3) throw std::runtime_error("sample writes images; this model's data is not {C, H, W}");
       const auto t0 = std::chrono::steady_clock::now();
-      auto s = ardm::sample(model.as_fn(model.ema), {sample_count, m.channels, m.height, m.width}, model.absorbing(),
-                            policy, gen, dev, !sample_chain.empty());
+      auto s = ardm::sample(*model.process, model.as_fn(model.ema), sample_count, policy, gen, dev, !sample_chain.empty());
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const int64_t cols = sample_cols > 0 ? sample_cols
                                            : static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(sample_count))));

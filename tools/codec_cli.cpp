@@ -68,6 +68,14 @@ void write_output(const std::string& path, const std::vector<uint8_t>& bytes) {
     throw std::runtime_error("stdout: write error");
 }
 
+// The command line codes 8-bit images; the codec itself takes any data description.
+void check_image_model(const Model& m) {
+  const auto& d = m.data();
+  if (d.shape.size() != 3 || d.num_classes != 256)
+    throw std::runtime_error("this model codes " + std::to_string(d.num_classes) + "-class data of rank " +
+                             std::to_string(d.shape.size()) + "; compress and decompress take 8-bit images");
+}
+
 // PNG pixels ([H, W, C] interleaved) -> the model's C, H, W order, checked against its shape.
 std::vector<uint8_t> image_values(const data::Image8& img, const std::vector<uint32_t>& shape, const std::string& name) {
   auto kind = [](int64_t c) { return c == 1 ? "gray" : c == 3 ? "RGB" : "?"; };
@@ -90,6 +98,17 @@ data::Image8 values_image(const std::vector<uint8_t>& v, const std::vector<uint3
   for (int64_t c = 0; c < C; ++c)
     for (int64_t i = 0; i < HW; ++i) img.pixels[static_cast<size_t>(i * C + c)] = v[static_cast<size_t>(c * HW + i)];
   return img;
+}
+
+// Image bytes <-> the codec's values (up to 16 bits).
+std::vector<uint16_t> widen(const std::vector<uint8_t>& v) { return std::vector<uint16_t>(v.begin(), v.end()); }
+std::vector<uint8_t> narrow(const std::vector<uint16_t>& v) {
+  std::vector<uint8_t> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] > 255) throw coding::FormatError("corrupted: a decoded value exceeds 8 bits");
+    out[i] = static_cast<uint8_t>(v[i]);
+  }
+  return out;
 }
 
 std::string item_name(int64_t i, int64_t count, const std::string& ext) {
@@ -289,12 +308,11 @@ int CodecCommands::State::run_compress() {
   if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
   const auto t_start = std::chrono::steady_clock::now();
   Model net_model = load_model(resolve_model(model));
+  check_image_model(net_model);
   Codec codec(net_model, torch::Device(device));
   const auto shape = codec.shape();
   const int64_t D = codec.num_values();
-  if (budget < 1 || budget > D)
-    throw std::invalid_argument("--budget " + std::to_string(budget) + " is outside 1.." + std::to_string(D));
-  codec.policy(budget);  // computes the schedule once, before the workers start
+  codec.policy(budget);  // checks the budget and computes the schedule once, before the workers start
 
   std::vector<std::unique_ptr<Job>> jobs;
   int status = 0;
@@ -365,6 +383,7 @@ int CodecCommands::State::run_compress() {
   }
   coding::FileHeader header;
   header.model_fingerprint = codec.fingerprint();
+  header.process = codec.process_code();
   header.shape = shape;
   header.budget = static_cast<uint32_t>(budget);
   std::atomic<int64_t> bytes_total{0}, items_total{0};
@@ -373,7 +392,7 @@ int CodecCommands::State::run_compress() {
     Job& job = *t.job;
     const auto t0 = std::chrono::steady_clock::now();
     try {
-      job.encoded[t.item] = codec.encode(job.items[t.item].data(), budget);
+      job.encoded[t.item] = codec.encode(widen(job.items[t.item]).data(), budget);
     } catch (const std::exception& e) {
       record_error(job, job.label + ": " + e.what());
     }
@@ -439,9 +458,9 @@ int CodecCommands::State::run_compress() {
       try {
         const auto bytes = util::read_file_bytes(job.output);
         const auto f = coding::read_file(bytes.data(), bytes.size());
-        coding::check_model(f, codec.fingerprint());
+        coding::check_model(f, codec.process_code(), codec.fingerprint());
         const auto& it = f.items.at(0);
-        const auto decoded = codec.decode(it.payload, it.payload_size, f.header.budget);
+        const auto decoded = narrow(codec.decode(it.payload, it.payload_size, f.header.budget));
         coding::check_item_crc(f, it, decoded.data(), decoded.size());
         if (decoded != job.items[0]) throw std::runtime_error("decoded image differs from the original");
       } catch (const std::exception& e) {
@@ -466,6 +485,7 @@ int CodecCommands::State::run_decompress() {
   if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
   const auto t_start = std::chrono::steady_clock::now();
   Model net_model = load_model(resolve_model(model));
+  check_image_model(net_model);
   Codec codec(net_model, torch::Device(device));
   const auto shape = codec.shape();
   const int64_t D = codec.num_values();
@@ -494,7 +514,7 @@ int CodecCommands::State::run_decompress() {
         throw std::runtime_error("PNG data not written to a terminal (use -f to force, or -o FILE)");
       j.file = from_stdin ? read_stdin() : util::read_file_bytes(in);
       j.parsed = coding::read_file(j.file.data(), j.file.size());
-      coding::check_model(j.parsed, codec.fingerprint());
+      coding::check_model(j.parsed, codec.process_code(), codec.fingerprint());
       if (j.parsed.header.shape != shape) throw coding::FormatError("corrupted: the shape does not match the model's");
       const size_t n = j.parsed.items.size();
       if (n > 1) {
@@ -522,7 +542,7 @@ int CodecCommands::State::run_decompress() {
     const auto t0 = std::chrono::steady_clock::now();
     try {
       const auto& it = job.parsed.items[t.item];
-      job.items[t.item] = codec.decode(it.payload, it.payload_size, job.parsed.header.budget);
+      job.items[t.item] = narrow(codec.decode(it.payload, it.payload_size, job.parsed.header.budget));
       coding::check_item_crc(job.parsed, it, job.items[t.item].data(), job.items[t.item].size());
     } catch (const coding::CodingError& e) {
       record_error(job, std::string("corrupted: ") + e.what() +

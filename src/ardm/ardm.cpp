@@ -34,42 +34,69 @@ torch::Tensor known_mask(const torch::Tensor& sigma, const torch::Tensor& t, tor
   return (sigma < t.to(sigma.device()).unsqueeze(1)).view(full);
 }
 
-torch::Tensor corrupt(const torch::Tensor& x, const torch::Tensor& known, int64_t absorbing) {
-  return torch::where(known, x, torch::full_like(x, absorbing));
+torch::Tensor network_input(const torch::Tensor& x_past, const torch::Tensor& x_future, const torch::Tensor& known) {
+  return torch::where(known, x_future, x_past);
 }
 
-namespace {
-// log p(x_i | x_in) at every location, in nats: logits [B, K, ...], x [B, ...] -> [B, ...].
-torch::Tensor data_log_probs(const torch::Tensor& logits, const torch::Tensor& x) {
-  return torch::log_softmax(logits, 1).gather(1, x.unsqueeze(1)).squeeze(1);
+int64_t total_budget(const Policies& p) {
+  int64_t n = 0;
+  for (const auto& s : p) n += static_cast<int64_t>(s.size());
+  return n;
 }
-}  // namespace
 
-BoundTerms bound_terms(const NetFn& net, const torch::Tensor& x, const torch::Tensor& sigma, const torch::Tensor& t,
-                       int64_t absorbing, double ce_term) {
+torch::Tensor symbol_log_probs(const Process& process, const torch::Tensor& out, const torch::Tensor& x_past,
+                               const torch::Tensor& x_future, const torch::Tensor& stage) {
+  auto one_stage = [&](const torch::Tensor& o, const torch::Tensor& past, const torch::Tensor& fut,
+                       const torch::Tensor& st, int64_t s) {
+    auto logits = process.symbol_logits(o, past, s);                                // [b, A, ...]
+    auto sym = process.symbol(past, fut, st);                                         // [b, ...]
+    return torch::log_softmax(logits, 1).gather(1, sym.unsqueeze(1)).squeeze(1);
+  };
+  if (process.num_stages() == 1) return one_stage(out, x_past, x_future, stage, 0);
+  // A batch mixes stages: each stage's examples go through that stage's symbol map.
+  auto result = torch::zeros(x_past.sizes(), out.options());
+  auto stage_cpu = stage.to(torch::kCPU);
+  for (int64_t s = 0; s < process.num_stages(); ++s) {
+    auto idx = (stage_cpu == s).nonzero().squeeze(1);
+    if (idx.numel() == 0) continue;
+    idx = idx.to(out.device());
+    auto lp = one_stage(out.index_select(0, idx), x_past.index_select(0, idx), x_future.index_select(0, idx),
+                        stage.index_select(0, idx), s);
+    result = result.index_copy(0, idx, lp);
+  }
+  return result;
+}
+
+BoundTerms bound_terms(const Process& process, const NetFn& net, const torch::Tensor& x, const torch::Tensor& sigma,
+                       const torch::Tensor& t, const torch::Tensor& stage, double ce_term) {
   const int64_t B = x.size(0);
   const int64_t D = x.numel() / B;
+  TORCH_CHECK(D == process.steps_per_stage(), "data of ", D, " values per item, but the process has ",
+              process.steps_per_stage());
   TORCH_CHECK(sigma.dim() == 2 && sigma.size(0) == B && sigma.size(1) == D, "sigma must be [B, D] = [", B, ", ", D,
               "], got ", sigma.sizes());
   auto sigma_d = sigma.to(x.device());
   auto t_d = t.to(x.device());
+  auto stage_d = stage.to(x.device());
   auto known = known_mask(sigma_d, t_d, x.sizes().slice(1));
-  auto logits = net(corrupt(x, known, absorbing), known, t_d);                      // [B, K, ...]
-  TORCH_CHECK(logits.dim() == x.dim() + 1 && logits.size(0) == B, "net returned logits of shape ", logits.sizes());
-  auto lp = data_log_probs(logits, x);                                               // [B, ...] nats
+  auto x_past = process.past(x, stage_d), x_future = process.future(x, stage_d);
+  auto out = net(network_input(x_past, x_future, known), known, stage_d * D + t_d, stage_d);
+  TORCH_CHECK(out.dim() == x.dim() + 1 && out.size(0) == B, "net returned outputs of shape ", out.sizes());
+  auto lp = symbol_log_probs(process, out, x_past, x_future, stage_d);               // [B, ...] nats
   auto future = torch::logical_not(known).to(lp.dtype());
   auto s_nats = (lp * future).reshape({B, -1}).sum(1);                              // [B]
   const double d_ln2 = static_cast<double>(D) * std::log(2.0);
+  const double steps = static_cast<double>(process.num_steps());                   // S * D = 1 / q(stage, t)
   auto remaining = (D - t_d).to(torch::kFloat64);                                   // D - t >= 1
-  BoundTerms out;
-  out.t = t;
+  BoundTerms out_terms;
+  out_terms.t = (stage * D + t).to(torch::kInt64);
   auto s64 = s_nats.to(torch::kFloat64);
-  out.nce_bpd = (s64 / d_ln2).detach();
-  out.elbo_t_bpd = (s64 / remaining / d_ln2).detach();
-  out.elbo_bpd = (out.elbo_t_bpd * static_cast<double>(D)).detach();
-  auto weight = (static_cast<double>(D) / remaining).to(s_nats.dtype());
-  out.loss = -(weight * s_nats).mean() / d_ln2 - ce_term * s_nats.mean() / d_ln2;
-  return out;
+  out_terms.nce_bpd = (s64 / d_ln2).detach();
+  out_terms.elbo_t_bpd = (s64 / remaining / d_ln2).detach();
+  out_terms.elbo_bpd = (out_terms.elbo_t_bpd * steps).detach();
+  auto weight = (steps / remaining).to(s_nats.dtype());
+  out_terms.loss = -(weight * s_nats).mean() / d_ln2 - ce_term * s_nats.mean() / d_ln2;
+  return out_terms;
 }
 
 torch::Tensor fixed_order(int64_t num_steps, uint64_t seed) {
@@ -77,55 +104,106 @@ torch::Tensor fixed_order(int64_t num_steps, uint64_t seed) {
   return sample_orders(1, num_steps, g).squeeze(0);
 }
 
+torch::Tensor fixed_orders(int64_t num_stages, int64_t num_steps, uint64_t seed) {
+  std::vector<torch::Tensor> rows;
+  for (int64_t s = 0; s < num_stages; ++s)
+    rows.push_back(fixed_order(num_steps, s == 0 ? seed : seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(s)));
+  return torch::stack(rows);
+}
+
+void check_policies(const Policies& policies, int64_t num_stages, int64_t D) {
+  TORCH_CHECK(static_cast<int64_t>(policies.size()) == num_stages, "need one policy per stage: ", num_stages,
+              " stages, ", policies.size(), " policies");
+  for (const auto& policy : policies) {
+    TORCH_CHECK(!policy.empty() && policy[0] == 0, "policy must start at step 0");
+    for (size_t k = 1; k < policy.size(); ++k) TORCH_CHECK(policy[k] > policy[k - 1], "policy must be strictly increasing");
+    TORCH_CHECK(policy.back() < D, "policy step ", policy.back(), " is not below D = ", D);
+  }
+}
+
 namespace {
 // policy closed by D: [t_0, ..., t_{L-1}, D]
 std::vector<int64_t> closed(const std::vector<int64_t>& policy, int64_t D) {
-  TORCH_CHECK(!policy.empty() && policy[0] == 0, "policy must start at step 0");
-  for (size_t k = 1; k < policy.size(); ++k) TORCH_CHECK(policy[k] > policy[k - 1], "policy must be strictly increasing");
-  TORCH_CHECK(policy.back() < D, "policy step ", policy.back(), " is not below D = ", D);
   std::vector<int64_t> p = policy;
   p.push_back(D);
   return p;
 }
 }  // namespace
 
-torch::Tensor policy_log_prob_bpd(const NetFn& net, const torch::Tensor& x, const torch::Tensor& sigma,
-                                  const std::vector<int64_t>& policy, int64_t absorbing) {
-  const int64_t B = x.size(0), D = x.numel() / B;
-  TORCH_CHECK(sigma.dim() == 1 && sigma.size(0) == D, "sigma must be [D] = [", D, "], got ", sigma.sizes());
-  const auto p = closed(policy, D);
-  auto sig = sigma.to(x.device()).unsqueeze(0).expand({B, D});  // one order for the whole batch
+torch::Tensor policy_log_prob_bpd(const Process& process, const NetFn& net, const torch::Tensor& x,
+                                  const torch::Tensor& sigma, const Policies& policies) {
+  const int64_t B = x.size(0), D = x.numel() / B, S = process.num_stages();
+  check_policies(policies, S, D);
+  TORCH_CHECK(sigma.dim() == 2 && sigma.size(0) == S && sigma.size(1) == D, "sigma must be [S, D] = [", S, ", ", D,
+              "], got ", sigma.sizes());
   auto total_nats = torch::zeros({B}, x.options().dtype(torch::kFloat64));
-  for (size_t k = 0; k + 1 < p.size(); ++k) {
-    const int64_t l = p[k], r = p[k + 1];
-    auto t = torch::full({B}, l, x.options());
-    auto known = known_mask(sig, t, x.sizes().slice(1));
-    auto lp = data_log_probs(net(corrupt(x, known, absorbing), known, t), x);
-    auto current = ((sig >= l) & (sig < r)).view(x.sizes());
-    total_nats += (lp.to(torch::kFloat64) * current.to(torch::kFloat64)).reshape({B, -1}).sum(1);
+  for (int64_t s = 0; s < S; ++s) {
+    const auto p = closed(policies[static_cast<size_t>(s)], D);
+    auto sig = sigma[s].to(x.device()).unsqueeze(0).expand({B, D});  // one order for the whole batch
+    auto st = stage_tensor(B, s, x.device());
+    auto x_past = process.past(x, st), x_future = process.future(x, st);
+    for (size_t k = 0; k + 1 < p.size(); ++k) {
+      const int64_t l = p[k], r = p[k + 1];
+      auto t = torch::full({B}, l, x.options());
+      auto known = known_mask(sig, t, x.sizes().slice(1));
+      auto out = net(network_input(x_past, x_future, known), known, st * D + t, st);
+      auto lp = symbol_log_probs(process, out, x_past, x_future, st);
+      auto current = ((sig >= l) & (sig < r)).view(x.sizes());
+      total_nats += (lp.to(torch::kFloat64) * current.to(torch::kFloat64)).reshape({B, -1}).sum(1);
+    }
   }
   return total_nats / (static_cast<double>(D) * std::log(2.0));
 }
 
-torch::Tensor policy_bound_bpd(const NetFn& net, const torch::Tensor& x, const std::vector<int64_t>& policy,
-                               int64_t absorbing, torch::Generator& gen) {
-  const int64_t B = x.size(0), D = x.numel() / B;
-  const auto p = closed(policy, D);
-  const auto L = static_cast<int64_t>(policy.size());
-  auto pt = torch::tensor(p, torch::kInt64);
-  auto idx = torch::randint(L, {B}, gen, torch::kInt64);
-  auto l = pt.index_select(0, idx), r = pt.index_select(0, idx + 1);
+torch::Tensor policy_bound_bpd(const Process& process, const NetFn& net, const torch::Tensor& x,
+                               const Policies& policies, torch::Generator& gen) {
+  const int64_t B = x.size(0), D = x.numel() / B, S = process.num_stages();
+  check_policies(policies, S, D);
+  torch::Tensor stage, idx;
+  if (S == 1) {
+    stage = torch::zeros({B}, torch::kInt64);
+    idx = torch::randint(static_cast<int64_t>(policies[0].size()), {B}, gen, torch::kInt64);
+  } else {
+    stage = torch::randint(S, {B}, gen, torch::kInt64);
+    auto u = torch::rand({B}, gen, torch::kFloat64);
+    std::vector<int64_t> lens;
+    for (const auto& p : policies) lens.push_back(static_cast<int64_t>(p.size()));
+    auto len = torch::tensor(lens, torch::kInt64).index_select(0, stage);
+    idx = torch::minimum((u * len.to(torch::kFloat64)).floor().to(torch::kInt64), len - 1);
+  }
+  // l, r and the weight n_k * L_s * S per example.
+  auto st = stage.accessor<int64_t, 1>();
+  auto ix = idx.accessor<int64_t, 1>();
+  auto l = torch::empty({B}, torch::kInt64), w = torch::empty({B}, torch::kFloat64);
+  for (int64_t b = 0; b < B; ++b) {
+    const auto p = closed(policies[static_cast<size_t>(st[b])], D);
+    const int64_t k = ix[b];
+    l[b] = p[static_cast<size_t>(k)];
+    w[b] = static_cast<double>((p[static_cast<size_t>(k) + 1] - p[static_cast<size_t>(k)]) *
+                               static_cast<int64_t>(p.size() - 1) * S);
+  }
   auto sigma = sample_orders(B, D, gen);
-  auto terms = bound_terms(net, x, sigma, l, absorbing, 0.0);
-  return terms.elbo_t_bpd * ((r - l) * L).to(torch::kFloat64).to(terms.elbo_t_bpd.device());
+  auto terms = bound_terms(process, net, x, sigma, l, stage, 0.0);
+  return terms.elbo_t_bpd * w.to(terms.elbo_t_bpd.device());
 }
 
-BoundTerms stochastic_bound(const NetFn& net, const torch::Tensor& x, int64_t absorbing, const ObjectiveConfig& cfg,
-                            torch::Generator& gen) {
-  const int64_t B = x.size(0), D = x.numel() / B;
+BoundTerms stochastic_bound(const Process& process, const NetFn& net, const torch::Tensor& x,
+                            const ObjectiveConfig& cfg, torch::Generator& gen) {
+  const int64_t B = x.size(0), D = x.numel() / B, S = process.num_stages();
   auto sigma = sample_orders(B, D, gen);
-  auto t = sample_steps(B, D, cfg.t_sampling, gen);
-  return bound_terms(net, x, sigma, t, absorbing, cfg.ce_term);
+  torch::Tensor t, stage;
+  if (S == 1) {
+    t = sample_steps(B, D, cfg.t_sampling, gen);
+    stage = torch::zeros({B}, torch::kInt64);
+  } else if (cfg.t_sampling == "uniform") {
+    auto g = sample_steps(B, S * D, "uniform", gen);
+    stage = torch::div(g, D, "floor");
+    t = g - stage * D;
+  } else {
+    stage = sample_steps(B, S, cfg.t_sampling, gen);
+    t = sample_steps(B, D, cfg.t_sampling, gen);
+  }
+  return bound_terms(process, net, x, sigma, t, stage, cfg.ce_term);
 }
 
 }  // namespace ardm

@@ -1,15 +1,18 @@
-// The OA-ARDM objective (spec section 1): random orders, step sampling, masks, corruption and
-// the per-example terms of the unbiased likelihood bound, all in bits per dimension.
+// The ARDM objective (spec sections 1-3) for any Process: random orders, step sampling, masks,
+// the per-example terms of the unbiased likelihood bound in bits per dimension, the exact
+// fixed-order likelihood of a policy, and the stochastic bound of the parallel model.
 //
 // Read me first:
 //  * sigma is a RANK array: sigma[b, i] is the step at which flat location i of example b is
 //    generated. "known" at step t is sigma < t; the unknown set (sigma >= t) includes the
 //    location generated at step t itself.
-//  * t ranges over {0, ..., D-1}; D - t >= 1 always. The weight is D / (D - t), not 1 / (D - t + 1)
-//    (the paper's 1-based indexing is the same thing shifted).
+//  * t ranges over {0, ..., D-1} within a stage; D - t >= 1 always. The weight is S*D / (D - t)
+//    (S = 1 for OA-ARDM; the paper's 1-based indexing is the same thing shifted).
 //  * The bound sums log-likelihoods over ALL unknown positions and divides by D - t (variance
 //    reduction); only exact fixed-order coding uses the single current location.
 //  * Images: the absorbing value is a real class (K/2); only the mask channel tells them apart.
+//  * Upscale: each stage is an OA-ARDM over the same D locations with its own order; the bound
+//    of the data is the sum of the stages' bounds (every level is a function of the data).
 #pragma once
 
 #include <torch/torch.h>
@@ -18,12 +21,20 @@
 #include <string>
 
 #include "ardm/config.h"
+#include "ardm/process/process.h"
 
 namespace ardm {
 
 // A network as the objective sees it: (x_in [B, ...] int64, known [B, ...] bool, t [B] int64
-// number of known variables) -> logits [B, K, ...] float32 over the K data classes.
-using NetFn = std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&)>;
+// global step s*D + known count, stage [B] int64) -> outputs [B, O, ...] float32.
+using NetFn = std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
+                                          const torch::Tensor&)>;
+
+// A policy per stage: policies[s] is stage s's strictly increasing start steps (first 0, all
+// below D); the total budget is the sum of their lengths.
+using Policy = std::vector<int64_t>;
+using Policies = std::vector<Policy>;
+int64_t total_budget(const Policies& p);
 
 // Uniform random permutations used as rank arrays: [B, D] int64, each row a permutation of 0..D-1.
 torch::Tensor sample_orders(int64_t batch, int64_t num_steps, torch::Generator& gen);
@@ -36,26 +47,32 @@ torch::Tensor sample_steps(int64_t batch, int64_t num_steps, const std::string& 
 // without the batch dimension (prod = D).
 torch::Tensor known_mask(const torch::Tensor& sigma, const torch::Tensor& t, torch::IntArrayRef shape);
 
-// x_in = x where known, else `absorbing`.
-torch::Tensor corrupt(const torch::Tensor& x, const torch::Tensor& known, int64_t absorbing);
+// The network input at a step: x_future where known, else x_past.
+torch::Tensor network_input(const torch::Tensor& x_past, const torch::Tensor& x_future, const torch::Tensor& known);
 
-// Per-example terms of the bound for one (sigma, t) draw, each [B] float64, in bits per dim.
+// log p(symbol) at every location, in nats, for a batch with a stage per example:
+// out [B, O, ...], x_past and x_future [B, ...], stage [B] -> [B, ...].
+torch::Tensor symbol_log_probs(const Process& process, const torch::Tensor& out, const torch::Tensor& x_past,
+                               const torch::Tensor& x_future, const torch::Tensor& stage);
+
+// Per-example terms of the bound for one (sigma, t, stage) draw, each [B] float64, in bits per dim.
 struct BoundTerms {
-  torch::Tensor elbo_bpd;    // D/(D-t) * S / (d ln 2): unbiased estimate of log2 p(x) / d (a lower bound)
-  torch::Tensor elbo_t_bpd;  // S / (D-t) / (d ln 2): this step's contribution (feeds the loss tracker)
-  torch::Tensor nce_bpd;     // S / (d ln 2): unweighted log-likelihood of all unknown positions
+  torch::Tensor elbo_bpd;    // S*D/(D-t) * L / (d ln 2): unbiased estimate of log2 p(x) / d (a lower bound)
+  torch::Tensor elbo_t_bpd;  // L / (D-t) / (d ln 2): this step's contribution (feeds the loss tracker)
+  torch::Tensor nce_bpd;     // L / (d ln 2): unweighted log-likelihood of all unknown positions
   torch::Tensor loss;        // scalar float32 with gradient: -mean(elbo) - ce_term * mean(nce)
-  torch::Tensor t;           // [B] int64: the steps used
+  torch::Tensor t;           // [B] int64: the global steps used (stage * D + t), the tracker's index
 };
 
-// Evaluates the network once on x corrupted at (sigma, t). x: [B, ...] int64 in [0, K).
-// d = D = prod(shape) here (one step per subpixel).
-BoundTerms bound_terms(const NetFn& net, const torch::Tensor& x, const torch::Tensor& sigma, const torch::Tensor& t,
-                       int64_t absorbing, double ce_term);
+// Evaluates the network once at (sigma, t, stage). x: [B, ...] int64 in [0, K); sigma [B, D];
+// t, stage: [B]. d = D = prod(shape) (one step per value per stage).
+BoundTerms bound_terms(const Process& process, const NetFn& net, const torch::Tensor& x, const torch::Tensor& sigma,
+                       const torch::Tensor& t, const torch::Tensor& stage, double ce_term);
 
-// Draws sigma and t with `gen` (on the CPU) and calls bound_terms.
-BoundTerms stochastic_bound(const NetFn& net, const torch::Tensor& x, int64_t absorbing, const ObjectiveConfig& cfg,
-                            torch::Generator& gen);
+// Draws sigma, the stage and t with `gen` (on the CPU) and calls bound_terms. Uniform: a global
+// step ~ U{0..S*D-1}; antithetic: stage and t each by the antithetic rule.
+BoundTerms stochastic_bound(const Process& process, const NetFn& net, const torch::Tensor& x,
+                            const ObjectiveConfig& cfg, torch::Generator& gen);
 
 // ---- Parallel generation along a policy (spec section 3) ----
 // A policy is a strictly increasing list of start steps [t_0 = 0, ..., t_{L-1}] closed by D;
@@ -63,22 +80,25 @@ BoundTerms stochastic_bound(const NetFn& net, const torch::Tensor& x, int64_t ab
 
 // The fixed order used for exact likelihoods and coding: [D] int64 ranks drawn from `seed`.
 torch::Tensor fixed_order(int64_t num_steps, uint64_t seed);
+// One fixed order per stage: [S, D]; stage 0's is fixed_order(D, seed) (what OA-ARDM uses).
+torch::Tensor fixed_orders(int64_t num_stages, int64_t num_steps, uint64_t seed);
 
-// Exact log2-likelihood of x under one fixed order sigma ([D] ranks, shared by the batch) and a
-// policy, in bits per dim: [B] float64, <= 0. Exactly L = policy.size() network calls for the
-// whole batch; this is the code length an entropy coder reaches for that (sigma, policy).
-torch::Tensor policy_log_prob_bpd(const NetFn& net, const torch::Tensor& x, const torch::Tensor& sigma,
-                                  const std::vector<int64_t>& policy, int64_t absorbing);
+// Exact log2-likelihood of x under fixed orders sigma ([S, D] ranks, shared by the batch) and
+// a policy per stage, in bits per dim: [B] float64, <= 0. Exactly total_budget(policies)
+// network calls for the whole batch; the code length an entropy coder reaches for them.
+torch::Tensor policy_log_prob_bpd(const Process& process, const NetFn& net, const torch::Tensor& x,
+                                  const torch::Tensor& sigma, const Policies& policies);
 
-// The stochastic bound of the parallel model (elbo_with_policy): per example a random order
-// and a random policy step k; the unknown positions' mean log-likelihood at t_k, weighted by
-// n_k * L. Unbiased for sum_k n_k * E[mean log-lik at t_k] (generating n_k variables
-// independently given the context at t_k). [B] float64 bits per dim, one network call.
-torch::Tensor policy_bound_bpd(const NetFn& net, const torch::Tensor& x, const std::vector<int64_t>& policy,
-                               int64_t absorbing, torch::Generator& gen);
+// The stochastic bound of the parallel model (elbo_with_policy): per example a random stage s,
+// a random order and a random step k of stage s's policy; the unknown positions' mean
+// log-likelihood at t_k, weighted by n_k * L_s * S. Unbiased for sum_s sum_k n_k * E[mean
+// log-lik at t_k] (generating n_k variables independently given the context at t_k).
+// [B] float64 bits per dim, one network call.
+torch::Tensor policy_bound_bpd(const Process& process, const NetFn& net, const torch::Tensor& x,
+                               const Policies& policies, torch::Generator& gen);
 
-// Absorbing value for K image classes: K / 2, a real class value.
-inline int64_t image_absorbing(int64_t num_classes) { return num_classes / 2; }
+// Throws unless `policies` has one valid policy (strictly increasing, first 0, below D) per stage.
+void check_policies(const Policies& policies, int64_t num_stages, int64_t steps_per_stage);
 
 // A CPU generator seeded with `seed` (the same stream in every LibTorch version we build with).
 torch::Generator make_generator(uint64_t seed);

@@ -9,10 +9,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "ardm/coding/format.h"
 #include "ardm/coding/freq.h"
 #include "ardm/coding/rans.h"
 #include "ardm/config_io.h"
-#include "ardm/schedule_dp.h"
 
 namespace ardm {
 namespace {
@@ -62,14 +62,20 @@ double neg_log2_prob(const float* logits, int64_t k, int64_t symbol) {
 }  // namespace
 
 Codec::Codec(Model& model, const torch::Device& device)
-    : model_(model), device_(device), num_values_(model.num_steps()) {
-  const auto& m = model.model_cfg;
-  if (m.num_classes > 256) throw std::invalid_argument("the codec codes 8-bit values: at most 256 classes");
-  auto sigma = fixed_order(num_values_, model.objective_cfg.order_seed);  // [D] ranks
-  location_of_rank_.assign(static_cast<size_t>(num_values_), 0);
-  const auto* ranks = sigma.data_ptr<int64_t>();
-  for (int64_t i = 0; i < num_values_; ++i) location_of_rank_[static_cast<size_t>(ranks[i])] = i;
-  sigma_ = sigma.view({1, m.channels, m.height, m.width}).to(device_);
+    : model_(model), device_(device), num_values_(model.num_values()) {
+  const auto& spec = model.data();
+  if (spec.num_classes > 65536) throw std::invalid_argument("the codec codes values of at most 16 bits");
+  const auto sigma = fixed_orders(model.num_stages(), num_values_, model.objective_cfg.order_seed);  // [S, D] ranks
+  std::vector<int64_t> item_shape = {1};
+  item_shape.insert(item_shape.end(), spec.shape.begin(), spec.shape.end());
+  for (int64_t s = 0; s < model.num_stages(); ++s) {
+    std::vector<int64_t> loc(static_cast<size_t>(num_values_), 0);
+    const auto row = sigma[s].contiguous();
+    const auto* ranks = row.data_ptr<int64_t>();
+    for (int64_t i = 0; i < num_values_; ++i) loc[static_cast<size_t>(ranks[i])] = i;
+    location_of_rank_.push_back(std::move(loc));
+    sigma_.push_back(row.view(item_shape).to(device_));
+  }
   model_.ema->to(device_);
   model_.ema->eval();
   if (device_.is_cuda()) {
@@ -78,8 +84,11 @@ Codec::Codec(Model& model, const torch::Device& device)
     at::globalContext().setDeterministicCuDNN(true);
   }
 
+  // Models that checkpoint format v1 could describe keep their v1 identity text, so their
+  // files keep decoding; every other model is named by its full config (process included).
+  const auto& cfg = model.model_cfg;
   uint32_t crc = crc_text(0, kCodecRecipe);
-  crc = crc_text(crc, to_text(model.model_cfg));
+  crc = crc_text(crc, is_legacy_image_model(cfg) ? legacy_text(cfg) : to_text(cfg));
   crc = crc_text(crc, "order_seed=" + std::to_string(model.objective_cfg.order_seed));
   for (const auto& p : model_.ema->named_parameters()) {
     crc = crc_text(crc, p.key());
@@ -89,84 +98,110 @@ Codec::Codec(Model& model, const torch::Device& device)
   fingerprint_ = crc_bytes(crc, costs.data(), costs.size() * sizeof(double));
 }
 
-std::vector<uint32_t> Codec::shape() const {
-  const auto& m = model_.model_cfg;
-  return {static_cast<uint32_t>(m.channels), static_cast<uint32_t>(m.height), static_cast<uint32_t>(m.width)};
+uint32_t Codec::process_code() const {
+  return coding::process_code(model_.model_cfg.process.upscale, model_.model_cfg.process.parametrization == "matrix");
 }
 
-const std::vector<int64_t>& Codec::policy(int64_t budget) const {
-  if (budget < 1 || budget > num_values_)
-    throw std::invalid_argument("budget " + std::to_string(budget) + " is outside 1.." + std::to_string(num_values_));
+std::vector<uint32_t> Codec::shape() const {
+  std::vector<uint32_t> out;
+  for (auto d : model_.data().shape) out.push_back(static_cast<uint32_t>(d));
+  return out;
+}
+
+const Policies& Codec::policy(int64_t budget) const {
+  check_budget(model_, budget);
   std::lock_guard<std::mutex> lock(policy_mutex_);
   auto it = policies_.find(budget);
   if (it == policies_.end()) it = policies_.emplace(budget, model_.policy(budget, "optimal")).first;
   return it->second;
 }
 
-torch::Tensor Codec::step_logits(const torch::Tensor& x_in, const torch::Tensor& known, int64_t t) const {
-  if (device_.is_cpu() && at::get_num_threads() != 1)
-    throw std::logic_error("codec network calls must run on one intra-op thread (use run_codec_workers)");
-  auto tt = torch::full({1}, t, torch::TensorOptions().dtype(torch::kInt64).device(device_));
-  auto logits = model_.ema->forward(x_in, known, tt, num_values_);  // [1, K, C, H, W]
-  return logits.reshape({num_classes(), num_values_}).t().contiguous().to(torch::kCPU);
+torch::Tensor Codec::values_tensor(const uint16_t* values) const {
+  std::vector<int64_t> v(values, values + num_values_);
+  return torch::tensor(v, torch::kInt64).view(sigma_[0].sizes()).to(device_);
 }
 
-Codec::Encoded Codec::encode(const uint8_t* values, int64_t budget) const {
+torch::Tensor Codec::step_logits(const torch::Tensor& x_in, const torch::Tensor& x_past, const torch::Tensor& known,
+                                 int64_t stage, int64_t t) const {
+  if (device_.is_cpu() && at::get_num_threads() != 1)
+    throw std::logic_error("codec network calls must run on one intra-op thread (use run_codec_workers)");
+  const auto st = stage_tensor(1, stage, device_);
+  auto tt = torch::full({1}, stage * num_values_ + t, torch::TensorOptions().dtype(torch::kInt64).device(device_));
+  auto out = model_.ema->forward(x_in, known, tt, st);                   // [1, O, ...]
+  auto logits = model_.process->symbol_logits(out, x_past, stage);       // [1, A, ...]
+  const int64_t A = logits.size(1);
+  return logits.reshape({A, num_values_}).t().contiguous().to(torch::kCPU);
+}
+
+Codec::Encoded Codec::encode(const uint16_t* values, int64_t budget) const {
   torch::InferenceMode guard;
   const auto& pol = policy(budget);
-  const int64_t K = num_classes(), D = num_values_;
-  const auto& m = model_.model_cfg;
+  const int64_t K = num_classes(), D = num_values_, S = num_stages();
   for (int64_t i = 0; i < D; ++i)
     if (values[i] >= K) throw std::invalid_argument("value " + std::to_string(values[i]) + " is not below " + std::to_string(K));
-  auto x = torch::from_blob(const_cast<uint8_t*>(values), {1, m.channels, m.height, m.width}, torch::kUInt8)
-               .to(torch::kInt64)
-               .to(device_);
-  const auto absorbing = torch::full_like(x, model_.absorbing());
+  const auto& process = *model_.process;
+  const auto x = values_tensor(values);
 
-  // Every symbol's (start, freq), by rank; then pushed last rank first.
-  std::vector<uint32_t> start(static_cast<size_t>(D)), freq(static_cast<size_t>(D));
+  // Every symbol's (start, freq) in decoding order (stage-major, then rank); pushed last first.
+  std::vector<uint32_t> start(static_cast<size_t>(S * D)), freq(static_cast<size_t>(S * D));
   Encoded out;
-  for (size_t k = 0; k < pol.size(); ++k) {
-    const int64_t t0 = pol[k], t1 = k + 1 < pol.size() ? pol[k + 1] : D;
-    const auto known = sigma_ < t0;
-    const auto logits = step_logits(torch::where(known, x, absorbing), known, t0);
-    const float* l = logits.data_ptr<float>();
-    for (int64_t r = t0; r < t1; ++r) {
-      const int64_t loc = location_of_rank_[static_cast<size_t>(r)];
-      const auto table = coding::quantize_logits(l + loc * K, static_cast<size_t>(K), coding::kDefaultPrecision);
-      start[static_cast<size_t>(r)] = table.start(values[loc]);
-      freq[static_cast<size_t>(r)] = table.freq(values[loc]);
-      out.model_bits += neg_log2_prob(l + loc * K, K, values[loc]);
+  for (int64_t s = 0; s < S; ++s) {
+    const auto st = stage_tensor(1, s, device_);
+    const auto x_past = process.past(x, st), x_future = process.future(x, st);
+    const auto sym_t = process.symbol(x_past, x_future, st).reshape({D}).to(torch::kCPU).contiguous();
+    const int64_t* sym = sym_t.data_ptr<int64_t>();
+    const auto& p = pol[static_cast<size_t>(s)];
+    for (size_t k = 0; k < p.size(); ++k) {
+      const int64_t t0 = p[k], t1 = k + 1 < p.size() ? p[k + 1] : D;
+      const auto known = sigma_[static_cast<size_t>(s)] < t0;
+      const auto logits = step_logits(network_input(x_past, x_future, known), x_past, known, s, t0);
+      const int64_t A = logits.size(1);
+      const float* l = logits.data_ptr<float>();
+      for (int64_t r = t0; r < t1; ++r) {
+        const int64_t loc = location_of_rank_[static_cast<size_t>(s)][static_cast<size_t>(r)];
+        const auto table = coding::quantize_logits(l + loc * A, static_cast<size_t>(A), coding::kDefaultPrecision);
+        const auto slot = static_cast<size_t>(s * D + r);
+        start[slot] = table.start(static_cast<size_t>(sym[loc]));
+        freq[slot] = table.freq(static_cast<size_t>(sym[loc]));
+        out.model_bits += neg_log2_prob(l + loc * A, A, sym[loc]);
+      }
     }
   }
   coding::RansEncoder enc(coding::kDefaultPrecision);
-  for (int64_t r = D; r-- > 0;) enc.put(start[static_cast<size_t>(r)], freq[static_cast<size_t>(r)]);
+  for (int64_t i = S * D; i-- > 0;) enc.put(start[static_cast<size_t>(i)], freq[static_cast<size_t>(i)]);
   out.payload = enc.finish();
   return out;
 }
 
-std::vector<uint8_t> Codec::decode(const uint8_t* payload, size_t size, int64_t budget) const {
+std::vector<uint16_t> Codec::decode(const uint8_t* payload, size_t size, int64_t budget) const {
   torch::InferenceMode guard;
   const auto& pol = policy(budget);
-  const int64_t K = num_classes(), D = num_values_;
-  const auto& m = model_.model_cfg;
+  const int64_t K = num_classes(), D = num_values_, S = num_stages();
+  const auto& process = *model_.process;
   coding::RansDecoder dec(payload, size, coding::kDefaultPrecision);
-  std::vector<uint8_t> values(static_cast<size_t>(D), static_cast<uint8_t>(model_.absorbing()));
-  for (size_t k = 0; k < pol.size(); ++k) {
-    const int64_t t0 = pol[k], t1 = k + 1 < pol.size() ? pol[k + 1] : D;
-    // Known locations hold their decoded values, the others the absorbing value: exactly the
-    // encoder's where(known, x, absorbing).
-    auto x_in = torch::from_blob(values.data(), {1, m.channels, m.height, m.width}, torch::kUInt8)
-                    .to(torch::kInt64)
-                    .to(device_);
-    const auto logits = step_logits(x_in, sigma_ < t0, t0);
-    const float* l = logits.data_ptr<float>();
-    for (int64_t r = t0; r < t1; ++r) {
-      const int64_t loc = location_of_rank_[static_cast<size_t>(r)];
-      const auto table = coding::quantize_logits(l + loc * K, static_cast<size_t>(K), coding::kDefaultPrecision);
-      const size_t s = table.find(dec.peek());
-      dec.advance(table.start(s), table.freq(s));
-      values[static_cast<size_t>(loc)] = static_cast<uint8_t>(s);
+  // The first stage's past (OA-ARDM: the absorbing value; Upscale: 0) everywhere.
+  const auto start = process.past(torch::zeros(sigma_[0].sizes(), torch::kInt64), stage_tensor(1, 0, torch::kCPU));
+  std::vector<uint16_t> values(static_cast<size_t>(D), static_cast<uint16_t>(start.reshape({D})[0].item<int64_t>()));
+  for (int64_t s = 0; s < S; ++s) {
+    const std::vector<uint16_t> past = values;  // what earlier stages made
+    const auto x_past = values_tensor(past.data());
+    const auto& p = pol[static_cast<size_t>(s)];
+    for (size_t k = 0; k < p.size(); ++k) {
+      const int64_t t0 = p[k], t1 = k + 1 < p.size() ? p[k + 1] : D;
+      // Known locations hold their decoded values, the others their past: exactly the
+      // encoder's network_input(x_past, x_future, known).
+      const auto logits = step_logits(values_tensor(values.data()), x_past, sigma_[static_cast<size_t>(s)] < t0, s, t0);
+      const int64_t A = logits.size(1);
+      const float* l = logits.data_ptr<float>();
+      for (int64_t r = t0; r < t1; ++r) {
+        const int64_t loc = location_of_rank_[static_cast<size_t>(s)][static_cast<size_t>(r)];
+        const auto table = coding::quantize_logits(l + loc * A, static_cast<size_t>(A), coding::kDefaultPrecision);
+        const size_t sym = table.find(dec.peek());
+        dec.advance(table.start(sym), table.freq(sym));
+        const int64_t v = process.value_of(past[static_cast<size_t>(loc)], static_cast<int64_t>(sym), s);
+        if (v >= K) throw coding::CodingError("a digit decoded to value " + std::to_string(v) + " (K = " + std::to_string(K) + ")");
+        values[static_cast<size_t>(loc)] = static_cast<uint16_t>(v);
+      }
     }
   }
   dec.check_finished();

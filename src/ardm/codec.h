@@ -1,14 +1,17 @@
-// Lossless compression of single images with a trained ARDM (spec section 4): the model's fixed
-// order, the optimal policy for the file's budget, one network call per policy step, rANS.
+// Lossless compression of single items with a trained ARDM of any process (spec section 4): the
+// model's fixed orders (one per stage), the optimal policies for the file's total budget, one
+// network call per policy step, rANS over the process's symbols (OA-ARDM: the K classes;
+// Upscale: one base-b digit per value per stage).
 //
 // Read me first:
-//  * The encoder pushes symbols last to first (rANS is a stack); the decoder pops them first to
-//    last, calling the network once per policy step on what it has decoded so far.
+//  * The encoder pushes symbols last to first (rANS is a stack): last stage first, last rank
+//    first; the decoder pops them stage by stage, rank by rank, calling the network once per
+//    policy step on what it has decoded so far.
 //  * Decoding works only if the decoder computes, bit for bit, the frequency tables the encoder
 //    used. LibTorch's CPU kernels do not give bit-identical outputs across batch sizes (measured:
 //    up to 1.5e-3 between batch 1 and 64) nor, at batch 1, across intra-op thread counts. So the
 //    codec never batches and never splits one network call across threads: every call is
-//    [1, C, H, W] with ONE intra-op thread (CodecThreads below), and parallelism comes from
+//    [1, ...shape] with ONE intra-op thread (CodecThreads below), and parallelism comes from
 //    coding several images at once on worker threads. The encoder and decoder then execute the
 //    same kernels on the same inputs, whatever the number of images or threads.
 //  * What is guaranteed: a file decodes exactly with the same model file and the same ardm build
@@ -43,38 +46,46 @@ class Codec {
   // CRC-32 over everything that determines the probabilities: configs, order seed, EMA weights
   // and the loss tracker (which fixes the policy of each budget). Written into every file.
   uint32_t fingerprint() const { return fingerprint_; }
-  // The data shape the model codes: {C, H, W}.
+  // The model kind as files record it (coding::process_code).
+  uint32_t process_code() const;
+  // The data shape the model codes (images: {C, H, W}).
   std::vector<uint32_t> shape() const;
   int64_t num_values() const { return num_values_; }
-  int64_t num_classes() const { return model_.model_cfg.num_classes; }
+  int64_t num_classes() const { return model_.data().num_classes; }
+  int64_t num_stages() const { return model_.num_stages(); }
 
   struct Encoded {
     std::vector<uint8_t> payload;  // rANS stream (coding::RansEncoder::finish)
     double model_bits = 0;         // exact code length -log2 p(x) under the network's float probabilities
   };
 
-  // Encodes one item: num_values() bytes in C, H, W order, each < num_classes(). `budget`
-  // network calls (1..num_values()). Call from a thread set up by CodecThreads.
-  Encoded encode(const uint8_t* values, int64_t budget) const;
-  // Decodes one payload into num_values() bytes. Throws coding::CodingError when the stream is
+  // Encodes one item: num_values() values in row-major order of the shape, each below
+  // num_classes(). `budget` network calls in all (num_stages()..num_stages()*num_values()).
+  // Call from a thread set up by run_codec_workers.
+  Encoded encode(const uint16_t* values, int64_t budget) const;
+  // Decodes one payload into num_values() values. Throws coding::CodingError when the stream is
   // damaged (it does not end exactly where the encoder's did).
-  std::vector<uint8_t> decode(const uint8_t* payload, size_t size, int64_t budget) const;
+  std::vector<uint16_t> decode(const uint8_t* payload, size_t size, int64_t budget) const;
 
-  // The policy of a budget (the DP on the model's loss tracker), cached.
-  const std::vector<int64_t>& policy(int64_t budget) const;
+  // The policies of a total budget (the DP on the model's loss tracker, split over the
+  // stages), cached.
+  const Policies& policy(int64_t budget) const;
 
  private:
-  // Logits of one network call, rearranged to [D, K] (row = flat location) contiguous float.
-  torch::Tensor step_logits(const torch::Tensor& x_in, const torch::Tensor& known, int64_t t) const;
+  // Symbol logits of one network call at stage s, rearranged to [D, A] (row = flat location)
+  // contiguous float. x_in, x_past, known: [1, ...shape].
+  torch::Tensor step_logits(const torch::Tensor& x_in, const torch::Tensor& x_past, const torch::Tensor& known,
+                            int64_t stage, int64_t t) const;
+  torch::Tensor values_tensor(const uint16_t* values) const;  // [1, ...shape] int64 on the device
 
   Model& model_;
   torch::Device device_;
   int64_t num_values_;
-  std::vector<int64_t> location_of_rank_;  // the fixed order: rank r -> flat location
-  torch::Tensor sigma_;                    // [1, C, H, W] ranks
+  std::vector<std::vector<int64_t>> location_of_rank_;  // per stage, the fixed order: rank r -> flat location
+  std::vector<torch::Tensor> sigma_;                    // per stage, [1, ...shape] ranks
   uint32_t fingerprint_ = 0;
   mutable std::mutex policy_mutex_;
-  mutable std::map<int64_t, std::vector<int64_t>> policies_;
+  mutable std::map<int64_t, Policies> policies_;
 };
 
 // Runs work(i) for every i in [0, count) on `workers` threads, each network call inside it on a

@@ -1,5 +1,9 @@
 // Plain configuration structs with defaults. The CLI fills them; every checkpoint stores them
-// (see checkpoint.cpp), so `eval` and later commands need only the checkpoint path.
+// (see model.cpp), so `eval` and later commands need only the checkpoint path.
+//
+// A model is three independent choices (ModelConfig): what the data is (DataSpec), what a
+// generation step means (ProcessConfig: OA-ARDM or Upscale), and which network predicts it
+// (NetConfig). The process derives what the network must take and give (nets/net.h, NetIO).
 #pragma once
 
 #include <cstdint>
@@ -8,14 +12,30 @@
 
 namespace ardm {
 
-// The image UNet of spec section 5. The defaults are a small CPU-friendly network for
-// 28x28 gray images; `ch=256, ch_mult={1}, num_res_blocks=32, attn_resolutions={32}` is the
-// paper's CIFAR-10 network.
-struct ModelConfig {
-  int64_t channels = 1;           // data channels C
-  int64_t height = 28;
-  int64_t width = 28;
-  int64_t num_classes = 256;      // K: output classes per subpixel
+// What one data item is, independent of any network: an integer array of `shape` (any rank;
+// images: {C, H, W}) with values in [0, num_classes).
+struct DataSpec {
+  std::vector<int64_t> shape = {1, 28, 28};
+  int64_t num_classes = 256;     // K, 2..65,536
+  int64_t absorbing = 128;       // OA-ARDM's value of unknown positions (images: K / 2, a real class)
+  std::string value_type = "uint8";  // how items are stored: uint8 (K <= 256) or uint16 (K <= 65,536)
+
+  int64_t num_values() const;    // D = prod(shape)
+};
+
+// The image data description for K classes and shape {C, H, W}.
+DataSpec image_spec(int64_t channels, int64_t height, int64_t width, int64_t num_classes = 256);
+
+// What a generation step means (spec sections 1 and 2).
+struct ProcessConfig {
+  int64_t upscale = 0;                   // 0: OA-ARDM (one stage); b >= 2: Upscale ARDM with branching factor b
+  std::string parametrization = "matrix";  // Upscale only: "matrix" (K logits per value) or "direct" (S*b)
+};
+
+// The image UNet of spec section 5. The defaults are a small CPU-friendly network for 28x28
+// gray images; `ch=256, ch_mult={1}, num_res_blocks=32, attn_resolutions={32}` is the paper's
+// CIFAR-10 network.
+struct UNetConfig {
   int64_t ch = 32;                // base width
   std::vector<int64_t> ch_mult = {1, 2, 2};
   int64_t num_res_blocks = 1;
@@ -24,11 +44,23 @@ struct ModelConfig {
   double dropout = 0.0;
 };
 
-// The OA-ARDM objective of spec section 1.
+// Which network, and its options. nets::make_net is the only place that reads `type`.
+struct NetConfig {
+  std::string type = "unet";
+  UNetConfig unet;
+};
+
+struct ModelConfig {
+  DataSpec data;
+  ProcessConfig process;
+  NetConfig net;
+};
+
+// The training objective (spec sections 1 and 2).
 struct ObjectiveConfig {
   std::string t_sampling = "uniform";  // "uniform" or "antithetic"
   double ce_term = 0.001;              // weight of the auxiliary unweighted cross-entropy
-  uint64_t order_seed = 0;             // seed of the one fixed order used for exact likelihoods and coding
+  uint64_t order_seed = 0;             // seed of the fixed orders used for exact likelihoods and coding
 };
 
 struct TrainConfig {

@@ -43,16 +43,39 @@ void add_ints(Fields& f, const std::string& key, std::vector<int64_t>& ref) {
 
 Fields fields(ModelConfig& c) {
   Fields f;
+  add_ints(f, "data.shape", c.data.shape);
+  add_num(f, "data.num_classes", c.data.num_classes);
+  add_num(f, "data.absorbing", c.data.absorbing);
+  add_str(f, "data.value_type", c.data.value_type);
+  add_num(f, "process.upscale", c.process.upscale);
+  add_str(f, "process.parametrization", c.process.parametrization);
+  add_str(f, "net.type", c.net.type);
+  add_num(f, "unet.ch", c.net.unet.ch);
+  add_ints(f, "unet.ch_mult", c.net.unet.ch_mult);
+  add_num(f, "unet.num_res_blocks", c.net.unet.num_res_blocks);
+  add_ints(f, "unet.attn_resolutions", c.net.unet.attn_resolutions);
+  add_num(f, "unet.num_groups", c.net.unet.num_groups);
+  add_num(f, "unet.dropout", c.net.unet.dropout);
+  return f;
+}
+
+// The single image-UNet config of checkpoint format v1, field for field.
+struct LegacyModelConfig {
+  int64_t channels = 1, height = 28, width = 28, num_classes = 256;
+  UNetConfig unet;
+};
+Fields fields(LegacyModelConfig& c) {
+  Fields f;
   add_num(f, "channels", c.channels);
   add_num(f, "height", c.height);
   add_num(f, "width", c.width);
   add_num(f, "num_classes", c.num_classes);
-  add_num(f, "ch", c.ch);
-  add_ints(f, "ch_mult", c.ch_mult);
-  add_num(f, "num_res_blocks", c.num_res_blocks);
-  add_ints(f, "attn_resolutions", c.attn_resolutions);
-  add_num(f, "num_groups", c.num_groups);
-  add_num(f, "dropout", c.dropout);
+  add_num(f, "ch", c.unet.ch);
+  add_ints(f, "ch_mult", c.unet.ch_mult);
+  add_num(f, "num_res_blocks", c.unet.num_res_blocks);
+  add_ints(f, "attn_resolutions", c.unet.attn_resolutions);
+  add_num(f, "num_groups", c.unet.num_groups);
+  add_num(f, "dropout", c.unet.dropout);
   return f;
 }
 Fields fields(ObjectiveConfig& c) {
@@ -131,5 +154,62 @@ std::string to_text(const TrainConfig& c) { return write_all(c); }
 void from_text(const std::string& t, ModelConfig& c) { read_all(t, c); }
 void from_text(const std::string& t, ObjectiveConfig& c) { read_all(t, c); }
 void from_text(const std::string& t, TrainConfig& c) { read_all(t, c); }
+
+bool is_legacy_image_model(const ModelConfig& c) {
+  return c.process.upscale == 0 && c.net.type == "unet" && c.data.shape.size() == 3 &&
+         c.data.absorbing == c.data.num_classes / 2 && c.data.value_type == "uint8";
+}
+
+std::string legacy_text(const ModelConfig& c) {
+  if (!is_legacy_image_model(c)) throw std::invalid_argument("config: not expressible as a version-1 image model");
+  LegacyModelConfig l;
+  l.channels = c.data.shape[0], l.height = c.data.shape[1], l.width = c.data.shape[2];
+  l.num_classes = c.data.num_classes;
+  l.unet = c.net.unet;
+  return write_all(l);
+}
+
+void from_legacy_text(const std::string& text, ModelConfig& c) {
+  LegacyModelConfig l;
+  read_all(text, l);
+  c = ModelConfig{};
+  c.data = image_spec(l.channels, l.height, l.width, l.num_classes);
+  c.net.type = "unet";
+  c.net.unet = l.unet;
+}
+
+}  // namespace ardm
+
+namespace ardm {
+
+int64_t DataSpec::num_values() const {
+  int64_t n = 1;
+  for (auto s : shape) n *= s;
+  return n;
+}
+
+DataSpec image_spec(int64_t channels, int64_t height, int64_t width, int64_t num_classes) {
+  DataSpec d;
+  d.shape = {channels, height, width};
+  d.num_classes = num_classes;
+  d.absorbing = num_classes / 2;
+  d.value_type = num_classes <= 256 ? "uint8" : "uint16";
+  return d;
+}
+
+void check_spec(const DataSpec& d) {
+  if (d.shape.empty()) throw std::invalid_argument("data: the shape needs at least one dimension");
+  for (auto s : d.shape)
+    if (s < 1) throw std::invalid_argument("data: shape " + join_ints(d.shape) + " has an empty dimension");
+  if (d.num_classes < 2 || d.num_classes > 65536)
+    throw std::invalid_argument("data: " + std::to_string(d.num_classes) + " classes; 2..65,536 are supported");
+  if (d.value_type != "uint8" && d.value_type != "uint16")
+    throw std::invalid_argument("data: value type '" + d.value_type + "' (uint8 or uint16)");
+  if (d.value_type == "uint8" && d.num_classes > 256)
+    throw std::invalid_argument("data: uint8 values hold at most 256 classes, not " + std::to_string(d.num_classes));
+  if (d.absorbing < 0 || d.absorbing > d.num_classes)
+    throw std::invalid_argument("data: absorbing value " + std::to_string(d.absorbing) + " is outside 0.." +
+                                std::to_string(d.num_classes));
+}
 
 }  // namespace ardm

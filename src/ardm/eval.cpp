@@ -63,39 +63,39 @@ EvalResult evaluate(Model& model, const torch::Tensor& data, int64_t passes, int
   ObjectiveConfig oc = model.objective_cfg;
   oc.t_sampling = "uniform";  // per-image estimates must be independent across images
   return run_passes(model, data, passes, batch, seed, device, progress, [&](const torch::Tensor& x, torch::Generator& g) {
-    return stochastic_bound(fn, x, model.absorbing(), oc, g).elbo_bpd;
+    return stochastic_bound(*model.process, fn, x, oc, g).elbo_bpd;
   });
 }
 
-EvalResult evaluate_policy_bound(Model& model, const torch::Tensor& data, const std::vector<int64_t>& policy,
+EvalResult evaluate_policy_bound(Model& model, const torch::Tensor& data, const Policies& policy,
                                  int64_t passes, int64_t batch, uint64_t seed, const torch::Device& device,
                                  bool progress) {
   torch::NoGradGuard no_grad;
   auto fn = eval_net(model, device);
   return run_passes(model, data, passes, batch, seed, device, progress, [&](const torch::Tensor& x, torch::Generator& g) {
-    return policy_bound_bpd(fn, x, policy, model.absorbing(), g);
+    return policy_bound_bpd(*model.process, fn, x, policy, g);
   });
 }
 
-ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const std::vector<int64_t>& policy,
+ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const Policies& policy,
                                  int64_t batch, const torch::Device& device, bool progress) {
   check_data(model, data, "evaluation data");
   TORCH_CHECK(batch >= 1, "batch must be positive");
   torch::NoGradGuard no_grad;
   auto fn = eval_net(model, device);
-  const auto sigma = fixed_order(model.num_steps(), model.objective_cfg.order_seed);
+  const auto sigma = fixed_orders(model.num_stages(), model.num_values(), model.objective_cfg.order_seed);
   const int64_t n = data.size(0);
   auto nll = torch::zeros({n}, torch::kFloat64);
   util::Progress bar("exact", n, "img", progress);
   for (int64_t first = 0; first < n; first += batch) {
     const int64_t last = std::min(first + batch, n);
     auto x = data.slice(0, first, last).to(torch::kInt64).to(device);
-    nll.slice(0, first, last).copy_(-policy_log_prob_bpd(fn, x, sigma, policy, model.absorbing()).cpu());
+    nll.slice(0, first, last).copy_(-policy_log_prob_bpd(*model.process, fn, x, sigma, policy).cpu());
     bar.update(last);
   }
   ExactResult r;
   r.images = n;
-  r.network_calls = static_cast<int64_t>(policy.size());
+  r.network_calls = total_budget(policy);
   r.bpd = nll.mean().item<double>();
   r.stderr_images = n >= 2 ? nll.std().item<double>() / std::sqrt(static_cast<double>(n)) : NAN;
   char status[64];

@@ -18,8 +18,8 @@ struct EvalResult {
   int64_t images = 0;
 };
 
-// The stochastic test-set bound: `passes` passes over `data` (uint8 [N, C, H, W]), one random
-// order and step per image per pass. stderr_bpd is the standard error of the estimator for this
+// The stochastic test-set bound: `passes` passes over `data` ([N, ...shape] integer values),
+// one random order, stage and step per item per pass. stderr_bpd is the standard error of the estimator for this
 // fixed data set: sqrt(sum_i var_i / passes) / N, with var_i the variance across passes of image
 // i's estimate (passes >= 2; with one pass, the spread across images stands in for it).
 EvalResult evaluate(Model& model, const torch::Tensor& data, int64_t passes, int64_t batch, uint64_t seed,
@@ -27,7 +27,7 @@ EvalResult evaluate(Model& model, const torch::Tensor& data, int64_t passes, int
 
 // The same for the parallel model of a policy (policy_bound_bpd): one random policy step per
 // image per pass.
-EvalResult evaluate_policy_bound(Model& model, const torch::Tensor& data, const std::vector<int64_t>& policy,
+EvalResult evaluate_policy_bound(Model& model, const torch::Tensor& data, const Policies& policy,
                                  int64_t passes, int64_t batch, uint64_t seed, const torch::Device& device,
                                  bool progress = true);
 
@@ -35,12 +35,12 @@ struct ExactResult {
   double bpd = 0;            // mean of -log2 p(x) / d over the images, for the model's fixed order
   double stderr_images = 0;  // spread across images / sqrt(N) (the value itself is exact per image)
   int64_t images = 0;
-  int64_t network_calls = 0;  // per batch: exactly policy.size()
+  int64_t network_calls = 0;  // per batch: exactly the total budget of the policies
 };
 
-// Exact negative log-likelihood for the model's fixed order (objective_cfg.order_seed) and a
-// policy: policy.size() network calls per batch.
-ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const std::vector<int64_t>& policy,
+// Exact negative log-likelihood for the model's fixed orders (objective_cfg.order_seed) and
+// its policies: total_budget(policy) network calls per batch.
+ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const Policies& policy,
                                  int64_t batch, const torch::Device& device, bool progress = true);
 
 }  // namespace ardm

@@ -10,9 +10,12 @@
 namespace ardm {
 namespace {
 
-constexpr const char* kFormat = "ardm-checkpoint-v1";
+// v2: the model config is a data description, a process and a network (config.h); v1 files
+// (one image-UNet config) still load.
+constexpr const char* kFormat = "ardm-checkpoint-v2";
+constexpr const char* kFormatV1 = "ardm-checkpoint-v1";
 
-void copy_params(nets::UNet& dst, const nets::UNet& src) {
+void copy_params(const nets::Net& dst, const nets::Net& src) {
   torch::NoGradGuard g;
   auto d = dst->parameters();
   auto s = src->parameters();
@@ -28,17 +31,21 @@ std::string read_string(torch::serialize::InputArchive& ar, const std::string& k
 }  // namespace
 
 Model::Model(const ModelConfig& m, const ObjectiveConfig& o, const TrainConfig& t)
-    : model_cfg(m), objective_cfg(o), train_cfg(t), net(m), ema(m) {
+    : model_cfg(m), objective_cfg(o), train_cfg(t) {
+  check_spec(m.data);
+  process = make_process(m.process, m.data);
+  net = nets::make_net(m.net, process->net_io());
+  ema = nets::make_net(m.net, process->net_io());
   copy_params(ema, net);  // EMA starts at the initial weights (no bias correction)
   for (auto& p : ema->parameters()) p.set_requires_grad(false);
-  tracker = LossTracker(num_steps(), std::log2(static_cast<double>(m.num_classes)) / static_cast<double>(num_steps()));
+  // A never-visited step costs a uniform model's share: log2(K) bits over all S * D steps.
+  tracker = LossTracker(num_steps(), std::log2(static_cast<double>(m.data.num_classes)) / static_cast<double>(num_steps()));
 }
 
-NetFn Model::as_fn(nets::UNet& which) const {
-  nets::UNet n = which;  // holders share the module
-  const int64_t d = num_steps();
-  return [n, d](const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t) mutable {
-    return n->forward(x_in, known, t, d);
+NetFn Model::as_fn(const nets::Net& which) const {
+  nets::Net n = which;
+  return [n](const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t, const torch::Tensor& stage) {
+    return n->forward(x_in, known, t, stage);
   };
 }
 
@@ -47,15 +54,48 @@ void Model::to(const torch::Device& device) {
   ema->to(device);
 }
 
-std::vector<double> Model::sorted_costs() const {
-  auto costs = std::get<0>(tracker.costs().sort(/*dim=*/0, /*descending=*/true)).contiguous();
+std::vector<double> Model::stage_costs(int64_t stage) const {
+  const int64_t D = num_values();
+  auto slice = tracker.costs().slice(0, stage * D, (stage + 1) * D);
+  auto costs = std::get<0>(slice.sort(/*dim=*/0, /*descending=*/true)).contiguous();
   return std::vector<double>(costs.data_ptr<double>(), costs.data_ptr<double>() + costs.numel());
 }
 
-std::vector<int64_t> Model::policy(int64_t budget, const std::string& kind) const {
-  if (kind == "naive") return naive_policy(num_steps(), budget);
+std::vector<double> Model::sorted_costs() const {
+  std::vector<double> all;
+  for (int64_t s = 0; s < num_stages(); ++s) {
+    const auto c = stage_costs(s);
+    all.insert(all.end(), c.begin(), c.end());
+  }
+  return all;
+}
+
+StagedTable Model::schedules(int64_t max_total) const {
+  std::vector<std::vector<double>> costs;
+  for (int64_t s = 0; s < num_stages(); ++s) costs.push_back(stage_costs(s));
+  return optimal_staged_schedules(costs, max_total);
+}
+
+Policies Model::policy(int64_t budget, const std::string& kind) const {
+  check_budget(*this, budget);
+  if (kind == "naive") return naive_staged_policies(std::vector<int64_t>(static_cast<size_t>(num_stages()), num_values()), budget);
   if (kind != "optimal") throw std::invalid_argument("policy must be 'optimal' or 'naive', not '" + kind + "'");
-  return optimal_schedules(sorted_costs(), budget).policy(budget);
+  return schedules(budget).policies(budget);
+}
+
+double Model::predicted_cost(const Policies& policies) const {
+  double total = 0;
+  for (int64_t s = 0; s < num_stages(); ++s) total += policy_cost(stage_costs(s), policies[static_cast<size_t>(s)]);
+  return total;
+}
+
+void check_budget(const Model& model, int64_t budget) {
+  const int64_t S = model.num_stages(), D = model.num_values();
+  if (budget < S || budget > S * D)
+    throw std::invalid_argument("--budget " + std::to_string(budget) + " is outside " + std::to_string(S) + ".." +
+                                std::to_string(S * D) + " (the model has " + std::to_string(S) + " stage" +
+                                (S == 1 ? "" : "s") + " of " + std::to_string(D) + " steps" +
+                                (S == 1 ? "" : "; every stage needs at least one network call") + ")");
 }
 
 void save_checkpoint(const std::string& path, const Model& model, const torch::optim::Optimizer* optimizer,
@@ -96,12 +136,15 @@ Model load_model(const std::string& path) {
   } catch (const c10::Error& e) {
     throw std::runtime_error(path + ": not a readable ardm checkpoint (" + e.what_without_backtrace() + ")");
   }
-  if (read_string(ar, "format", path) != kFormat)
-    throw std::runtime_error(path + ": unknown checkpoint format '" + read_string(ar, "format", path) + "'");
+  const std::string format = read_string(ar, "format", path);
+  if (format != kFormat && format != kFormatV1)
+    throw std::runtime_error(path + ": unknown checkpoint format '" + format + "' (this ardm reads " + kFormatV1 +
+                             " and " + kFormat + ")");
   ModelConfig m;
   ObjectiveConfig o;
   TrainConfig t;
-  from_text(read_string(ar, "model_config", path), m);
+  if (format == kFormatV1) from_legacy_text(read_string(ar, "model_config", path), m);
+  else from_text(read_string(ar, "model_config", path), m);
   from_text(read_string(ar, "objective_config", path), o);
   from_text(read_string(ar, "train_config", path), t);
   Model model(m, o, t);
@@ -115,6 +158,9 @@ Model load_model(const std::string& path) {
     c10::IValue prior;
     ar.read("tracker_prior_bpd", prior);
     model.tracker = LossTracker::from_state(hist, visited, prior.toDouble());
+    if (model.tracker.num_steps() != model.num_steps())
+      throw std::runtime_error(path + ": damaged checkpoint (loss tracker of " + std::to_string(model.tracker.num_steps()) +
+                               " steps, the model has " + std::to_string(model.num_steps()) + ")");
     torch::serialize::InputArchive net_ar, ema_ar;
     ar.read("ema", ema_ar);
     model.ema->load(ema_ar);

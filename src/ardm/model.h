@@ -1,6 +1,6 @@
-// A trained ARDM as the commands use it: its configs, the network, its EMA copy and the
-// per-step cost tracker, plus checkpoint I/O (the optimizer state is saved and restored by
-// train.cpp through the same archive).
+// A trained ARDM as the commands use it: its configs, its process (what a step means), the
+// network, its EMA copy and the per-step cost tracker, plus checkpoint I/O (the optimizer
+// state is saved and restored by train.cpp through the same archive).
 #pragma once
 
 #include <torch/torch.h>
@@ -9,8 +9,10 @@
 
 #include "ardm/ardm.h"
 #include "ardm/config.h"
-#include "ardm/nets/unet.h"
+#include "ardm/nets/net.h"
+#include "ardm/process/process.h"
 #include "ardm/schedule.h"
+#include "ardm/schedule_dp.h"
 
 namespace ardm {
 
@@ -18,26 +20,39 @@ struct Model {
   ModelConfig model_cfg;
   ObjectiveConfig objective_cfg;
   TrainConfig train_cfg;
-  nets::UNet net{nullptr};  // trained weights
-  nets::UNet ema{nullptr};  // EMA of the weights: used for eval, sampling and coding
-  LossTracker tracker;
+  std::shared_ptr<const Process> process;
+  nets::Net net;  // trained weights
+  nets::Net ema;  // EMA of the weights: used for eval, sampling and coding
+  LossTracker tracker;  // S * D entries, stage-major
   int64_t step = 0;
 
   Model() = default;
   Model(const ModelConfig& m, const ObjectiveConfig& o, const TrainConfig& t);
 
-  int64_t num_steps() const { return model_cfg.channels * model_cfg.height * model_cfg.width; }  // D
-  int64_t absorbing() const { return image_absorbing(model_cfg.num_classes); }
-  // The objective's view of a network: logits [B, K, C, H, W].
-  NetFn as_fn(nets::UNet& which) const;
+  const DataSpec& data() const { return model_cfg.data; }
+  int64_t num_values() const { return process->steps_per_stage(); }  // D
+  int64_t num_stages() const { return process->num_stages(); }       // S
+  int64_t num_steps() const { return process->num_steps(); }         // S * D
+  // The objective's view of a network.
+  NetFn as_fn(const nets::Net& which) const;
   void to(const torch::Device& device);
 
-  // The loss tracker's per-step costs sorted descending, as the step-budget DP uses them.
+  // Stage s's per-step costs from the loss tracker, sorted descending (as the DP uses them).
+  std::vector<double> stage_costs(int64_t stage) const;
+  // Every stage's sorted costs, stage after stage.
   std::vector<double> sorted_costs() const;
-  // A policy for `budget` parallel steps: "optimal" (the DP on the loss tracker's costs) or
-  // "naive" (evenly spaced).
-  std::vector<int64_t> policy(int64_t budget, const std::string& kind) const;
+  // The DP tables of every stage and the optimal splits of totals up to max_total.
+  StagedTable schedules(int64_t max_total) const;
+  // Policies for a total of `budget` network calls (S <= budget <= S*D): "optimal" (the DP on
+  // the loss tracker's costs, split optimally over the stages) or "naive" (an even split,
+  // evenly spaced steps).
+  Policies policy(int64_t budget, const std::string& kind) const;
+  // The loss tracker's prediction of the policies' cost in bits per dim.
+  double predicted_cost(const Policies& policies) const;
 };
+
+// Throws std::invalid_argument unless S <= budget <= S*D for the model, in words that say so.
+void check_budget(const Model& model, int64_t budget);
 
 // Writes a checkpoint atomically (temporary file, fsync, rename). `optimizer` may be null.
 // weights_only: only what eval, sampling and coding use (configs, tracker, EMA weights), a

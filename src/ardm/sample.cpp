@@ -5,36 +5,42 @@
 
 namespace ardm {
 
-Samples sample(const NetFn& net, torch::IntArrayRef shape, int64_t absorbing, const std::vector<int64_t>& policy,
+Samples sample(const Process& process, const NetFn& net, int64_t count, const Policies& policies,
                torch::Generator& gen, const torch::Device& device, bool keep_chain) {
-  const int64_t N = shape[0];
-  int64_t D = 1;
-  for (size_t i = 1; i < shape.size(); ++i) D *= shape[i];
-  TORCH_CHECK(!policy.empty() && policy[0] == 0 && policy.back() < D, "bad policy for ", D, " steps");
+  const int64_t N = count, D = process.steps_per_stage(), S = process.num_stages();
+  TORCH_CHECK(N >= 1, "need at least one sample");
+  check_policies(policies, S, D);
+  std::vector<int64_t> shape = {N};
+  shape.insert(shape.end(), process.data().shape.begin(), process.data().shape.end());
   Samples out;
   auto opts = torch::TensorOptions().dtype(torch::kInt64).device(device);
-  auto x = torch::full(shape, absorbing, opts);
-  auto sigma = sample_orders(N, D, gen).to(device);  // [N, D]
+  auto x = process.past(torch::zeros(shape, opts), stage_tensor(N, 0, device));
   auto flat_x = x.view({N * D});
-  for (size_t k = 0; k < policy.size(); ++k) {
-    const int64_t l = policy[k], r = k + 1 < policy.size() ? policy[k + 1] : D;
-    TORCH_CHECK(r > l, "policy must be strictly increasing");
-    auto t = torch::full({N}, l, opts);
-    auto known = known_mask(sigma, t, shape.slice(1));
-    auto logits = net(x, known, t);                        // [N, K, ...]
-    const int64_t K = logits.size(1);
-    // Only the locations generated at this step are drawn: [M, K] logits, M = N * (r - l).
-    auto idx = ((sigma >= l) & (sigma < r)).view({N * D}).nonzero().squeeze(1);
-    std::vector<int64_t> perm = {0};
-    for (int64_t d = 2; d < logits.dim(); ++d) perm.push_back(d);
-    perm.push_back(1);
-    auto sel = logits.permute(perm).reshape({N * D, K}).index_select(0, idx).to(torch::kFloat32);
-    auto u = torch::rand({idx.size(0), K}, gen, torch::kFloat32)
-                 .clamp_(std::numeric_limits<float>::min(), std::nextafter(1.0f, 0.0f))  // u in (0, 1): finite noise
-                 .to(device);
-    auto draw = (sel - torch::log(-torch::log(u))).argmax(1);  // Gumbel-max
-    flat_x.index_put_({idx}, draw);
-    if (keep_chain) out.chain.push_back(x.cpu().clone());
+  for (int64_t s = 0; s < S; ++s) {
+    const auto& policy = policies[static_cast<size_t>(s)];
+    const auto st = stage_tensor(N, s, device);
+    const auto x_past = x.clone();                     // what earlier stages made
+    const auto flat_past = x_past.view({N * D});
+    auto sigma = sample_orders(N, D, gen).to(device);  // [N, D]: this stage's orders
+    for (size_t k = 0; k < policy.size(); ++k) {
+      const int64_t l = policy[k], r = k + 1 < policy.size() ? policy[k + 1] : D;
+      auto t = torch::full({N}, l, opts);
+      auto known = known_mask(sigma, t, torch::IntArrayRef(shape).slice(1));
+      auto logits = process.symbol_logits(net(x, known, st * D + t, st), x_past, s);  // [N, A, ...]
+      const int64_t A = logits.size(1);
+      // Only the locations generated at this step are drawn: [M, A] logits, M = N * (r - l).
+      auto idx = ((sigma >= l) & (sigma < r)).view({N * D}).nonzero().squeeze(1);
+      std::vector<int64_t> perm = {0};
+      for (int64_t d = 2; d < logits.dim(); ++d) perm.push_back(d);
+      perm.push_back(1);
+      auto sel = logits.permute(perm).reshape({N * D, A}).index_select(0, idx).to(torch::kFloat32);
+      auto u = torch::rand({idx.size(0), A}, gen, torch::kFloat32)
+                   .clamp_(std::numeric_limits<float>::min(), std::nextafter(1.0f, 0.0f))  // u in (0, 1): finite noise
+                   .to(device);
+      auto draw = (sel - torch::log(-torch::log(u))).argmax(1);  // Gumbel-max: [M] symbols
+      flat_x.index_put_({idx}, process.value(flat_past.index_select(0, idx), draw, stage_tensor(idx.size(0), s, device)));
+      if (keep_chain) out.chain.push_back(x.cpu().clone());
+    }
   }
   out.x = x;
   return out;

@@ -149,4 +149,82 @@ void check_policy(const std::vector<int64_t>& policy, int64_t num_steps) {
                                 std::to_string(num_steps));
 }
 
+StagedTable optimal_staged_schedules(const std::vector<std::vector<double>>& stage_costs, int64_t max_total) {
+  if (stage_costs.empty()) throw std::invalid_argument("schedules need at least one stage");
+  const auto S = static_cast<int64_t>(stage_costs.size());
+  int64_t all_steps = 0;
+  for (const auto& c : stage_costs) all_steps += static_cast<int64_t>(c.size());
+  if (max_total < S) throw std::invalid_argument("a total budget of " + std::to_string(max_total) +
+                                                 " network calls is below one per stage (" + std::to_string(S) + ")");
+  max_total = std::min(max_total, all_steps);
+  StagedTable tab;
+  tab.max_total = max_total;
+  for (const auto& c : stage_costs) {
+    const int64_t cap = std::min<int64_t>(static_cast<int64_t>(c.size()), max_total - (S - 1));
+    tab.stages.push_back(optimal_schedules(c, cap));
+  }
+  // f[t]: best cost of the stages so far with t calls; choice[s][t]: stage s's share.
+  const int64_t W = max_total + 1;
+  std::vector<double> f(static_cast<size_t>(W), kInf), g(static_cast<size_t>(W));
+  tab.choice.assign(static_cast<size_t>(S * W), 0);
+  f[0] = 0;
+  for (int64_t s = 0; s < S; ++s) {
+    const auto& st = tab.stages[static_cast<size_t>(s)];
+    std::fill(g.begin(), g.end(), kInf);
+    for (int64_t t = 1; t < W; ++t)
+      for (int64_t k = 1; k <= std::min(st.max_budget, t); ++k) {
+        const double c = f[static_cast<size_t>(t - k)] + st.best_cost[static_cast<size_t>(k)];
+        if (c < g[static_cast<size_t>(t)]) {  // strict: the smallest share wins ties
+          g[static_cast<size_t>(t)] = c;
+          tab.choice[static_cast<size_t>(s * W + t)] = k;
+        }
+      }
+    std::swap(f, g);
+  }
+  tab.best_cost = f;
+  return tab;
+}
+
+std::vector<int64_t> StagedTable::split(int64_t total) const {
+  const auto S = static_cast<int64_t>(stages.size());
+  if (total < S || total > max_total)
+    throw std::invalid_argument("total budget " + std::to_string(total) + " is outside " + std::to_string(S) + ".." +
+                                std::to_string(max_total));
+  std::vector<int64_t> k(static_cast<size_t>(S));
+  for (int64_t s = S; s-- > 0;) {
+    k[static_cast<size_t>(s)] = choice[static_cast<size_t>(s * (max_total + 1) + total)];
+    total -= k[static_cast<size_t>(s)];
+  }
+  return k;
+}
+
+std::vector<std::vector<int64_t>> StagedTable::policies(int64_t total) const {
+  const auto k = split(total);
+  std::vector<std::vector<int64_t>> out;
+  for (size_t s = 0; s < k.size(); ++s) out.push_back(stages[s].policy(k[s]));
+  return out;
+}
+
+std::vector<std::vector<int64_t>> naive_staged_policies(const std::vector<int64_t>& steps_per_stage, int64_t total) {
+  const auto S = static_cast<int64_t>(steps_per_stage.size());
+  int64_t all = 0;
+  for (auto t : steps_per_stage) all += t;
+  if (total < S || total > all)
+    throw std::invalid_argument("total budget " + std::to_string(total) + " is outside " + std::to_string(S) + ".." +
+                                std::to_string(all));
+  std::vector<std::vector<int64_t>> out;
+  int64_t left = total;
+  for (int64_t s = 0; s < S; ++s) {
+    // An even share, kept within what this stage and the remaining ones can take.
+    int64_t k = total / S + (s < total % S ? 1 : 0);
+    int64_t rest_cap = 0;
+    for (int64_t j = s + 1; j < S; ++j) rest_cap += steps_per_stage[static_cast<size_t>(j)];
+    k = std::max(k, left - rest_cap);
+    k = std::min({k, steps_per_stage[static_cast<size_t>(s)], left - (S - 1 - s)});
+    out.push_back(naive_policy(steps_per_stage[static_cast<size_t>(s)], k));
+    left -= k;
+  }
+  return out;
+}
+
 }  // namespace ardm

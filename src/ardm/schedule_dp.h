@@ -51,6 +51,32 @@ std::vector<int64_t> naive_policy(int64_t num_steps, int64_t budget);
 // Total cost of a policy on `costs`: sum over its steps of (next - start) * costs[start].
 double policy_cost(const std::vector<double>& costs, const std::vector<int64_t>& policy);
 
+// ---- Several stages (Upscale ARDMs, spec section 2) ----
+// A total budget of network calls is split over the stages: stage s gets k_s >= 1 calls
+// (k_s <= its T_s), sum k_s = total, and spends them on its own optimal policy. The split that
+// minimises sum_s best_cost_s[k_s] is a min-plus knapsack over the stages' cost curves, solved
+// exactly by a DP over stages: O(S * total * max_k) for one table of all totals up to max_total.
+struct StagedTable {
+  std::vector<BudgetTable> stages;   // each stage's own table (its costs sorted descending)
+  int64_t max_total = 0;
+  std::vector<double> best_cost;     // [max_total + 1]: optimal summed cost (inf below S)
+  std::vector<int64_t> choice;       // [S * (max_total + 1)]: budget of stage s in the best split of a total
+
+  int64_t min_total() const { return static_cast<int64_t>(stages.size()); }
+  // The optimal split of `total` (S <= total <= max_total): one budget per stage.
+  std::vector<int64_t> split(int64_t total) const;
+  // The optimal policies of `total`: one per stage.
+  std::vector<std::vector<int64_t>> policies(int64_t total) const;
+};
+
+// stage_costs[s]: stage s's per-step costs (each sorted descending inside). max_total is capped
+// at sum_s T_s.
+StagedTable optimal_staged_schedules(const std::vector<std::vector<double>>& stage_costs, int64_t max_total);
+
+// The evenly spread split (stage s gets total/S, the first total%S stages one more) with the
+// naive policy in each stage.
+std::vector<std::vector<int64_t>> naive_staged_policies(const std::vector<int64_t>& steps_per_stage, int64_t total);
+
 // Throws std::invalid_argument unless `policy` is strictly increasing, starts at 0 and ends below T.
 void check_policy(const std::vector<int64_t>& policy, int64_t num_steps);
 

@@ -22,12 +22,12 @@ uint64_t splitmix64(uint64_t x) {
 // Streams of randomness, so no two uses share a generator.
 enum Stream : uint64_t { kEpochShuffle = 1, kStep = 2 };
 
-void ema_update(nets::UNet& ema, const nets::UNet& net, double decay) {
+void ema_update(const nets::Net& ema, const nets::Net& net, double decay) {
   torch::NoGradGuard g;
   auto e = ema->parameters();
   auto p = net->parameters();
   for (size_t i = 0; i < e.size(); ++i) e[i].mul_(decay).add_(p[i].detach(), 1.0 - decay);
-  // Buffers (none in this UNet) would be copied, not averaged.
+  // Buffers (none in the UNet) would be copied, not averaged.
   auto eb = ema->buffers();
   auto pb = net->buffers();
   for (size_t i = 0; i < eb.size(); ++i) eb[i].copy_(pb[i]);
@@ -79,17 +79,27 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, co
 }
 
 void check_data(const Model& model, const torch::Tensor& data, const std::string& what) {
-  const auto& m = model.model_cfg;
-  TORCH_CHECK(data.dim() == 4 && data.scalar_type() == torch::kUInt8, what, ": expected uint8 images [N, C, H, W]");
-  if (data.size(1) != m.channels || data.size(2) != m.height || data.size(3) != m.width) {
+  const auto& spec = model.data();
+  TORCH_CHECK(data.scalar_type() == torch::kUInt8 || data.scalar_type() == torch::kInt16 ||
+                  data.scalar_type() == torch::kInt32 || data.scalar_type() == torch::kInt64,
+              what, ": expected integer values");
+  const auto item = data.sizes().slice(1).vec();
+  if (item != spec.shape) {
     std::ostringstream o;
-    o << what << ": images are " << data.size(3) << "x" << data.size(2) << " with " << data.size(1)
-      << " channel(s), but the model was built for " << m.width << "x" << m.height << " with " << m.channels;
+    if (spec.shape.size() == 3 && item.size() == 3)
+      o << what << ": images are " << item[2] << "x" << item[1] << " with " << item[0]
+        << " channel(s), but the model was built for " << spec.shape[2] << "x" << spec.shape[1] << " with "
+        << spec.shape[0];
+    else
+      o << what << ": items of shape [" << data.sizes().slice(1) << "], but the model was built for ["
+        << torch::IntArrayRef(spec.shape) << "]";
     throw std::runtime_error(o.str());
   }
-  if (m.num_classes < 256 && data.max().item<int64_t>() >= m.num_classes)
-    throw std::runtime_error(what + ": pixel values reach " + std::to_string(data.max().item<int64_t>()) +
-                             " but the model has " + std::to_string(m.num_classes) + " classes");
+  if (data.numel() == 0) return;
+  const int64_t lo = data.min().item<int64_t>(), hi = data.max().item<int64_t>();
+  if (lo < 0 || hi >= spec.num_classes)
+    throw std::runtime_error(what + ": values reach " + std::to_string(lo < 0 ? lo : hi) + " but the model has " +
+                             std::to_string(spec.num_classes) + " classes");
 }
 
 void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
@@ -118,7 +128,6 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
   if (!metrics) throw std::runtime_error(metrics_path + ": cannot open for writing");
 
   auto fn = model.as_fn(model.net);
-  const int64_t absorbing = model.absorbing();
   util::Progress progress("train", c.steps, "step", opts.progress);
   if (opts.max_seconds > 0) progress.set_time_limit(opts.max_seconds);
   int64_t perm_epoch = -1;
@@ -150,7 +159,7 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
     auto x = data.index_select(0, idx).to(torch::kInt64).to(opts.device);
 
     auto gen = make_generator(mix_seed(c.seed, kStep, static_cast<uint64_t>(step)));
-    BoundTerms terms = stochastic_bound(fn, x, absorbing, model.objective_cfg, gen);
+    BoundTerms terms = stochastic_bound(*model.process, fn, x, model.objective_cfg, gen);
     if (!std::isfinite(terms.loss.item<double>()))
       throw std::runtime_error("training diverged at step " + std::to_string(step) +
                                " (non-finite loss); try a lower --lr or a --clip");

@@ -23,7 +23,8 @@ struct RunOptions {
   double max_seconds = 0;              // > 0: stop (and checkpoint) after this much wall time
 };
 
-// Trains `model` from model.step up to model.train_cfg.steps on `data` (uint8 [N, C, H, W]),
+// Trains `model` from model.step up to model.train_cfg.steps on `data` ([N, ...shape] of
+// integer values below K, e.g. uint8 images [N, C, H, W]),
 // checkpointing every train_cfg.checkpoint_every steps and at the end (also when stopped early
 // by opts.max_seconds).
 void train(Model& model, const torch::Tensor& data, const RunOptions& opts);
@@ -36,7 +37,7 @@ double learning_rate(const TrainConfig& c, int64_t step);
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, const std::vector<torch::Tensor>& params);
 
-// Throws if the data's [C, H, W] or value range does not match the model.
+// Throws if the data's item shape or value range does not match the model's data description.
 void check_data(const Model& model, const torch::Tensor& data, const std::string& what);
 
 }  // namespace ardm

@@ -27,7 +27,7 @@ constexpr uint32_t kFingerprint = 0xF0220001;
 
 void decode_file(const uint8_t* data, size_t size) {
   const ParsedFile f = read_file(data, size);
-  check_model(f, kFingerprint);
+  check_model(f, f.header.process, kFingerprint);
   if (f.header.values_per_item() > 4096) return;  // keep each run fast
   std::vector<uint8_t> out(f.header.values_per_item());
   for (const auto& item : f.items) {

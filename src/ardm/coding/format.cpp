@@ -57,7 +57,18 @@ struct Reader {
   }
 };
 
+// Stages of an Upscale ARDM over 8-bit values: the smallest S with b^S >= 256.
+uint64_t image8_stages(uint32_t process) {
+  if (process == 0) return 1;
+  const uint64_t b = process >> 1;
+  uint64_t s = 0;
+  for (uint64_t p = 1; p < 256; p *= b) ++s;
+  return s;
+}
+
 void check_header(const FileHeader& h) {
+  if (h.process != 0 && (h.process >> 1 < 2 || h.process >> 1 > 65536))
+    throw FormatError("corrupted: unknown model kind " + std::to_string(h.process));
   if (h.kind != DataKind::kImage8)
     throw FormatError("corrupted: unknown data kind " + std::to_string(static_cast<int>(h.kind)));
   if (h.shape.size() != 3) throw FormatError("corrupted: an image needs 3 dimensions (C, H, W)");
@@ -66,9 +77,10 @@ void check_header(const FileHeader& h) {
   if (H < 1 || H > 65535 || W < 1 || W > 65535)
     throw FormatError("corrupted: image size " + std::to_string(W) + "x" + std::to_string(H) + " out of range");
   if (h.values_per_item() > kMaxValues) throw FormatError("corrupted: image too large");
-  if (h.budget < 1 || h.budget > h.values_per_item())
-    throw FormatError("corrupted: budget " + std::to_string(h.budget) + " outside 1.." +
-                      std::to_string(h.values_per_item()));
+  const uint64_t stages = image8_stages(h.process);
+  if (h.budget < stages || h.budget > stages * h.values_per_item())
+    throw FormatError("corrupted: budget " + std::to_string(h.budget) + " outside " + std::to_string(stages) + ".." +
+                      std::to_string(stages * h.values_per_item()));
 }
 
 void check_payload(size_t n, size_t index) {
@@ -78,6 +90,17 @@ void check_payload(size_t n, size_t index) {
 }
 
 }  // namespace
+
+uint32_t process_code(int64_t upscale, bool matrix) {
+  if (upscale == 0) return 0;
+  if (upscale < 2 || upscale > 65536) throw std::invalid_argument("branching factor out of range");
+  return static_cast<uint32_t>(2 * upscale + (matrix ? 1 : 0));
+}
+
+std::string describe_process(uint32_t code) {
+  if (code == 0) return "OA-ARDM";
+  return "Upscale ARDM (b = " + std::to_string(code >> 1) + ", " + ((code & 1) ? "matrix" : "direct") + ")";
+}
 
 uint64_t FileHeader::values_per_item() const {
   uint64_t n = 1;
@@ -102,10 +125,12 @@ std::vector<uint8_t> write_file(const FileHeader& h, const std::vector<ItemToWri
   check_header(h);
   if (items.empty()) throw FormatError("corrupted: a file needs at least one item");
   const bool multi = items.size() != 1;
+  const uint8_t version = h.process == 0 ? 1 : 2;  // the oldest version that can say it
   std::vector<uint8_t> head = {kMagic0, kMagic1,
-                               static_cast<uint8_t>((kFormatVersion << 4) | (static_cast<uint8_t>(h.kind) << 1) |
+                               static_cast<uint8_t>((version << 4) | (static_cast<uint8_t>(h.kind) << 1) |
                                                     (multi ? 1 : 0))};
   put_u32(head, h.model_fingerprint);
+  if (version >= 2) put_varint(head, h.process);
   for (uint32_t d : h.shape) put_varint(head, d);
   put_varint(head, h.budget);
   if (multi) put_varint(head, items.size());
@@ -130,8 +155,8 @@ ParsedFile read_file(const uint8_t* data, size_t size) {
   r.pos = 2;
   const uint8_t vk = r.byte("version byte");
   const int version = vk >> 4;
-  if (version != kFormatVersion)
-    throw FormatError("unsupported version " + std::to_string(version) + " (this build reads version " +
+  if (version < 1 || version > kFormatVersion)
+    throw FormatError("unsupported version " + std::to_string(version) + " (this build reads versions 1 to " +
                       std::to_string(kFormatVersion) + ")");
   ParsedFile f;
   f.header.kind = static_cast<DataKind>((vk >> 1) & 0x7);
@@ -139,6 +164,11 @@ ParsedFile read_file(const uint8_t* data, size_t size) {
     throw FormatError("corrupted: unknown data kind " + std::to_string((vk >> 1) & 0x7));
   const bool multi = vk & 1;
   f.header.model_fingerprint = r.u32("model fingerprint");
+  if (version >= 2) {
+    const uint64_t p = r.varint("model kind");
+    if (p == 0 || p > 0xFFFFFFFFu) throw FormatError("corrupted: model kind " + std::to_string(p) + " in a version-2 file");
+    f.header.process = static_cast<uint32_t>(p);
+  }
   for (int i = 0; i < 3; ++i) {
     const uint64_t d = r.varint("shape");
     if (d > 65535) throw FormatError("corrupted: image dimension " + std::to_string(d) + " out of range");
@@ -179,7 +209,10 @@ ParsedFile read_file(const uint8_t* data, size_t size) {
   return f;
 }
 
-void check_model(const ParsedFile& file, uint32_t fingerprint) {
+void check_model(const ParsedFile& file, uint32_t process, uint32_t fingerprint) {
+  if (file.header.process != process)
+    throw FormatError("wrong model: the file was made by an " + describe_process(file.header.process) +
+                      " model, this model is an " + describe_process(process));
   if (file.header.model_fingerprint != fingerprint) {
     char msg[160];
     std::snprintf(msg, sizeof msg, "wrong model: the file was made with model %08x, this model is %08x",

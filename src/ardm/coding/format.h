@@ -1,4 +1,4 @@
-// The compressed-file container of docs/format.md (version 1): header, items, CRCs.
+// The compressed-file container of docs/format.md (versions 1 and 2): header, items, CRCs.
 // The reader treats its input as hostile: every field and length is checked before use, it
 // never reads outside the buffer, and it allocates nothing in proportion to a length field
 // (items are views into the caller's buffer).
@@ -21,14 +21,22 @@ class FormatError : public std::runtime_error {
 
 enum class DataKind : uint8_t { kImage8 = 1 };  // values 0..255, shape {C, H, W}
 
-constexpr uint8_t kFormatVersion = 1;
+// Version 1: OA-ARDM files. Version 2 adds the model kind (the process) after the fingerprint;
+// the writer uses version 1 whenever the process is OA-ARDM, so those files keep their bytes.
+constexpr uint8_t kFormatVersion = 2;
 constexpr uint8_t kMagic0 = 0xA7, kMagic1 = 0xD1;
+
+// The model kind as the file records it: 0 = OA-ARDM, 2*b + p = Upscale ARDM with branching
+// factor b (2..65,536) and parametrization p (0 direct, 1 matrix).
+uint32_t process_code(int64_t upscale, bool matrix);
+std::string describe_process(uint32_t code);  // "OA-ARDM", "Upscale ARDM (b = 4, matrix)"
 
 struct FileHeader {
   DataKind kind = DataKind::kImage8;
   uint32_t model_fingerprint = 0;
+  uint32_t process = 0;         // process_code of the model that made the file
   std::vector<uint32_t> shape;  // kImage8: {C, H, W}
-  uint32_t budget = 0;          // network calls per item, 1..prod(shape)
+  uint32_t budget = 0;          // network calls per item (all stages): S..S*prod(shape)
 
   uint64_t values_per_item() const;  // prod(shape)
 };
@@ -59,8 +67,8 @@ struct ParsedFile {
 // Parses and checks everything that can be checked without the model (steps 1-4 of the doc).
 ParsedFile read_file(const uint8_t* data, size_t size);
 
-// "wrong model" unless the file's fingerprint is `fingerprint`.
-void check_model(const ParsedFile& file, uint32_t fingerprint);
+// "wrong model" unless the file's model kind is `process` and its fingerprint `fingerprint`.
+void check_model(const ParsedFile& file, uint32_t process, uint32_t fingerprint);
 
 // "corrupted" unless the CRC of header bytes + decoded data matches the item's.
 void check_item_crc(const ParsedFile& file, const ItemView& item, const uint8_t* decoded, size_t size);

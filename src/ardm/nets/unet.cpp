@@ -35,15 +35,6 @@ void zero_init(M& m) {
 
 }  // namespace
 
-torch::Tensor timestep_embedding(const torch::Tensor& t, int64_t dim) {
-  TORCH_CHECK(dim % 2 == 0 && dim >= 4, "time embedding dimension must be even and >= 4, got ", dim);
-  const int64_t half = dim / 2;
-  auto freqs = torch::exp(torch::arange(half, t.options().dtype(torch::kFloat32)) *
-                          (-std::log(10000.0) / static_cast<double>(half - 1)));
-  auto args = t.to(torch::kFloat32).unsqueeze(1) * freqs.unsqueeze(0);  // [B, half]
-  return torch::cat({torch::sin(args), torch::cos(args)}, 1);
-}
-
 ResBlockImpl::ResBlockImpl(int64_t in_ch, int64_t out_ch, int64_t temb_ch, int64_t groups, double dropout) {
   norm1 = register_module("norm1", group_norm(groups, in_ch));
   conv1 = register_module("conv1", conv3x3(in_ch, out_ch));
@@ -78,15 +69,19 @@ torch::Tensor AttnBlockImpl::forward(const torch::Tensor& x) {
   return x + proj(out);
 }
 
-UNetImpl::UNetImpl(const ModelConfig& c) : cfg(c) {
+UNetImpl::UNetImpl(const UNetConfig& c, const NetIO& net_io) : cfg(c) {
+  io = net_io;
+  if (io.data_shape.size() != 3)
+    throw std::invalid_argument("the UNet takes images {C, H, W}, not data of rank " + std::to_string(io.data_shape.size()));
   TORCH_CHECK(!cfg.ch_mult.empty(), "ch_mult must list at least one level");
   TORCH_CHECK(cfg.ch % 4 == 0, "ch must be a multiple of 4, got ", cfg.ch);
-  const int64_t C = cfg.channels, K = cfg.num_classes, G = cfg.num_groups;
+  const int64_t C = io.data_shape[0], G = cfg.num_groups;
+  const int64_t stage_ch = io.num_stages > 1 ? io.num_stages : 0;
   const int64_t c0 = cfg.ch * cfg.ch_mult[0];
   const int64_t temb_ch = 4 * cfg.ch;
 
-  in_conv = register_module("in_conv", conv3x3(2 * C, 3 * c0 / 4));
-  in_embed = register_module("in_embed", torch::nn::Embedding(K, c0 / 4));
+  in_conv = register_module("in_conv", conv3x3(2 * C + stage_ch, 3 * c0 / 4));
+  in_embed = register_module("in_embed", torch::nn::Embedding(io.input_classes, c0 / 4));
   in_embed_proj = register_module("in_embed_proj", torch::nn::Linear(C * (c0 / 4), c0 / 4));
   temb1 = register_module("temb1", torch::nn::Linear(cfg.ch, temb_ch));
   temb2 = register_module("temb2", torch::nn::Linear(temb_ch, temb_ch));
@@ -97,7 +92,7 @@ UNetImpl::UNetImpl(const ModelConfig& c) : cfg(c) {
   };
   std::vector<int64_t> skip_ch = {c0};
   std::vector<int64_t> level_res;  // feature-map height at each level
-  int64_t ch = c0, res = cfg.height;
+  int64_t ch = c0, res = io.data_shape[1];
   down_blocks.resize(levels);
   down_attn.resize(levels);
   for (int64_t l = 0; l < levels; ++l) {
@@ -136,23 +131,33 @@ UNetImpl::UNetImpl(const ModelConfig& c) : cfg(c) {
     if (l > 0) upsample.insert(upsample.begin(), register_module("upsample" + std::to_string(l), conv3x3(ch, ch)));
   }
   out_norm = register_module("out_norm", group_norm(G, ch));
-  out_conv = register_module("out_conv", conv3x3(ch, K * C));
+  out_conv = register_module("out_conv", conv3x3(ch, io.outputs_per_value * C));
 }
 
 torch::Tensor UNetImpl::forward(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
-                                int64_t max_time) {
-  const int64_t B = x_in.size(0), C = cfg.channels, H = x_in.size(2), W = x_in.size(3), K = cfg.num_classes;
+                                const torch::Tensor& stage) {
+  const int64_t C = io.data_shape[0];
   TORCH_CHECK(x_in.dim() == 4 && x_in.size(1) == C, "UNet expects x_in [B, ", C, ", H, W], got ", x_in.sizes());
+  const int64_t B = x_in.size(0), H = x_in.size(2), W = x_in.size(3), O = io.outputs_per_value;
   TORCH_CHECK(known.sizes() == x_in.sizes(), "known mask must match x_in: ", known.sizes(), " vs ", x_in.sizes());
 
-  // Input processing (spec section 5).
-  auto xf = x_in.to(torch::kFloat32) * (2.0 / static_cast<double>(K)) - 1.0;
-  auto a = in_conv(torch::cat({xf, known.to(torch::kFloat32)}, 1));                 // [B, 3c0/4, H, W]
+  // Input processing (spec section 5): values scaled by 2/K_in, the mask, and with several
+  // stages the stage as one-hot channels (spec section 2).
+  auto xf = x_in.to(torch::kFloat32) * (2.0 / static_cast<double>(io.input_classes)) - 1.0;
+  std::vector<torch::Tensor> in = {xf, known.to(torch::kFloat32)};
+  if (io.num_stages > 1) {
+    TORCH_CHECK(stage.defined() && stage.numel() == B, "a staged UNet needs one stage per example");
+    in.push_back(torch::one_hot(stage.to(x_in.device(), torch::kInt64), io.num_stages)
+                     .to(torch::kFloat32)
+                     .view({B, io.num_stages, 1, 1})
+                     .expand({B, io.num_stages, H, W}));
+  }
+  auto a = in_conv(torch::cat(in, 1));                                                // [B, 3c0/4, H, W]
   auto e = in_embed(x_in.permute({0, 2, 3, 1}));                                      // [B, H, W, C, c0/4]
   e = in_embed_proj(e.reshape({B, H, W, -1})).permute({0, 3, 1, 2});                 // [B, c0/4, H, W]
   auto h = torch::cat({a, e}, 1);                                                     // [B, c0, H, W]
 
-  auto ts = t.to(torch::kFloat32) * (1000.0 / static_cast<double>(max_time));
+  auto ts = t.to(torch::kFloat32) * (1000.0 / static_cast<double>(io.max_time));
   auto temb = temb2(swish(temb1(timestep_embedding(ts, cfg.ch))));                  // [B, 4ch]
 
   std::vector<torch::Tensor> hs = {h};
@@ -186,14 +191,8 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& x_in, const torch::Tensor& 
       h = upsample[li - 1]->forward(h);
     }
   }
-  h = out_conv(swish(out_norm(h)));  // [B, K*C, H, W], channel index k*C + c
-  return h.view({B, K, C, H, W});
-}
-
-int64_t parameter_count(const torch::nn::Module& m) {
-  int64_t n = 0;
-  for (const auto& p : m.parameters()) n += p.numel();
-  return n;
+  h = out_conv(swish(out_norm(h)));  // [B, O*C, H, W], channel index o*C + c
+  return h.view({B, O, C, H, W});
 }
 
 }  // namespace ardm::nets

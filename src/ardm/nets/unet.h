@@ -3,17 +3,16 @@
 // at chosen resolutions, channel multipliers per level, and the ARDM input processing
 // (scaled values + "known" mask through a 3x3 conv, concatenated with a class embedding).
 //
-// It knows nothing of the objective: it maps (x_in, mask, t) to logits.
+// It knows nothing of the objective: it maps (x_in, mask, stage, t) to logits. An Upscale
+// process's stage enters as one-hot channels beside the mask (spec section 2).
 #pragma once
 
 #include <torch/torch.h>
 
 #include "ardm/config.h"
+#include "ardm/nets/net.h"
 
 namespace ardm::nets {
-
-// Sinusoidal embedding of t (already scaled to [0, 1000]): [B] float -> [B, dim] float32.
-torch::Tensor timestep_embedding(const torch::Tensor& t, int64_t dim);
 
 struct ResBlockImpl : torch::nn::Module {
   ResBlockImpl(int64_t in_ch, int64_t out_ch, int64_t temb_ch, int64_t groups, double dropout);
@@ -37,16 +36,16 @@ struct AttnBlockImpl : torch::nn::Module {
 };
 TORCH_MODULE(AttnBlock);
 
-struct UNetImpl : torch::nn::Module {
-  explicit UNetImpl(const ModelConfig& cfg);
+struct UNetImpl : NetImpl {
+  // io.data_shape must be {C, H, W}.
+  UNetImpl(const UNetConfig& cfg, const NetIO& io);
 
-  // x_in: [B, C, H, W] int64 input classes in [0, K); known: [B, C, H, W] (bool or float, 1 =
-  // known); t: [B] number of known variables; max_time: D (so t is scaled by 1000 / D).
-  // Returns logits [B, K, C, H, W] float32.
+  // x_in: [B, C, H, W] int64 input classes; known: [B, C, H, W] (bool or float, 1 = known);
+  // t: [B] global step; stage: [B] (ignored with one stage). Returns [B, O, C, H, W] float32.
   torch::Tensor forward(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
-                        int64_t max_time);
+                        const torch::Tensor& stage) override;
 
-  ModelConfig cfg;
+  UNetConfig cfg;
   // input processing
   torch::nn::Conv2d in_conv{nullptr};
   torch::nn::Embedding in_embed{nullptr};
@@ -63,9 +62,5 @@ struct UNetImpl : torch::nn::Module {
   torch::nn::GroupNorm out_norm{nullptr};
   torch::nn::Conv2d out_conv{nullptr};
 };
-TORCH_MODULE(UNet);
-
-// Number of trainable parameters.
-int64_t parameter_count(const torch::nn::Module& m);
 
 }  // namespace ardm::nets

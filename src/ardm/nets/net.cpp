@@ -1,0 +1,30 @@
+#include "ardm/nets/net.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "ardm/nets/unet.h"
+
+namespace ardm::nets {
+
+Net make_net(const NetConfig& cfg, const NetIO& io) {
+  if (cfg.type == "unet") return std::make_shared<UNetImpl>(cfg.unet, io);
+  throw std::invalid_argument("unknown network type '" + cfg.type + "' (known: unet)");
+}
+
+int64_t parameter_count(const torch::nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel();
+  return n;
+}
+
+torch::Tensor timestep_embedding(const torch::Tensor& t, int64_t dim) {
+  TORCH_CHECK(dim % 2 == 0 && dim >= 4, "time embedding dimension must be even and >= 4, got ", dim);
+  const int64_t half = dim / 2;
+  auto freqs = torch::exp(torch::arange(half, t.options().dtype(torch::kFloat32)) *
+                          (-std::log(10000.0) / static_cast<double>(half - 1)));
+  auto args = t.to(torch::kFloat32).unsqueeze(1) * freqs.unsqueeze(0);  // [B, half]
+  return torch::cat({torch::sin(args), torch::cos(args)}, 1);
+}
+
+}  // namespace ardm::nets

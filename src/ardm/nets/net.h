@@ -1,0 +1,47 @@
+// The one interface every network implements, and the one place that builds a network from
+// its config. A network knows nothing of the objective: it maps the current values, the
+// "known" mask, the step and the stage to one vector of outputs per value.
+//
+// Adding a network (the text Transformer, the audio DiffWave): a new file in nets/ with an
+// `XImpl : NetImpl`, its options in config.h's NetConfig, one line in make_net.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <vector>
+
+#include "ardm/config.h"
+
+namespace ardm::nets {
+
+// What the model core asks of a network; the process derives it from the data description.
+struct NetIO {
+  std::vector<int64_t> data_shape;  // one item, without the batch (images: {C, H, W})
+  int64_t input_classes = 256;      // values in x_in are below this
+  int64_t num_stages = 1;           // > 1: the stage is fed as one-hot channels beside the mask
+  int64_t outputs_per_value = 256;  // O: logits per value
+  int64_t max_time = 1;             // the number of steps of the process: t is scaled by 1000 / max_time
+};
+
+struct NetImpl : torch::nn::Module {
+  // x_in: [B, ...data_shape] int64 in [0, input_classes); known: [B, ...data_shape] bool;
+  // t: [B] int64 global step (stage * D + known count); stage: [B] int64 in [0, num_stages).
+  // Returns [B, O, ...data_shape] float32.
+  virtual torch::Tensor forward(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
+                                const torch::Tensor& stage) = 0;
+  NetIO io;
+};
+using Net = std::shared_ptr<NetImpl>;
+
+// Builds cfg.type ("unet") for `io`; throws std::invalid_argument for an unknown type or a
+// data shape the network cannot take.
+Net make_net(const NetConfig& cfg, const NetIO& io);
+
+// Number of trainable parameters.
+int64_t parameter_count(const torch::nn::Module& m);
+
+// Sinusoidal embedding of t (already scaled to [0, 1000]): [B] float -> [B, dim] float32.
+torch::Tensor timestep_embedding(const torch::Tensor& t, int64_t dim);
+
+}  // namespace ardm::nets

@@ -1,0 +1,22 @@
+#include "ardm/process/process.h"
+
+#include <stdexcept>
+
+#include "ardm/process/oa.h"
+#include "ardm/process/upscale.h"
+
+namespace ardm {
+
+std::shared_ptr<const Process> make_process(const ProcessConfig& cfg, const DataSpec& data) {
+  if (cfg.upscale == 0) return std::make_shared<OAProcess>(data);
+  if (cfg.upscale < 2) throw std::invalid_argument("--upscale must be 0 (OA-ARDM) or a branching factor >= 2");
+  if (cfg.parametrization != "direct" && cfg.parametrization != "matrix")
+    throw std::invalid_argument("upscale parametrization must be 'direct' or 'matrix', not '" + cfg.parametrization + "'");
+  return std::make_shared<UpscaleProcess>(data, cfg.upscale, cfg.parametrization == "direct");
+}
+
+torch::Tensor stage_tensor(int64_t batch, int64_t s, const torch::Device& device) {
+  return torch::full({batch}, s, torch::TensorOptions().dtype(torch::kInt64).device(device));
+}
+
+}  // namespace ardm

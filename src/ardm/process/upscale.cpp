@@ -1,0 +1,107 @@
+#include "ardm/process/upscale.h"
+
+#include "ardm/upscale.h"
+
+namespace ardm {
+
+UpscaleProcess::UpscaleProcess(const DataSpec& data, int64_t branching, bool direct)
+    : Process(data, upscale::num_stages(data.num_classes, branching)), b_(branching), direct_(direct) {
+  std::vector<int64_t> p;
+  for (int64_t k = 0; k <= num_stages_; ++k) p.push_back(upscale::power(b_, k));
+  powers_ = torch::tensor(p, torch::kInt64);
+}
+
+int64_t UpscaleProcess::digit_weight(int64_t stage) const {
+  TORCH_CHECK(stage >= 0 && stage < num_stages_, "stage ", stage, " outside 0..", num_stages_ - 1);
+  return upscale::power(b_, num_stages_ - 1 - stage);
+}
+
+nets::NetIO UpscaleProcess::net_io() const {
+  nets::NetIO io;
+  io.data_shape = data_.shape;
+  io.input_classes = data_.num_classes;
+  io.num_stages = num_stages_;
+  io.outputs_per_value = direct_ ? num_stages_ * b_ : data_.num_classes;
+  io.max_time = num_steps();
+  return io;
+}
+
+std::string UpscaleProcess::describe() const {
+  return "Upscale ARDM, b = " + std::to_string(b_) + ", " + std::to_string(num_stages_) + " stages, " +
+         (direct_ ? "direct" : "matrix") + " parametrization";
+}
+
+torch::Tensor UpscaleProcess::weight_of(const torch::Tensor& stage, int64_t offset, int64_t rank) const {
+  // b^(S - s + offset - 1)... callers pass offset so that: past -> b^(S-s), future -> b^(S-1-s).
+  auto k = (num_stages_ - 1 + offset) - stage.to(torch::kCPU, torch::kInt64);
+  std::vector<int64_t> shape = {stage.size(0)};
+  for (int64_t i = 0; i < rank; ++i) shape.push_back(1);
+  return powers_.index_select(0, k).view(shape).to(stage.device());
+}
+
+torch::Tensor UpscaleProcess::past(const torch::Tensor& x, const torch::Tensor& stage) const {
+  auto q = weight_of(stage, 1, x.dim() - 1).to(x.device());  // b^(S - s)
+  return torch::div(x, q, "floor") * q;
+}
+
+torch::Tensor UpscaleProcess::future(const torch::Tensor& x, const torch::Tensor& stage) const {
+  auto q = weight_of(stage, 0, x.dim() - 1).to(x.device());  // b^(S - 1 - s)
+  return torch::div(x, q, "floor") * q;
+}
+
+torch::Tensor UpscaleProcess::symbol(const torch::Tensor& x_past, const torch::Tensor& x_future,
+                                     const torch::Tensor& stage) const {
+  auto q = weight_of(stage, 0, x_past.dim() - 1).to(x_past.device());
+  return torch::div(x_future - x_past, q, "floor");
+}
+
+torch::Tensor UpscaleProcess::value(const torch::Tensor& x_past, const torch::Tensor& symbol,
+                                    const torch::Tensor& stage) const {
+  auto q = weight_of(stage, 0, x_past.dim() - 1).to(x_past.device());
+  return x_past + symbol * q;
+}
+
+int64_t UpscaleProcess::value_of(int64_t past, int64_t symbol, int64_t stage) const {
+  return past + symbol * digit_weight(stage);
+}
+
+torch::Tensor UpscaleProcess::symbol_logits(const torch::Tensor& out, const torch::Tensor& x_past, int64_t stage) const {
+  const int64_t B = out.size(0), K = data_.num_classes, q = digit_weight(stage);
+  TORCH_CHECK(out.size(1) == net_io().outputs_per_value, "network gave ", out.size(1), " outputs per value, expected ",
+              net_io().outputs_per_value);
+  auto rest = out.sizes().slice(2).vec();
+  std::vector<int64_t> digit_shape = {1, b_};  // [1, b, 1, ...]
+  for (size_t i = 0; i < rest.size(); ++i) digit_shape.push_back(1);
+  auto digits = torch::arange(b_, x_past.options()).view(digit_shape);
+  torch::Tensor logits;
+  if (direct_) {
+    std::vector<int64_t> v = {B, num_stages_, b_};
+    v.insert(v.end(), rest.begin(), rest.end());
+    logits = out.view(v).select(1, stage);  // [B, b, ...]
+  } else {
+    // Block logits: log-sum-exp over each run of q classes, [B, nc, ...]; classes past K are -inf.
+    const int64_t nc = (K + q - 1) / q;
+    auto o = out;
+    if (nc * q > K) {
+      auto pad_shape = out.sizes().vec();
+      pad_shape[1] = nc * q - K;
+      o = torch::cat({out, torch::full(pad_shape, -std::numeric_limits<float>::infinity(), out.options())}, 1);
+    }
+    std::vector<int64_t> v = {B, nc, q};
+    v.insert(v.end(), rest.begin(), rest.end());
+    auto blocks = o.view(v).logsumexp(2);  // [B, nc, ...]
+    // Children of x_past: blocks x_past / q + j, j < b; those beyond the last block do not exist.
+    auto pad_shape = blocks.sizes().vec();
+    pad_shape[1] = b_;
+    blocks = torch::cat({blocks, torch::full(pad_shape, -1e9, blocks.options())}, 1);
+    auto idx = (torch::div(x_past, q, "floor").unsqueeze(1) + digits).clamp_max(nc);
+    logits = blocks.gather(1, idx);
+  }
+  if (upscale::power(b_, num_stages_) > K) {
+    auto impossible = (x_past.unsqueeze(1) + digits * q) >= K;  // [B, b, ...]
+    logits = logits.masked_fill(impossible, -1e9);
+  }
+  return logits;
+}
+
+}  // namespace ardm
