@@ -14,7 +14,7 @@ ARDM=${ARDM:-build/ardm}
 runs=(oa:0 up4:4 up16:16 up2:2)
 case "${1:-}" in
 train)
-  steps=${2:-600}
+  steps=${2:-1500}
   for r in "${runs[@]}"; do
     name=${r%%:*} b=${r##*:}
     resume=()
@@ -36,8 +36,9 @@ eval)
     ck="runs/cmp-$name/checkpoint.pt"
     [ -f "$ck" ] || continue
     steps=$(grep -o '"step":[0-9]*' "runs/cmp-$name/metrics.jsonl" | tail -n 1 | cut -d: -f2)
-    ips=$(grep -o '"images_per_s":[0-9.]*' "runs/cmp-$name/metrics.jsonl" | cut -d: -f2 |
-          awk '{s += $1; n++} END {printf "%.1f", s / n}')
+    # the median of the logged rates: robust to minutes when the machine was busy with other work
+    ips=$(grep -o '"images_per_s":[0-9.]*' "runs/cmp-$name/metrics.jsonl" | cut -d: -f2 | sort -n |
+          awk '{v[NR] = $1} END {printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
     bound=$("$ARDM" eval --model "$ck" --passes 1 -q | grep -o 'bound: [0-9.]*' | cut -d' ' -f2)
     for k in 20 50 100; do
       out=$("$ARDM" eval --model "$ck" --budget "$k" --passes 1 --exact-limit "$n" -q)

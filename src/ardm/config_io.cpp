@@ -41,6 +41,16 @@ void add_ints(Fields& f, const std::string& key, std::vector<int64_t>& ref) {
   f[key] = {[&ref] { return join_ints(ref); }, [&ref](const std::string& v) { ref = parse_ints(v); }};
 }
 
+// The UNet's options; `prefix` is "unet." in a ModelConfig and empty in checkpoint v1.
+void add_unet(Fields& f, const std::string& prefix, UNetConfig& u) {
+  add_num(f, prefix + "ch", u.ch);
+  add_ints(f, prefix + "ch_mult", u.ch_mult);
+  add_num(f, prefix + "num_res_blocks", u.num_res_blocks);
+  add_ints(f, prefix + "attn_resolutions", u.attn_resolutions);
+  add_num(f, prefix + "num_groups", u.num_groups);
+  add_num(f, prefix + "dropout", u.dropout);
+}
+
 Fields fields(ModelConfig& c) {
   Fields f;
   add_ints(f, "data.shape", c.data.shape);
@@ -50,12 +60,7 @@ Fields fields(ModelConfig& c) {
   add_num(f, "process.upscale", c.process.upscale);
   add_str(f, "process.parametrization", c.process.parametrization);
   add_str(f, "net.type", c.net.type);
-  add_num(f, "unet.ch", c.net.unet.ch);
-  add_ints(f, "unet.ch_mult", c.net.unet.ch_mult);
-  add_num(f, "unet.num_res_blocks", c.net.unet.num_res_blocks);
-  add_ints(f, "unet.attn_resolutions", c.net.unet.attn_resolutions);
-  add_num(f, "unet.num_groups", c.net.unet.num_groups);
-  add_num(f, "unet.dropout", c.net.unet.dropout);
+  add_unet(f, "unet.", c.net.unet);
   return f;
 }
 
@@ -70,12 +75,7 @@ Fields fields(LegacyModelConfig& c) {
   add_num(f, "height", c.height);
   add_num(f, "width", c.width);
   add_num(f, "num_classes", c.num_classes);
-  add_num(f, "ch", c.unet.ch);
-  add_ints(f, "ch_mult", c.unet.ch_mult);
-  add_num(f, "num_res_blocks", c.unet.num_res_blocks);
-  add_ints(f, "attn_resolutions", c.unet.attn_resolutions);
-  add_num(f, "num_groups", c.unet.num_groups);
-  add_num(f, "dropout", c.unet.dropout);
+  add_unet(f, "", c.unet);
   return f;
 }
 Fields fields(ObjectiveConfig& c) {
