@@ -107,7 +107,9 @@ TEST(Upscale, TransitionMatricesAreValid) {
     EXPECT_TRUE(cs[0].eq(1).all().item<bool>());
     EXPECT_EQ(cs.sum().item<double>(), static_cast<double>(K));
     // S - 1 steps do not: the last stage is not a no-op.
-    if (S > 1) EXPECT_FALSE(ardm::upscale::cumulative_matrix(K, b, S - 1)[0].eq(1).all().item<bool>());
+    if (S > 1) {
+      EXPECT_FALSE(ardm::upscale::cumulative_matrix(K, b, S - 1)[0].eq(1).all().item<bool>());
+    }
   }
 }
 
@@ -247,7 +249,9 @@ TEST(Upscale, SamplesAreValidValues) {
     // After stage 0 every value is a multiple of b^(S-1); all values appear eventually.
     const int64_t q = ardm::upscale::power(b, S - 1);
     EXPECT_TRUE((s.chain[1] % q).eq(0).all().item<bool>());
-    if (K == 10) EXPECT_EQ(torch::bincount(s.x.flatten()).gt(0).sum().item<int64_t>(), 10);
+    if (K == 10) {
+      EXPECT_EQ(torch::bincount(s.x.flatten()).gt(0).sum().item<int64_t>(), 10);
+    }
   }
 }
 

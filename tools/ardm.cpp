@@ -278,9 +278,8 @@ int main(int argc, char** argv) {
         std::printf("{\"process\":\"%s\",\"stages\":%lld,\"steps_per_stage\":%lld,\"full_bpd\":%.6f,\"budgets\":[",
                     model.process->describe().c_str(), static_cast<long long>(S), static_cast<long long>(D), full);
       else
-        std::printf("model %s: %s, %lld stage%s of %lld steps; all steps: %.4f bpd (loss tracker)\n",
-                    sched_model.c_str(), model.process->describe().c_str(), static_cast<long long>(S), S == 1 ? "" : "s",
-                    static_cast<long long>(D), full);
+        std::printf("model %s: %s, %lld steps per stage; all steps: %.4f bpd (loss tracker)\n", sched_model.c_str(),
+                    model.process->describe().c_str(), static_cast<long long>(D), full);
       for (size_t i = 0; i < budgets.size(); ++i) {
         const int64_t k = budgets[i];
         const auto p = table.policies(k);

@@ -1,5 +1,7 @@
 #include "ardm/process/upscale.h"
 
+#include <limits>
+
 #include "ardm/upscale.h"
 
 namespace ardm {
@@ -32,7 +34,7 @@ std::string UpscaleProcess::describe() const {
 }
 
 torch::Tensor UpscaleProcess::weight_of(const torch::Tensor& stage, int64_t offset, int64_t rank) const {
-  // b^(S - s + offset - 1)... callers pass offset so that: past -> b^(S-s), future -> b^(S-1-s).
+  // b^(S - 1 + offset - s): offset 1 gives the past's weight b^(S-s), offset 0 the digit's b^(S-1-s).
   auto k = (num_stages_ - 1 + offset) - stage.to(torch::kCPU, torch::kInt64);
   std::vector<int64_t> shape = {stage.size(0)};
   for (int64_t i = 0; i < rank; ++i) shape.push_back(1);

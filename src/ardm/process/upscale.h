@@ -36,7 +36,7 @@ class UpscaleProcess : public Process {
   torch::Tensor symbol_logits(const torch::Tensor& out, const torch::Tensor& x_past, int64_t stage) const override;
 
  private:
-  // b^k for k = 0..S, as [S + 1] int64, broadcast per example: [B, 1, ...] for rank r data.
+  // Per example, b^(S - 1 + offset - stage) shaped [B, 1, ...] (rank ones) to broadcast over an item.
   torch::Tensor weight_of(const torch::Tensor& stage, int64_t offset, int64_t rank) const;
 
   int64_t b_;
