@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
+
+#include "ardm/schedule_dp.h"
 
 namespace ardm {
 
@@ -115,9 +118,11 @@ void check_policies(const Policies& policies, int64_t num_stages, int64_t D) {
   TORCH_CHECK(static_cast<int64_t>(policies.size()) == num_stages, "need one policy per stage: ", num_stages,
               " stages, ", policies.size(), " policies");
   for (const auto& policy : policies) {
-    TORCH_CHECK(!policy.empty() && policy[0] == 0, "policy must start at step 0");
-    for (size_t k = 1; k < policy.size(); ++k) TORCH_CHECK(policy[k] > policy[k - 1], "policy must be strictly increasing");
-    TORCH_CHECK(policy.back() < D, "policy step ", policy.back(), " is not below D = ", D);
+    try {
+      check_policy(policy, D);  // the DP's own rule, reported as a precondition failure here
+    } catch (const std::invalid_argument& e) {
+      TORCH_CHECK(false, e.what());
+    }
   }
 }
 
