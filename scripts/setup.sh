@@ -9,13 +9,15 @@ packages=(
   libopenblas0-pthread   # without it Debian's LibTorch uses the reference BLAS (~30x slower)
   zlib1g-dev libpng-dev  # IDX (gzip) and PNG data
   libcli11-dev           # command-line flags
+  nlohmann-json3-dev     # metrics.jsonl rows and `schedule --json` (header-only)
+  libjxl-dev             # lossless JPEG XL encode/decode in the library (src/ardm/data/jxl.*)
   libgtest-dev           # tests
   clang libclang-rt-14-dev  # the libFuzzer target (ASan + UBSan) run as a slow test
   dataset-fashion-mnist  # the default data set
   libjxl-tools optipng   # the quick start's comparison: JPEG-XL and optimised PNG
 )
 if [ "${ARDM_SETUP_BENCH:-0}" = 1 ]; then
-  packages+=(python3-torch time webp bc)   # bench/: the PyTorch reference, /usr/bin/time, WebP, bc
+  packages+=(python3-torch time webp bc python3-pil)   # bench/: the PyTorch reference, /usr/bin/time, WebP, bc, photo crops
 fi
 
 missing=()

@@ -1,6 +1,7 @@
 // The ardm command line: parse flags into config structs, call the library, print results.
 // This is the only place that catches exceptions: one line on stderr, exit status 1.
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -274,10 +275,10 @@ int main(int argc, char** argv) {
       const auto budgets = parse_budgets(sched_budgets, model);
       const auto table = model.schedules(*std::max_element(budgets.begin(), budgets.end()));
       const double full = model.predicted_cost(model.policy(S * D, "naive"));
-      if (sched_json)
-        std::printf("{\"process\":\"%s\",\"stages\":%lld,\"steps_per_stage\":%lld,\"full_bpd\":%.6f,\"budgets\":[",
-                    model.process->describe().c_str(), static_cast<long long>(S), static_cast<long long>(D), full);
-      else
+      // The JSON is built whole and printed at the end; nlohmann writes a non-finite cost as null.
+      nlohmann::ordered_json json = {{"process", model.process->describe()}, {"stages", S}, {"steps_per_stage", D},
+                                     {"full_bpd", full}, {"budgets", nlohmann::ordered_json::array()}};
+      if (!sched_json)
         std::printf("model %s: %s, %lld steps per stage; all steps: %.4f bpd (loss tracker)\n", sched_model.c_str(),
                     model.process->describe().c_str(), static_cast<long long>(D), full);
       for (size_t i = 0; i < budgets.size(); ++i) {
@@ -285,18 +286,20 @@ int main(int argc, char** argv) {
         const auto p = table.policies(k);
         const double naive = model.predicted_cost(model.policy(k, "naive"));
         if (sched_json) {
-          std::string pj = "[";
-          for (size_t s = 0; s < p.size(); ++s) pj += (s ? "," : "") + policy_text(p[s]);
-          std::printf("%s{\"budget\":%lld,\"optimal_bpd\":%.6f,\"naive_bpd\":%.6f,\"split\":%s,\"policies\":%s]}",
-                      i ? "," : "", static_cast<long long>(k), table.best_cost[static_cast<size_t>(k)], naive,
-                      split_text(p).c_str(), pj.c_str());
+          std::vector<int64_t> split;
+          for (const auto& s : p) split.push_back(static_cast<int64_t>(s.size()));
+          json["budgets"].push_back(nlohmann::ordered_json{{"budget", k},
+                                                           {"optimal_bpd", table.best_cost[static_cast<size_t>(k)]},
+                                                           {"naive_bpd", naive},
+                                                           {"split", split},
+                                                           {"policies", p}});
         } else {
           std::printf("budget %4lld: optimal %.4f bpd, naive %.4f bpd; %s%s\n", static_cast<long long>(k),
                       table.best_cost[static_cast<size_t>(k)], naive, S > 1 ? ("split " + split_text(p) + "; ").c_str() : "policy ",
                       policies_text(p, false).c_str());
         }
       }
-      if (sched_json) std::printf("]}\n");
+      if (sched_json) std::printf("%s\n", json.dump().c_str());
     } else if (samp->parsed()) {
       const torch::Device dev = setup(scommon);
       ardm::Model model = ardm::load_model(sample_model);

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "ardm/util/atomic_file.h"
 #include "ardm/util/progress.h"
 
@@ -33,23 +35,6 @@ void ema_update(const nets::Net& ema, const nets::Net& net, double decay) {
   for (size_t i = 0; i < eb.size(); ++i) eb[i].copy_(pb[i]);
 }
 
-// Keeps the metrics rows of steps <= `step`: after a crash the killed run may have logged
-// steps past its last checkpoint, which the resumed run logs again.
-void truncate_metrics(const std::string& path, int64_t step) {
-  std::ifstream in(path);
-  if (!in) return;
-  std::string kept, line;
-  while (std::getline(in, line)) {
-    const auto p = line.find("\"step\":");
-    if (p == std::string::npos) continue;
-    if (std::stoll(line.substr(p + 7)) <= step) kept += line + "\n";
-  }
-  in.close();
-  util::AtomicFile out(path);
-  std::ofstream(out.temp_path()) << kept;
-  out.commit();
-}
-
 struct Mean {
   double sum = 0;
   int64_t n = 0;
@@ -58,6 +43,48 @@ struct Mean {
 };
 
 }  // namespace
+
+std::string metrics_row_json(const MetricsRow& r) {
+  // ordered_json keeps the keys in this order, and dump() is compact ("step":1500,): scripts grep it.
+  const nlohmann::ordered_json row = {{"step", r.step},
+                                      {"loss", r.loss},
+                                      {"nelbo_bpd", r.nelbo_bpd},
+                                      {"ce_bpd", r.ce_bpd},
+                                      {"grad_norm", r.grad_norm},
+                                      {"lr", r.lr},
+                                      {"images_per_s", r.images_per_s},
+                                      {"tracker_sum_bpd", r.tracker_sum_bpd}};
+  return row.dump();  // NaN and infinities become null, so every row stays valid JSON
+}
+
+void truncate_metrics(const std::string& path, int64_t step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  in.close();
+  std::string kept;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].empty()) continue;
+    const std::string where = path + ":" + std::to_string(i + 1);
+    nlohmann::json row;
+    try {
+      row = nlohmann::json::parse(lines[i]);
+    } catch (const nlohmann::json::parse_error& e) {
+      // A run killed mid-write leaves its last row cut short. That row's step is past the
+      // checkpoint (a row is written before its step's checkpoint), so it goes anyway.
+      if (i + 1 == lines.size()) break;
+      throw std::runtime_error(where + ": not a JSON metrics row: " + e.what());
+    }
+    const auto it = row.is_object() ? row.find("step") : row.end();
+    if (it == row.end() || !it->is_number_integer())
+      throw std::runtime_error(where + ": metrics row without an integer \"step\"");
+    if (it->get<int64_t>() <= step) kept += lines[i] + "\n";
+  }
+  util::AtomicFile out(path);
+  std::ofstream(out.temp_path()) << kept;
+  out.commit();
+}
 
 uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b) {
   return splitmix64(splitmix64(splitmix64(seed) ^ a) ^ b);
@@ -186,14 +213,10 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
 
     if (model.step % c.log_every == 0 || model.step == c.steps) {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-      char row[512];
-      std::snprintf(row, sizeof row,
-                    "{\"step\":%lld,\"loss\":%.6f,\"nelbo_bpd\":%.6f,\"ce_bpd\":%.6f,\"grad_norm\":%.5g,"
-                    "\"lr\":%.6g,\"images_per_s\":%.3f,\"tracker_sum_bpd\":%.6f}",
-                    static_cast<long long>(model.step), loss_m.get(), nelbo_m.get(), ce_m.get(), gnorm_m.get(), lr,
-                    secs > 0 ? static_cast<double>(images_since) / secs : 0.0,
-                    model.tracker.costs().sum().item<double>());
-      metrics << row << "\n" << std::flush;
+      metrics << metrics_row_json({model.step, loss_m.get(), nelbo_m.get(), ce_m.get(), gnorm_m.get(), lr,
+                                   secs > 0 ? static_cast<double>(images_since) / secs : 0.0,
+                                   model.tracker.costs().sum().item<double>()})
+              << "\n" << std::flush;
       loss_m = nelbo_m = ce_m = gnorm_m = Mean{};
       images_since = 0;
       t_start = std::chrono::steady_clock::now();

@@ -29,6 +29,18 @@ struct RunOptions {
 // by opts.max_seconds).
 void train(Model& model, const torch::Tensor& data, const RunOptions& opts);
 
+// One metrics.jsonl row: means over the steps since the previous row, at `step` (after it).
+struct MetricsRow {
+  int64_t step = 0;
+  double loss = 0, nelbo_bpd = 0, ce_bpd = 0, grad_norm = 0, lr = 0, images_per_s = 0, tracker_sum_bpd = 0;
+};
+// The row as one line of compact JSON, keys in the order above; NaN and infinities are null.
+std::string metrics_row_json(const MetricsRow& row);
+// Keeps the metrics rows of steps <= `step` (a resumed run logs the later ones again). A cut-short
+// last line (the run was killed while writing it) is dropped; any other line that is not a JSON
+// object with an integer "step" throws std::runtime_error naming the file and line.
+void truncate_metrics(const std::string& path, int64_t step);
+
 // A 64-bit seed mixed from a base seed and two stream indices (splitmix64).
 uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b = 0);
 

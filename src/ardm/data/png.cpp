@@ -56,7 +56,24 @@ void flush_nothing(png_structp) {}
 
 }  // namespace
 
-Image8 decode_png(const uint8_t* data, size_t size, const std::string& name) {
+PngSize png_size(const uint8_t* data, size_t size, const std::string& name) {
+  // Signature (8), then the first chunk: length (4), "IHDR", width and height (4 each, big
+  // endian), bit depth, color type.
+  if (size < 8 + 8 + 10 || png_sig_cmp(const_cast<png_bytep>(data), 0, 8) != 0 ||
+      std::string(reinterpret_cast<const char*>(data + 12), 4) != "IHDR")
+    throw std::runtime_error(name + ": not a PNG file");
+  auto be32 = [&](size_t at) {
+    return (int64_t{data[at]} << 24) | (int64_t{data[at + 1]} << 16) | (int64_t{data[at + 2]} << 8) | int64_t{data[at + 3]};
+  };
+  PngSize s;
+  s.width = be32(16);
+  s.height = be32(20);
+  const int bit_depth = data[24], color = data[25];
+  if (bit_depth == 8 && (color == PNG_COLOR_TYPE_GRAY || color == PNG_COLOR_TYPE_RGB)) s.channels = color == 0 ? 1 : 3;
+  return s;
+}
+
+Image8 decode_png(const uint8_t* data, size_t size, const std::string& name, int64_t max_values) {
   if (size < 8 || png_sig_cmp(const_cast<png_bytep>(data), 0, 8) != 0) throw std::runtime_error(name + ": not a PNG file");
   std::string error;
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
@@ -84,7 +101,13 @@ Image8 decode_png(const uint8_t* data, size_t size, const std::string& name) {
     img.height = png_get_image_height(png, info);
     img.width = png_get_image_width(png, info);
     const size_t row_bytes = static_cast<size_t>(img.width * img.channels);
-    if (png_get_rowbytes(png, info) != row_bytes) {
+    // Both sides are below 2^31 (libpng checks), so the product fits in int64_t.
+    const int64_t values = img.height * img.width * img.channels;
+    if (values > max_values) {
+      problem = "image is " + std::to_string(img.width) + "x" + std::to_string(img.height) + " with " +
+                std::to_string(img.channels) + " channel(s), " + std::to_string(values) +
+                " values, above the limit of " + std::to_string(max_values);
+    } else if (png_get_rowbytes(png, info) != row_bytes) {
       problem = "unexpected row size";
     } else {
       png_set_interlace_handling(png);
@@ -101,9 +124,9 @@ Image8 decode_png(const uint8_t* data, size_t size, const std::string& name) {
   return img;
 }
 
-Image8 read_png(const std::string& path) {
+Image8 read_png(const std::string& path, int64_t max_values) {
   const auto bytes = util::read_file_bytes(path);
-  return decode_png(bytes.data(), bytes.size(), path);
+  return decode_png(bytes.data(), bytes.size(), path, max_values);
 }
 
 std::vector<uint8_t> encode_png(const Image8& image, const std::string& name) {

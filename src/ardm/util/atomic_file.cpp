@@ -1,6 +1,7 @@
 #include "ardm/util/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,8 +12,34 @@
 
 namespace ardm::util {
 
-AtomicFile::AtomicFile(std::string final_path)
-    : final_(std::move(final_path)), temp_(final_ + ".tmp" + std::to_string(::getpid())) {}
+namespace {
+
+// mkstemp creates 0600; outputs get the mode a plain fopen would give them, 0666 less the umask.
+// umask() can only be read by setting it, so it is read once at load time, before any worker
+// thread could be creating files under the briefly changed mask.
+const mode_t kFileMode = [] {
+  const mode_t mask = ::umask(022);
+  ::umask(mask);
+  return static_cast<mode_t>(0666 & ~mask);
+}();
+
+}  // namespace
+
+// The temporary name is unique (mkstemp), not just per process: worker threads may write the
+// same final path, or files whose temporary names would collide, at the same time.
+AtomicFile::AtomicFile(std::string final_path) : final_(std::move(final_path)) {
+  std::string name = final_ + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(name.data());
+  if (fd < 0) throw std::runtime_error(final_ + ": cannot create a temporary file beside it: " + std::strerror(errno));
+  const bool mode_ok = ::fchmod(fd, kFileMode) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!mode_ok) {
+    std::remove(name.c_str());
+    throw std::runtime_error(name + ": cannot set the file mode: " + std::strerror(err));
+  }
+  temp_ = std::move(name);
+}
 
 AtomicFile::~AtomicFile() {
   if (!committed_) std::remove(temp_.c_str());

@@ -10,12 +10,14 @@ namespace ardm::util {
 
 class AtomicFile {
  public:
+  // Creates an empty temporary file with a unique name, `<final_path>.tmp.XXXXXX` (same folder,
+  // so the rename cannot cross file systems), mode 0666 less the umask.
   explicit AtomicFile(std::string final_path);
   ~AtomicFile();  // removes the temporary file unless commit() succeeded
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
-  const std::string& temp_path() const { return temp_; }
+  const std::string& temp_path() const { return temp_; }  // write the content here, by name
   // fsyncs the temporary file and renames it over the final path.
   void commit();
 
