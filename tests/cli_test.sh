@@ -70,7 +70,7 @@ if [ -f "${ARDM_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}/train-imag
   expect_ok "decompress, upscale" "$ARDM" decompress -o "$work/upback" --model "$up" "$work"/upimg/*.ardm
   cmp -s "$work/upimg/00000.png" "$work/upback/00000.png" && cmp -s "$work/upimg/00001.png" "$work/upback/00001.png" &&
     pass "upscale round trip" || fail "upscale round trip"
-  expect_err "upscale file, OA model" "made by an Upscale ARDM (b = 16, matrix) model" "$ARDM" decompress -c --model "$ck" "$work/upimg/00000.png.ardm"
+  expect_err "upscale file, OA model" "wrong model: the file was made with model" "$ARDM" decompress -c --model "$ck" "$work/upimg/00000.png.ardm"
 
   # kill -9 in the middle of a run, then resume it to the end
   "$ARDM" train --out "$work/killed" --steps 400 --checkpoint-every 3 "${TINY[@]}" >/dev/null 2>&1 &

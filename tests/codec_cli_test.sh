@@ -35,7 +35,7 @@ cp "$work"/orig/*.png "$d/"
 # One file, gzip-style: X.png -> X.png.ardm, input removed; then back.
 expect_ok "compress one file" "$ARDM" compress -v "$d/00000.png"
 [ -f "$d/00000.png.ardm" ] && [ ! -e "$d/00000.png" ] && pass "input replaced by .ardm" || fail "input replaced by .ardm"
-grep -Eq "00000.png: [0-9]+ bytes, [0-9.]+ bpd \(model [0-9.]+ bpd\)" "$work/err" && pass "-v reports bpd" || fail "-v line: $(cat "$work/err")"
+grep -Eq "00000.png: [0-9]+ bytes, [0-9.]+ bpd \(model [0-9.]+ bpd\), method model" "$work/err" && pass "-v reports bpd and the method" || fail "-v line: $(cat "$work/err")"
 size=$(stat -c %s "$d/00000.png.ardm")
 [ "$size" -lt "$(stat -c %s "$work/orig/00000.png")" ] && pass "smaller than the PNG ($size bytes)" || fail "no smaller than the PNG"
 expect_ok "decompress one file" "$ARDM" decompress "$d/00000.png.ardm"
@@ -57,6 +57,7 @@ for b in 1 7 100; do
   same "budget $b round trip" "$work/b$b.png" "$work/orig/00002.png"
 done
 expect_err "budget out of range" "outside 1..784" "$ARDM" compress --budget 785 -c "$work/orig/00002.png"
+expect_err "budget above what a file may ask" "above 1024" "$ARDM" compress --budget 2000 -c "$work/orig/00002.png"
 
 # stdin -> stdout, both ways.
 "$ARDM" compress <"$work/orig/00003.png" 2>/dev/null | "$ARDM" decompress >"$work/pipe.png" 2>/dev/null
@@ -71,6 +72,21 @@ expect_ok "decompress a multi-image file" "$ARDM" decompress -q -k "$work/multi.
 ok=1; for i in 0 1 2; do cmp -s "$work/multi/0000$i.png" "$work/orig/0000$i.png" || ok=0; done
 [ $ok = 1 ] && pass "multi-image file holds all three" || fail "multi-image file"
 expect_err "multi-image file to stdout" "holds 3 images" "$ARDM" decompress -c "$work/multi.ardm"
+# A multi-image file that fails to decode leaves no folder, not even a partial one.
+cp "$work/multi.ardm" "$work/multibad.ardm"
+mlen=$(stat -c %s "$work/multibad.ardm")
+printf '\x5a\xa5' | dd of="$work/multibad.ardm" bs=1 seek=$((mlen - 2)) conv=notrunc status=none
+expect_err "damaged multi-image file" "corrupted" "$ARDM" decompress -q -k "$work/multibad.ardm"
+[ ! -e "$work/multibad" ] && ! ls "$work" | grep -q 'multibad.tmp' &&
+  pass "no partial folder for a damaged multi-image file" || fail "a folder was left for a damaged multi-image file"
+
+# Two inputs that would write the same output: the second is refused, the first still done.
+mkdir -p "$work/a" "$work/b" "$work/clash"
+cp "$work/orig/00000.png" "$work/a/x.png"
+cp "$work/orig/00001.png" "$work/b/x.png"
+expect_err "two inputs, one output" "also the output of" "$ARDM" compress -q -k -o "$work/clash" "$work/a/x.png" "$work/b/x.png"
+"$ARDM" decompress -q -c "$work/clash/x.png.ardm" >"$work/clash.png" 2>/dev/null
+same "the first of two clashing inputs is written intact" "$work/clash.png" "$work/orig/00000.png"
 
 # Overwrite protection and -f.
 cp "$work/orig/00005.png" "$work/x.png"

@@ -29,10 +29,14 @@ ARDM=${1:?usage: golden_test.sh path/to/ardm (or --signature)}
 GOLDEN_DIR=${GOLDEN_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/golden}
 unset ARDM_MODEL  # the bundled model
 
-# The pinned cases: committed PNG, and the budget its .ardm (the PNG's name + .ardm) was made at.
+# The pinned cases: committed PNG, the budget its .ardm file was made at, the file, and whether
+# this build must also encode the PNG to exactly those bytes (files of the format version it
+# writes) or only decode them (older versions, which must keep decoding forever).
 cases=(
-  "fmnist-test-00000.png 20"
-  "fmnist-test-00001-b5.png 5"
+  "fmnist-test-00000.png 20 fmnist-test-00000.png.ardm decode"        # format version 1
+  "fmnist-test-00001-b5.png 5 fmnist-test-00001-b5.png.ardm decode"   # format version 1
+  "fmnist-test-00000.png 20 fmnist-test-00000.v3.ardm encode"         # format version 3
+  "fmnist-test-00001-b5.png 5 fmnist-test-00001-b5.v3.ardm encode"    # format version 3
 )
 
 work=$(mktemp -d)
@@ -51,45 +55,48 @@ made_on=$(head -n 1 "$GOLDEN_DIR/cpu-signature.txt" 2>/dev/null)
 
 for c in "${cases[@]}"; do
   set -- $c
-  png=$1 budget=$2
+  png=$1 budget=$2 file=$3 mode=$4
   g="$GOLDEN_DIR/$png"
-  if [ ! -f "$g" ] || [ ! -f "$g.ardm" ]; then fail "$png: $g or $g.ardm is missing"; continue; fi
+  a="$GOLDEN_DIR/$file"
+  if [ ! -f "$g" ] || [ ! -f "$a" ]; then fail "$png: $g or $a is missing"; continue; fi
 
   # (a) The committed file decodes to the committed PNG, byte for byte.
   mkdir -p "$work/dec"
-  if "$ARDM" decompress -q -c "$g.ardm" >"$work/dec/$png" 2>"$work/err"; then
-    cmp -s "$work/dec/$png" "$g" && pass "$png.ardm decodes to $png" ||
-      mismatch "$png.ardm decodes to other bytes than $png"
+  if "$ARDM" decompress -q -c "$a" >"$work/dec/$png" 2>"$work/err"; then
+    cmp -s "$work/dec/$png" "$g" && pass "$file decodes to $png" ||
+      mismatch "$file decodes to other bytes than $png"
   else
-    mismatch "$png.ardm does not decode (exit $?): $(tail -2 "$work/err")"
+    mismatch "$file does not decode (exit $?): $(tail -2 "$work/err")"
   fi
 
   # (b) The committed PNG encodes, at its budget, to the committed file, byte for byte.
   mkdir -p "$work/enc"
-  if "$ARDM" compress -q -k -c --budget "$budget" "$g" >"$work/enc/$png.ardm" 2>"$work/err"; then
-    cmp -s "$work/enc/$png.ardm" "$g.ardm" && pass "$png at budget $budget encodes to $png.ardm" ||
-      mismatch "$png at budget $budget encodes to other bytes than $png.ardm ($(stat -c %s "$work/enc/$png.ardm") vs $(stat -c %s "$g.ardm") bytes)"
-  else
-    mismatch "$png does not encode (exit $?): $(tail -2 "$work/err")"
+  if [ "$mode" = encode ]; then
+    if "$ARDM" compress -q -k -c --budget "$budget" "$g" >"$work/enc/$file" 2>"$work/err"; then
+      cmp -s "$work/enc/$file" "$a" && pass "$png at budget $budget encodes to $file" ||
+        mismatch "$png at budget $budget encodes to other bytes than $file ($(stat -c %s "$work/enc/$file") vs $(stat -c %s "$a") bytes)"
+    else
+      mismatch "$png does not encode (exit $?): $(tail -2 "$work/err")"
+    fi
   fi
 
   # (c) One byte flipped in the middle: an error, and no output file.
-  bad="$work/bad-$png"
+  bad="$work/bad-$file"
   mkdir -p "$bad"
-  cp "$g.ardm" "$bad/$png.ardm"
+  cp "$a" "$bad/$png.ardm"
   len=$(stat -c %s "$bad/$png.ardm")
   mid=$((len / 2))
   old=$(od -An -tu1 -j "$mid" -N1 "$bad/$png.ardm" | tr -d ' ')
   printf "\\$(printf '%03o' $((old ^ 0xFF)))" | dd of="$bad/$png.ardm" bs=1 seek="$mid" conv=notrunc status=none
-  if cmp -s "$bad/$png.ardm" "$g.ardm"; then
-    fail "$png.ardm: flipping byte $mid changed nothing"
+  if cmp -s "$bad/$png.ardm" "$a"; then
+    fail "$file: flipping byte $mid changed nothing"
   elif "$ARDM" decompress -q -k "$bad/$png.ardm" >"$work/out" 2>"$work/err"; then
-    fail "$png.ardm with byte $mid of $len flipped: decoded without an error"
+    fail "$file with byte $mid of $len flipped: decoded without an error"
   else
-    pass "$png.ardm with byte $mid of $len flipped: rejected ($(tail -1 "$work/err"))"
+    pass "$file with byte $mid of $len flipped: rejected ($(tail -1 "$work/err"))"
   fi
   left=$(ls -A "$bad" | grep -vx "$png.ardm")
-  [ -z "$left" ] && pass "$png.ardm damaged: no output left" || fail "$png.ardm damaged: left $left"
+  [ -z "$left" ] && pass "$file damaged: no output left" || fail "$file damaged: left $left"
 done
 
 echo "$fails failed, $mismatches mismatched"

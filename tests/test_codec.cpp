@@ -10,6 +10,7 @@
 #include "ardm/coding/format.h"
 #include "ardm/coding/rans.h"
 #include "ardm/eval.h"
+#include "ardm/image_file.h"
 #include "ardm/model.h"
 
 namespace fs = std::filesystem;
@@ -45,6 +46,27 @@ std::vector<std::vector<uint16_t>> test_images(int64_t n, uint64_t seed) {
 
 std::vector<uint8_t> bytes_of(const std::vector<uint16_t>& v) { return std::vector<uint8_t>(v.begin(), v.end()); }
 
+// The version-3 file `ardm compress` writes for one image by the model.
+std::vector<uint8_t> model_file(const ardm::Codec& codec, const ardm::Codec::Encoded& enc,
+                                const std::vector<uint16_t>& img, int64_t budget) {
+  return ardm::image_file(ardm::coding::Method::kModel, codec, {bytes_of(img)}, {enc}, budget, codec.shape());
+}
+
+// Reads a file of any version and decodes its one image (call on a codec worker).
+std::vector<uint16_t> decode_file(const ardm::Codec& codec, const std::vector<uint8_t>& file) {
+  const auto f = ardm::open_image_file(file, codec, codec.shape());
+  if (f.count != 1) throw std::runtime_error("not one image");
+  const auto v = ardm::decode_image(f, codec, 0, codec.shape());
+  return std::vector<uint16_t>(v.begin(), v.end());
+}
+
+bool same_symbols(const ardm::Codec::Encoded& a, const ardm::Codec::Encoded& b) {
+  if (a.symbols.size() != b.symbols.size()) return false;
+  for (size_t i = 0; i < a.symbols.size(); ++i)
+    if (a.symbols[i].start != b.symbols[i].start || a.symbols[i].freq != b.symbols[i].freq) return false;
+  return true;
+}
+
 std::vector<ardm::Codec::Encoded> encode_all(const ardm::Codec& codec, const std::vector<std::vector<uint16_t>>& images,
                                              int64_t budget, int workers) {
   std::vector<ardm::Codec::Encoded> out(images.size());
@@ -64,19 +86,18 @@ TEST(Codec, SixtyFourImagesDecodeExactlyOneAtATimeWithOneOrTwoThreads) {
     // All 64 encoded together on 2 workers, and again on 1: the same bytes.
     const auto enc2 = encode_all(codec, images, budget, 2);
     const auto enc1 = encode_all(codec, images, budget, 1);
-    for (size_t i = 0; i < images.size(); ++i) ASSERT_EQ(enc1[i].payload, enc2[i].payload) << "image " << i;
+    for (size_t i = 0; i < images.size(); ++i) ASSERT_TRUE(same_symbols(enc1[i], enc2[i])) << "image " << i;
     // Decoded one at a time, in reverse order, on 1 thread; and all at once on 2 workers.
     for (size_t i = images.size(); i-- > 0;) {
       std::vector<uint16_t> got;
-      auto err = ardm::run_codec_workers(1, 1, [&](int64_t) {
-        got = codec.decode(enc2[i].payload.data(), enc2[i].payload.size(), budget);
-      });
+      const auto file = model_file(codec, enc2[i], images[i], budget);
+      auto err = ardm::run_codec_workers(1, 1, [&](int64_t) { got = decode_file(codec, file); });
       ASSERT_EQ(err[0], "");
       ASSERT_EQ(got, images[i]) << "budget " << budget << ", image " << i;
     }
     std::vector<std::vector<uint16_t>> all(images.size());
     auto errors = ardm::run_codec_workers(64, 2, [&](int64_t i) {
-      all[i] = codec.decode(enc1[i].payload.data(), enc1[i].payload.size(), budget);
+      all[i] = decode_file(codec, model_file(codec, enc1[i], images[i], budget));
     });
     for (size_t i = 0; i < images.size(); ++i) {
       ASSERT_EQ(errors[i], "");
@@ -85,18 +106,23 @@ TEST(Codec, SixtyFourImagesDecodeExactlyOneAtATimeWithOneOrTwoThreads) {
   }
 }
 
-TEST(Codec, CodeLengthIsTheModelsPlusTheCoderFlush) {
+TEST(Codec, FileIsTheModelsCodeLengthPlusAtMostEightBytes) {
   auto model = random_model(2);
   ardm::Codec codec(model);
   const auto images = test_images(8, 3);
   const auto enc = encode_all(codec, images, 12, 2);
-  for (const auto& e : enc) {
-    const double real = 8.0 * static_cast<double>(e.payload.size());
-    // rANS costs the initial state (31 bits) plus up to 32 unused bits of the final state, and
-    // 24-bit frequencies at most 2.2e-5 bits per symbol.
-    EXPECT_GE(real, e.model_bits);
-    EXPECT_LE(real, e.model_bits + 64 + 144 * 2.2e-5 + 1e-6);
+  for (size_t i = 0; i < images.size(); ++i) {
+    const auto& e = enc[i];
     EXPECT_GT(e.model_bits, 100);  // the model is not trivially certain
+    // The v1 stream: the initial state (31 bits) plus up to 32 unused bits of the final state.
+    const double v1 = 8.0 * static_cast<double>(ardm::legacy_payload(e).size());
+    EXPECT_GE(v1, e.model_bits);
+    EXPECT_LE(v1, e.model_bits + 64 + 144 * 2.2e-5 + 1e-6);
+    // A whole version-3 file: 4 header bytes, 20..32 bits of check in the initial state and
+    // under a byte of flush; 24-bit frequencies cost at most 2.2e-5 bits per symbol.
+    const double file = 8.0 * static_cast<double>(model_file(codec, e, images[i], 12).size());
+    EXPECT_GE(file, e.model_bits + 32 + 20 - 1);
+    EXPECT_LE(file, e.model_bits + 64 + 144 * 2.2e-5 + 1e-6) << "image " << i;
   }
 }
 
@@ -109,32 +135,25 @@ TEST(Codec, NetworkCallsOutsideTheWorkersAreRefused) {
 }
 
 TEST(Codec, DamageIsDetected) {
+  // Every bit of the header, every third bit of the payload and every third truncation of two
+  // files, decoded by the real network (the toy codec of test_coding.cpp tries every bit).
   auto model = random_model(4);
   ardm::Codec codec(model);
-  const auto images = test_images(6, 5);
+  const auto images = test_images(2, 5);
   const int64_t budget = 10;
   const auto enc = encode_all(codec, images, budget, 2);
-  ardm::coding::FileHeader h;
-  h.model_fingerprint = codec.fingerprint();
-  h.shape = codec.shape();
-  h.budget = budget;
   int detected = 0, trials = 0;
   for (size_t i = 0; i < images.size(); ++i) {
-    const auto file = ardm::coding::write_file(h, {{enc[i].payload, bytes_of(images[i])}});
-    // Flip one bit at a few positions of the payload (after the 15-byte header and the CRC).
-    for (size_t pos = 15; pos < file.size(); pos += 7) {
-      auto bad = file;
-      bad[pos] ^= static_cast<uint8_t>(1u << (pos % 8));
-      ++trials;
-      auto err = ardm::run_codec_workers(1, 1, [&](int64_t) {
-        const auto f = ardm::coding::read_file(bad.data(), bad.size());
-        ardm::coding::check_model(f, codec.process_code(), codec.fingerprint());
-        const auto& it = f.items.at(0);
-        const auto out = bytes_of(codec.decode(it.payload, it.payload_size, f.header.budget));
-        ardm::coding::check_item_crc(f, it, out.data(), out.size());
-      });
-      if (!err[0].empty()) ++detected;
+    const auto file = model_file(codec, enc[i], images[i], budget);
+    std::vector<std::vector<uint8_t>> bad;
+    for (size_t bit = 0; bit < 8 * file.size(); bit += bit < 32 ? 1 : 3) {
+      bad.push_back(file);
+      bad.back()[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
     }
+    for (size_t n = 0; n < file.size(); n += 3) bad.emplace_back(file.begin(), file.begin() + static_cast<long>(n));
+    auto err = ardm::run_codec_workers(static_cast<int64_t>(bad.size()), 2, [&](int64_t k) { decode_file(codec, bad[k]); });
+    for (const auto& e : err) detected += !e.empty();
+    trials += static_cast<int>(bad.size());
   }
   EXPECT_EQ(detected, trials);
 }
@@ -158,18 +177,100 @@ TEST(Codec, FingerprintFollowsWeightsAndSurvivesExport) {
   ardm::Codec ca(a), cc(c);
   EXPECT_EQ(ca.fingerprint(), cc.fingerprint());
   const auto img = test_images(1, 6)[0];
-  const auto enc = encode_all(ardm::Codec(b), {img}, 5, 1);
-  ardm::coding::FileHeader h;
-  h.model_fingerprint = ardm::Codec(b).fingerprint();
-  h.shape = ca.shape();
-  h.budget = 5;
-  const auto file = ardm::coding::write_file(h, {{enc[0].payload, bytes_of(img)}});
-  const auto f = ardm::coding::read_file(file.data(), file.size());
+  ardm::Codec cb(b);
+  const auto enc = encode_all(cb, {img}, 5, 1);
+  const auto file = model_file(cb, enc[0], img, 5);
   try {
-    ardm::coding::check_model(f, cc.process_code(), cc.fingerprint());
+    ardm::open_image_file(file, cc, cc.shape());
     FAIL() << "a file of another model was accepted";
   } catch (const ardm::coding::FormatError& e) {
     EXPECT_EQ(std::string(e.what()).rfind("wrong model", 0), 0u) << e.what();
+  }
+  // The same for versions 1 and 2, by the legacy fingerprint.
+  ardm::coding::FileHeader h;
+  h.model_fingerprint = cb.legacy_fingerprint();
+  h.shape = ca.shape();
+  h.budget = 5;
+  const auto v1 = ardm::coding::write_file(h, {{ardm::legacy_payload(enc[0]), bytes_of(img)}});
+  EXPECT_THROW(ardm::open_image_file(v1, cc, cc.shape()), ardm::coding::FormatError);
+}
+
+TEST(Codec, FingerprintNamesTheOrdersTheWeightsAndTheScheduleRules) {
+  auto a = random_model(5);
+  auto b = random_model(5);
+  b.objective_cfg.order_seed += 1;  // other orders, same weights
+  EXPECT_NE(ardm::Codec(a).fingerprint(), ardm::Codec(b).fingerprint());
+  EXPECT_NE(ardm::Codec(a).fingerprint(), ardm::Codec(a).legacy_fingerprint());
+}
+
+TEST(Codec, VersionOneFilesStillDecode) {
+  auto model = random_model(13);
+  ardm::Codec codec(model);
+  const auto images = test_images(3, 14);
+  const auto enc = encode_all(codec, images, 7, 1);
+  ardm::coding::FileHeader h;
+  h.model_fingerprint = codec.legacy_fingerprint();
+  h.shape = codec.shape();
+  h.budget = 7;
+  for (size_t i = 0; i < images.size(); ++i) {
+    const auto file = ardm::coding::write_file(h, {{ardm::legacy_payload(enc[i]), bytes_of(images[i])}});
+    std::vector<uint16_t> got;
+    auto err = ardm::run_codec_workers(1, 1, [&](int64_t) { got = decode_file(codec, file); });
+    ASSERT_EQ(err[0], "");
+    EXPECT_EQ(got, images[i]);
+  }
+}
+
+TEST(Codec, NeverLargerThanStoredValuesPlusSevenBytes) {
+  auto model = random_model(15);
+  ardm::Codec codec(model);
+  // Noise the model cannot predict: the stored file wins and round-trips.
+  auto g = ardm::make_generator(16);
+  auto noise = torch::randint(0, 256, {144}, g).to(torch::kInt64);
+  std::vector<uint16_t> img(144);
+  for (int64_t i = 0; i < 144; ++i) img[static_cast<size_t>(i)] = static_cast<uint16_t>(noise[i].item<int64_t>());
+  const auto enc = encode_all(codec, {img}, 6, 1);
+  const auto [file, method] = ardm::smallest_image_file(codec, {bytes_of(img)}, enc, 6, codec.shape());
+  EXPECT_LE(file.size(), 144u + 7u);
+  EXPECT_NE(method, ardm::coding::Method::kModel);
+  std::vector<uint16_t> got;
+  auto err = ardm::run_codec_workers(1, 1, [&](int64_t) { got = decode_file(codec, file); });
+  ASSERT_EQ(err[0], "");
+  EXPECT_EQ(got, img);
+  // Every method's file decodes, and every flipped bit of the stored and JPEG XL files is caught
+  // by their CRC-32.
+  for (auto m : {ardm::coding::Method::kStored, ardm::coding::Method::kJxl}) {
+    const auto f = ardm::image_file(m, codec, {bytes_of(img)}, enc, 6, codec.shape());
+    std::vector<uint16_t> back;
+    auto e = ardm::run_codec_workers(1, 1, [&](int64_t) { back = decode_file(codec, f); });
+    ASSERT_EQ(e[0], "") << ardm::coding::method_name(m);
+    EXPECT_EQ(back, img);
+    for (size_t bit = 0; bit < 8 * f.size(); ++bit) {
+      auto bad = f;
+      bad[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+      auto e2 = ardm::run_codec_workers(1, 1, [&](int64_t) { decode_file(codec, bad); });
+      ASSERT_NE(e2[0], "") << ardm::coding::method_name(m) << " bit " << bit;
+    }
+  }
+}
+
+TEST(Codec, SeveralImagesInOneFile) {
+  auto model = random_model(17);
+  ardm::Codec codec(model);
+  const auto images = test_images(3, 18);
+  const auto enc = encode_all(codec, images, 5, 1);
+  std::vector<std::vector<uint8_t>> items;
+  for (const auto& im : images) items.push_back(bytes_of(im));
+  for (auto m : {ardm::coding::Method::kModel, ardm::coding::Method::kStored, ardm::coding::Method::kJxl}) {
+    const auto file = ardm::image_file(m, codec, items, enc, 5, codec.shape());
+    std::vector<std::vector<uint8_t>> back(3);
+    auto err = ardm::run_codec_workers(1, 1, [&](int64_t) {
+      const auto f = ardm::open_image_file(file, codec, codec.shape());
+      ASSERT_EQ(f.count, 3u);
+      for (size_t i = 0; i < 3; ++i) back[i] = ardm::decode_image(f, codec, i, codec.shape());
+    });
+    ASSERT_EQ(err[0], "") << ardm::coding::method_name(m);
+    EXPECT_EQ(back, items) << ardm::coding::method_name(m);
   }
 }
 
@@ -215,12 +316,12 @@ TEST(Codec, UpscaleModelsRoundTrip) {
       const auto enc = encode_all(codec, images, budget, 2);
       std::vector<std::vector<uint16_t>> back(images.size());
       auto errors = ardm::run_codec_workers(static_cast<int64_t>(images.size()), 2, [&](int64_t i) {
-        back[i] = codec.decode(enc[i].payload.data(), enc[i].payload.size(), budget);
+        back[i] = decode_file(codec, model_file(codec, enc[i], images[i], budget));
       });
       for (size_t i = 0; i < images.size(); ++i) {
         ASSERT_EQ(errors[i], "");
         EXPECT_EQ(back[i], images[i]) << "b " << b << ", budget " << budget << ", image " << i;
-        const double real = 8.0 * static_cast<double>(enc[i].payload.size());
+        const double real = 8.0 * static_cast<double>(model_file(codec, enc[i], images[i], budget).size());
         EXPECT_LE(real, enc[i].model_bits + 64 + 144 * 8 * 2.2e-5 + 1e-6);
       }
     }
@@ -229,26 +330,26 @@ TEST(Codec, UpscaleModelsRoundTrip) {
   }
 }
 
-TEST(Codec, FilesRecordTheModelKind) {
+TEST(Codec, VersionTwoFilesRecordTheModelKind) {
   auto oa = random_model(11);
   auto up = random_model(12, 4);
   ardm::Codec co(oa), cu(up);
   const auto img = test_images(1, 40)[0];
   const auto enc = encode_all(cu, {img}, 8, 1);
   ardm::coding::FileHeader h;
-  h.model_fingerprint = cu.fingerprint();
+  h.model_fingerprint = cu.legacy_fingerprint();
   h.process = cu.process_code();
   h.shape = cu.shape();
   h.budget = 8;
-  const auto file = ardm::coding::write_file(h, {{enc[0].payload, bytes_of(img)}});
+  const auto file = ardm::coding::write_file(h, {{ardm::legacy_payload(enc[0]), bytes_of(img)}});
   EXPECT_EQ(file[2] >> 4, 2);  // an Upscale file is version 2; OA-ARDM files stay version 1
   const auto f = ardm::coding::read_file(file.data(), file.size());
   EXPECT_EQ(f.header.process, cu.process_code());
   try {
-    ardm::coding::check_model(f, co.process_code(), co.fingerprint());
+    ardm::coding::check_model(f, co.process_code(), co.legacy_fingerprint());
     FAIL() << "an Upscale file was accepted by an OA-ARDM model";
   } catch (const ardm::coding::FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("Upscale ARDM (b = 4, matrix)"), std::string::npos) << e.what();
   }
-  EXPECT_NO_THROW(ardm::coding::check_model(f, cu.process_code(), cu.fingerprint()));
+  EXPECT_NO_THROW(ardm::coding::check_model(f, cu.process_code(), cu.legacy_fingerprint()));
 }

@@ -412,3 +412,276 @@ TEST(Format, VersionTwoRecordsTheModelKind) {
   bad[7] = 3;  // b = 1
   EXPECT_THROW(read_file(bad.data(), bad.size()), FormatError);
 }
+
+// ---------------- Format version 3 ----------------
+
+namespace {
+
+// Symbols with ~3 bits of entropy each over 256 classes (a peaked random distribution per
+// position, like an image model's), and their ideal code length.
+std::vector<CodedSymbol> peaked_symbols(std::mt19937_64& g, size_t n, double* ideal_bits) {
+  std::vector<CodedSymbol> out;
+  *ideal_bits = 0;
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (size_t i = 0; i < n; ++i) {
+    const double mu = 255 * u(g), scale = 1 + 6 * u(g);
+    std::vector<double> p(256);
+    for (size_t v = 0; v < 256; ++v) p[v] = std::exp(-std::abs(static_cast<double>(v) - mu) / scale);
+    const auto t = quantize_probabilities(p.data(), 256, kDefaultPrecision);
+    const size_t s = draw(g, p);
+    out.push_back({t.start(s), t.freq(s)});
+    *ideal_bits -= std::log2(static_cast<double>(t.freq(s)) / (1u << kDefaultPrecision));
+  }
+  return out;
+}
+
+std::vector<size_t> decode_checked(const std::vector<uint8_t>& stream, const std::vector<CodedSymbol>& like,
+                                   uint32_t check) {
+  // Decodes as many symbols as `like` has, each with a table that has `like`'s symbol at its
+  // place: the decoder only needs (start, freq) of the symbol the slot falls in.
+  auto dec = RansDecoder::checked(stream.data(), stream.size());
+  std::vector<size_t> out;
+  for (const auto& s : like) {
+    const uint32_t slot = dec.peek();
+    if (slot < s.start || slot - s.start >= s.freq) throw CodingError("another symbol");
+    dec.advance(s.start, s.freq);
+    out.push_back(s.start);
+  }
+  dec.check_finished(check);
+  return out;
+}
+
+}  // namespace
+
+TEST(Rans, CheckedStreamsRoundTripCarryTheCheckAndCostUnderFourAndAHalfBytes) {
+  std::mt19937_64 g(31);
+  double sum_overhead = 0, max_overhead = 0;
+  int streams = 0;
+  for (size_t n : {0, 1, 2, 5, 40, 784, 784, 784, 784, 784, 784, 784, 784, 3000}) {
+    double ideal = 0;
+    const auto syms = peaked_symbols(g, n, &ideal);
+    const uint32_t check = static_cast<uint32_t>(g());
+    const auto stream = encode_checked(syms, check);
+    EXPECT_NO_THROW(decode_checked(stream, syms, check)) << n << " symbols";
+    EXPECT_THROW(decode_checked(stream, syms, check ^ 1u), CodingError) << n << " symbols";
+    EXPECT_THROW(decode_checked(stream, syms, check ^ 0x80000u), CodingError) << n << " symbols";
+    const double overhead = static_cast<double>(stream.size()) - ideal / 8;
+    EXPECT_GE(overhead, 2.5 - 1e-3);  // k >= 20 check bits
+    sum_overhead += overhead;
+    max_overhead = std::max(max_overhead, overhead);
+    ++streams;
+  }
+  // 20..31 bits of check and under a byte of flush.
+  EXPECT_LE(max_overhead, 4.5);
+  EXPECT_LE(sum_overhead / streams, 3.9);
+}
+
+TEST(Rans, CheckedStreamsRejectEveryFlipAndTruncation) {
+  std::mt19937_64 g(32);
+  double ideal = 0;
+  const auto syms = peaked_symbols(g, 300, &ideal);
+  const uint32_t check = 0xC0FFEE11;
+  const auto stream = encode_checked(syms, check);
+  for (size_t bit = 0; bit < 8 * stream.size(); ++bit) {
+    auto bad = stream;
+    bad[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+    EXPECT_THROW(decode_checked(bad, syms, check), CodingError) << "bit " << bit;
+  }
+  for (size_t n = 0; n < stream.size(); ++n)
+    EXPECT_THROW(decode_checked(std::vector<uint8_t>(stream.begin(), stream.begin() + static_cast<long>(n)), syms, check),
+                 CodingError)
+        << n << " bytes";
+}
+
+namespace {
+
+Header image_v3(uint32_t budget = 20) {
+  Header h;
+  h.model_id = 0x5678;
+  h.budget = budget;
+  return h;
+}
+
+// A version-3 file of the toy codec: each 784-value chunk a checked stream.
+std::vector<uint8_t> toy_v3_file(const ToyImageCodec& codec, const std::vector<std::vector<uint8_t>>& imgs,
+                                 uint32_t fingerprint) {
+  Header h = image_v3();
+  h.described = imgs.size() > 1;
+  if (h.described) h.description.shape = {imgs.size(), 1, 28, 28};
+  const bool chunked = imgs.size() > 1;
+  const auto head = encode_header(h, chunked);
+  std::vector<std::vector<uint8_t>> parts;
+  for (size_t i = 0; i < imgs.size(); ++i) {
+    std::vector<CodedSymbol> syms;
+    for (size_t j = 0; j < imgs[i].size(); ++j) syms.push_back({codec.tabs[j].start(imgs[i][j]), codec.tabs[j].freq(imgs[i][j])});
+    parts.push_back(encode_checked(syms, chunk_check(fingerprint, head, i, imgs[i].data(), imgs[i].size())));
+  }
+  return assemble_file(head, Method::kModel, chunked, parts);
+}
+
+std::vector<std::vector<uint8_t>> toy_v3_decode(const ToyImageCodec& codec, const std::vector<uint8_t>& file,
+                                                uint32_t fingerprint) {
+  const auto f = read_file_v3(file.data(), file.size());
+  check_model_v3(f, fingerprint);
+  const size_t count = f.header.described ? f.header.description.shape[0] : 1;
+  if (f.parts.size() != count) throw FormatError("corrupted: chunk count");
+  std::vector<std::vector<uint8_t>> out;
+  for (size_t i = 0; i < count; ++i) {
+    auto dec = RansDecoder::checked(f.parts[i].data, f.parts[i].size);
+    std::vector<uint8_t> img(784);
+    for (size_t j = 0; j < img.size(); ++j) {
+      const size_t s = codec.tabs[j].find(dec.peek());
+      dec.advance(codec.tabs[j].start(s), codec.tabs[j].freq(s));
+      img[j] = static_cast<uint8_t>(s);
+    }
+    dec.check_finished(chunk_check(fingerprint, f.header_bytes, i, img.data(), img.size()));
+    out.push_back(img);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(FormatV3, FourByteHeaderRoundTripAndEveryDamageRejected) {
+  ToyImageCodec codec(784);
+  std::mt19937_64 g(33);
+  const auto img = codec.sample_image(g), img2 = codec.sample_image(g);
+  const uint32_t fp = 0xABCD5678;
+  const auto one = toy_v3_file(codec, {img}, fp);
+  EXPECT_EQ(encode_header(image_v3(), false).size(), 4u);
+  EXPECT_EQ(file_version(one.data(), one.size()), 3);
+  EXPECT_EQ(toy_v3_decode(codec, one, fp), std::vector<std::vector<uint8_t>>{img});
+  const auto two = toy_v3_file(codec, {img, img2}, fp);
+  EXPECT_EQ(toy_v3_decode(codec, two, fp), (std::vector<std::vector<uint8_t>>{img, img2}));
+  for (const auto& file : {one, two}) {
+    size_t rejected = 0;
+    for (size_t bit = 0; bit < 8 * file.size(); ++bit) {
+      auto bad = file;
+      bad[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+      try {
+        toy_v3_decode(codec, bad, fp);
+        ADD_FAILURE() << "flip of bit " << bit << " accepted";
+      } catch (const std::runtime_error&) {
+        ++rejected;
+      }
+    }
+    for (size_t n = 0; n < file.size(); ++n) {
+      try {
+        toy_v3_decode(codec, std::vector<uint8_t>(file.begin(), file.begin() + static_cast<long>(n)), fp);
+        ADD_FAILURE() << "truncation to " << n << " bytes accepted";
+      } catch (const std::runtime_error&) {
+        ++rejected;
+      }
+    }
+    EXPECT_EQ(rejected, 9 * file.size());
+  }
+  // Another model: its id differs, and the message says so.
+  try {
+    toy_v3_decode(codec, one, 0xABCD0001);
+    FAIL() << "a file of another model was accepted";
+  } catch (const FormatError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("wrong model", 0), 0u) << e.what();
+  }
+  // The same 16-bit id but another fingerprint: the check fails.
+  EXPECT_THROW(toy_v3_decode(codec, one, 0x11115678), CodingError);
+}
+
+TEST(FormatV3, DescriptionsOfEveryKindRoundTrip) {
+  std::vector<Description> ds(4);
+  ds[0].shape = {3, 1, 28, 28};
+  ds[1].kind = DataKind::kBytes, ds[1].shape = {0};
+  ds[2].kind = DataKind::kBytes, ds[2].shape = {1000000};
+  ds[3].kind = DataKind::kPcm, ds[3].value_bits = 16, ds[3].shape = {8000, 1};
+  ds[3].prefix = std::vector<uint8_t>(44, 7), ds[3].suffix = {1, 2, 3};
+  for (const auto& d : ds) {
+    Header h = image_v3(300);
+    h.described = true;
+    h.description = d;
+    const auto head = encode_header(h, true);
+    const auto file = assemble_file(head, Method::kModel, true, {{1, 2, 3}, {4, 5, 6, 7}});
+    const auto f = read_file_v3(file.data(), file.size());
+    EXPECT_EQ(f.header.description.kind, d.kind);
+    EXPECT_EQ(f.header.description.value_bits, d.value_bits);
+    EXPECT_EQ(f.header.description.shape, d.shape);
+    EXPECT_EQ(f.header.description.prefix, d.prefix);
+    EXPECT_EQ(f.header.description.suffix, d.suffix);
+    EXPECT_EQ(f.header.budget, 300u);
+    ASSERT_EQ(f.parts.size(), 2u);
+    EXPECT_EQ(f.parts[1].size, 4u);
+    EXPECT_EQ(f.header_bytes, head);
+  }
+  // Stored 16-bit values: two bytes each, little-endian, and the CRC over header + values.
+  const uint16_t v[3] = {1, 0x1234, 0xFFFF};
+  EXPECT_EQ(value_bytes(v, 3, 16), (std::vector<uint8_t>{1, 0, 0x34, 0x12, 0xFF, 0xFF}));
+  EXPECT_THROW(value_bytes(v, 3, 8), FormatError);
+  Header h;
+  h.method = Method::kStored;
+  h.described = true;
+  h.description.kind = DataKind::kPcm, h.description.value_bits = 16, h.description.shape = {3, 1};
+  const auto head = encode_header(h, false);
+  const auto bytes = value_bytes(v, 3, 16);
+  const auto file = assemble_file(head, Method::kStored, false, {bytes});
+  const auto f = read_file_v3(file.data(), file.size());
+  EXPECT_EQ(std::vector<uint8_t>(f.parts[0].data, f.parts[0].data + f.parts[0].size), bytes);
+  EXPECT_EQ(f.crc, crc32_of(head, bytes.data(), bytes.size()));
+  // Every flipped bit of a stored file is caught by its CRC, for certain; except the two method
+  // bits, which make it a model file that only decoding can reject (Codec.NeverLarger... does).
+  for (size_t bit = 0; bit < 8 * file.size(); ++bit) {
+    if (bit == 2 || bit == 3) continue;
+    auto bad = file;
+    bad[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+    EXPECT_THROW(read_file_v3(bad.data(), bad.size()), FormatError) << "bit " << bit;
+  }
+}
+
+TEST(FormatV3, HostileFieldsGiveClearErrors) {
+  auto message = [](std::vector<uint8_t> f) -> std::string {
+    try {
+      read_file_v3(f.data(), f.size());
+    } catch (const FormatError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  auto starts = [](const std::string& m, const std::string& p) { return m.rfind(p, 0) == 0; };
+  const std::vector<uint8_t> ok = {0xB0, 0x78, 0x56, 20, 1, 2, 3};
+  EXPECT_EQ(message(ok), "accepted");
+  EXPECT_TRUE(starts(message({}), "truncated")) << message({});
+  EXPECT_TRUE(starts(message({0x42, 1, 2}), "not an ardm file"));
+  EXPECT_TRUE(starts(message({0xC0, 1, 2, 3}), "unsupported version"));
+  EXPECT_TRUE(starts(message({0xBC, 0x78, 0x56, 1, 2, 3, 4}), "unsupported method"));
+  EXPECT_TRUE(starts(message({0xB0, 0x78}), "truncated"));
+  EXPECT_TRUE(starts(message({0xB0, 0x78, 0x56, 0, 1, 2, 3}), "corrupted: budget 0"));
+  EXPECT_TRUE(starts(message({0xB0, 0x78, 0x56, 0x81, 0x08, 1, 2, 3}), "corrupted: budget 1025"));
+  EXPECT_TRUE(starts(message({0xB0, 0x78, 0x56, 0x94, 0x00, 1, 2, 3}), "corrupted: overlong"));
+  EXPECT_TRUE(starts(message({0xB0, 0x78, 0x56, 20, 1, 2}), "truncated"));           // payload < 3 bytes
+  EXPECT_TRUE(starts(message({0xB1, 0x78, 0x56, 20, 9, 1, 2, 3}), "truncated"));     // chunk longer than the file
+  EXPECT_TRUE(starts(message({0xB1, 0x78, 0x56, 20, 2, 1, 2}), "corrupted"));        // a 2-byte chunk
+  // Descriptions: kind, bits, rank, channels, sizes, container bytes beyond the file.
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 9, 8, 1, 5, 20, 1, 2, 3}), "unsupported data kind 9"));
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 1, 8, 3, 2, 28, 28, 20, 1, 2, 3}), "corrupted: an image has 1 or 3 channels"));
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 1, 16, 3, 1, 28, 28, 20, 1, 2, 3}), "corrupted: 16-bit values"));
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 1, 8, 2, 28, 28, 20, 1, 2, 3}), "corrupted: images have rank"));
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 1, 8, 9, 20, 1, 2, 3}), "corrupted: rank 9"));
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 3, 16, 2, 8, 9, 0, 0, 20, 1, 2, 3}), "corrupted: 9 audio channels"));
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 3, 16, 2, 8, 1, 100, 1, 2, 3}), "truncated: 100 container bytes"));
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 2, 8, 2, 1, 1, 20, 1, 2, 3}), "corrupted: a byte stream has rank 1"));
+  // 2^35 - 1 images of 65,535 x 65,535: more than 2^40 values.
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 1, 8, 4, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 1, 0xFF, 0xFF, 0x03, 0xFF, 0xFF, 0x03,
+                              20, 1, 2, 3}),
+                     "corrupted: more than 2^40"));
+  // Stored: exactly the values plus the CRC of every byte before it.
+  auto with_crc = [](std::vector<uint8_t> f) {
+    const uint32_t c = crc32_of({}, f.data(), f.size());
+    for (int b = 0; b < 4; ++b) f.push_back(static_cast<uint8_t>(c >> (8 * b)));
+    return f;
+  };
+  EXPECT_TRUE(starts(message(with_crc({0xB6, 0x78, 0x56, 2, 8, 1, 3, 1, 2, 3})), "accepted"));
+  EXPECT_TRUE(starts(message({0xB6, 0x78, 0x56, 2, 8, 1, 3, 1, 2, 3, 0, 0, 0, 0}), "corrupted: checksum mismatch"));
+  EXPECT_TRUE(starts(message(with_crc({0xB6, 0x78, 0x56, 2, 8, 1, 3, 1, 2})), "corrupted: 2 stored bytes"));
+  EXPECT_TRUE(starts(message({0xB5, 0x78, 0x56, 1, 2, 0, 0, 0, 0}), "corrupted: a chunked stored file"));
+  EXPECT_TRUE(starts(message({0xB4, 0x78, 0x56, 0, 0, 0}), "truncated: no room for the checksum"));
+  // JPEG XL: one codestream per image.
+  EXPECT_TRUE(starts(message(with_crc({0xBB, 0x78, 0x56, 1, 8, 4, 2, 1, 2, 2, 1, 9})), "corrupted: 1 JPEG XL codestreams for 2"));
+  EXPECT_TRUE(starts(message({0xBA, 0x78, 0x56, 2, 8, 1, 3, 1, 2, 3, 0, 0, 0, 0}), "corrupted: JPEG XL in a file that holds no images"));
+}

@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "ardm/codec.h"
@@ -16,6 +18,7 @@
 #include "ardm/coding/rans.h"
 #include "ardm/data/dataset.h"
 #include "ardm/data/png.h"
+#include "ardm/image_file.h"
 #include "ardm/model.h"
 #include "ardm/util/atomic_file.h"
 #include "ardm/util/progress.h"
@@ -76,40 +79,22 @@ void check_image_model(const Model& m) {
                              std::to_string(d.shape.size()) + "; compress and decompress take 8-bit images");
 }
 
-// PNG pixels ([H, W, C] interleaved) -> the model's C, H, W order, checked against its shape.
-std::vector<uint8_t> image_values(const data::Image8& img, const std::vector<uint32_t>& shape, const std::string& name) {
+// An error naming the input when an image's shape is not the model's.
+void check_image_shape(const data::Image8& img, const std::vector<uint32_t>& shape, const std::string& name) {
   auto kind = [](int64_t c) { return c == 1 ? "gray" : c == 3 ? "RGB" : "?"; };
   if (img.channels != shape[0] || img.height != shape[1] || img.width != shape[2])
     throw std::runtime_error(name + ": a " + std::to_string(img.width) + "x" + std::to_string(img.height) + " " +
                              kind(img.channels) + " image, but the model codes " + std::to_string(shape[2]) + "x" +
                              std::to_string(shape[1]) + " " + kind(shape[0]) + " images");
-  const int64_t C = img.channels, HW = img.height * img.width;
-  std::vector<uint8_t> v(img.pixels.size());
-  for (int64_t c = 0; c < C; ++c)
-    for (int64_t i = 0; i < HW; ++i) v[static_cast<size_t>(c * HW + i)] = img.pixels[static_cast<size_t>(i * C + c)];
-  return v;
 }
 
-data::Image8 values_image(const std::vector<uint8_t>& v, const std::vector<uint32_t>& shape) {
-  data::Image8 img;
-  img.channels = shape[0], img.height = shape[1], img.width = shape[2];
-  const int64_t C = img.channels, HW = img.height * img.width;
-  img.pixels.resize(v.size());
-  for (int64_t c = 0; c < C; ++c)
-    for (int64_t i = 0; i < HW; ++i) img.pixels[static_cast<size_t>(i * C + c)] = v[static_cast<size_t>(c * HW + i)];
-  return img;
+// PNG pixels -> the model's values.
+std::vector<uint8_t> image_values(const data::Image8& img, const std::vector<uint32_t>& shape, const std::string& name) {
+  check_image_shape(img, shape, name);
+  return planar_values(img);
 }
 
-// Image bytes <-> the codec's values (up to 16 bits).
 std::vector<uint16_t> widen(const std::vector<uint8_t>& v) { return std::vector<uint16_t>(v.begin(), v.end()); }
-std::vector<uint8_t> narrow(const std::vector<uint16_t>& v) {
-  std::vector<uint8_t> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (v[i] > 255) throw coding::FormatError("corrupted: a decoded value exceeds 8 bits");
-    out[i] = static_cast<uint8_t>(v[i]);
-  }
-  return out;
-}
 
 std::string item_name(int64_t i, int64_t count, const std::string& ext) {
   const size_t width = std::max<size_t>(5, std::to_string(std::max<int64_t>(count - 1, 0)).size());
@@ -127,9 +112,10 @@ struct Job {
   std::vector<std::vector<uint8_t>> items;  // values (compress: input; decompress: decoded)
   // decompress
   std::vector<uint8_t> file;
-  coding::ParsedFile parsed;
+  ImageFile parsed;
   // results
   std::vector<Codec::Encoded> encoded;
+  coding::Method method = coding::Method::kModel;
   std::atomic<int64_t> remaining{0};
   std::mutex mu;
   std::string error;
@@ -297,6 +283,50 @@ void report_error(const Job& job) {
   std::fprintf(stderr, "ardm: error: %s%s%s\n", named ? "" : job.label.c_str(), named ? "" : ": ", job.error.c_str());
 }
 
+// Writes a folder of files as a whole: into a fresh temporary folder beside it, renamed into
+// place at the end, so a failure or a crash leaves no partial folder. Into an existing folder
+// (-f), the finished files are moved one by one.
+void write_folder(const std::string& dir, const std::vector<std::string>& paths,
+                  const std::function<void(size_t, const std::string&)>& write) {
+  const fs::path final_dir(dir);
+  const fs::path parent = final_dir.has_parent_path() ? final_dir.parent_path() : fs::path(".");
+  std::string name = (parent / (final_dir.filename().string() + ".tmp.XXXXXX")).string();
+  if (!mkdtemp(name.data())) throw std::runtime_error(dir + ": cannot create a temporary folder beside it");
+  const fs::path tmp(name);
+  try {
+    for (size_t i = 0; i < paths.size(); ++i) write(i, (tmp / fs::path(paths[i]).filename()).string());
+    if (!fs::exists(final_dir)) {
+      fs::rename(tmp, final_dir);
+    } else {
+      for (const auto& p : paths) fs::rename(tmp / fs::path(p).filename(), p);
+      fs::remove(tmp);
+    }
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+}
+
+// Two jobs that would write the same path (two inputs with one base name and -o DIR) would
+// overwrite each other: the later ones fail before any work.
+void check_clashes(std::vector<std::unique_ptr<Job>>& jobs) {
+  std::map<std::string, std::string> owner;  // normalised output path -> label of the job writing it
+  for (auto& j : jobs) {
+    if (!j->error.empty() || j->output == "-") continue;
+    std::vector<std::string> outs = {j->output};
+    outs.insert(outs.end(), j->item_outputs.begin(), j->item_outputs.end());
+    for (const auto& o : outs) {
+      const auto key = fs::absolute(o).lexically_normal().string();
+      const auto [it, fresh] = owner.emplace(key, j->label);
+      if (!fresh && it->second != j->label) {
+        record_error(*j, "its output " + o + " is also the output of " + it->second + " (use separate folders)");
+        break;
+      }
+    }
+  }
+}
+
 void remove_input(const Job& job) {
   if (!job.input.empty() && std::remove(job.input.c_str()) != 0)
     std::fprintf(stderr, "ardm: warning: %s: could not remove the input\n", job.input.c_str());
@@ -312,6 +342,9 @@ int CodecCommands::State::run_compress() {
   Codec codec(net_model, torch::Device(device));
   const auto shape = codec.shape();
   const int64_t D = codec.num_values();
+  if (budget > static_cast<int64_t>(coding::kMaxBudget))
+    throw std::invalid_argument("--budget " + std::to_string(budget) + " is above " + std::to_string(coding::kMaxBudget) +
+                                ", the most network calls per image a file may ask of its decoder");
   codec.policy(budget);  // checks the budget and computes the schedule once, before the workers start
 
   std::vector<std::unique_ptr<Job>> jobs;
@@ -366,13 +399,21 @@ int CodecCommands::State::run_compress() {
         if (!many_to_stdout) check_output(job);
         const auto bytes = from_stdin ? read_stdin() : util::read_file_bytes(in);
         const auto name = from_stdin ? std::string("stdin") : in;
-        job.items.push_back(image_values(data::decode_png(bytes.data(), bytes.size(), name), shape, name));
+        // The header's size is checked against the model before any pixel is decoded.
+        const auto declared = data::png_size(bytes.data(), bytes.size(), name);
+        if (declared.channels != 0) {
+          data::Image8 header_only;
+          header_only.channels = declared.channels, header_only.height = declared.height, header_only.width = declared.width;
+          check_image_shape(header_only, shape, name);
+        }
+        job.items.push_back(image_values(data::decode_png(bytes.data(), bytes.size(), name, D), shape, name));
       } catch (const std::exception& e) {
         record_error(job, e.what());
       }
     }
   }
 
+  check_clashes(jobs);
   // Every item of every job that can still succeed becomes a task.
   std::vector<Task> tasks;
   for (auto& j : jobs) {
@@ -381,12 +422,8 @@ int CodecCommands::State::run_compress() {
     j->remaining = static_cast<int64_t>(j->items.size());
     for (size_t i = 0; i < j->items.size(); ++i) tasks.push_back({j.get(), i});
   }
-  coding::FileHeader header;
-  header.model_fingerprint = codec.fingerprint();
-  header.process = codec.process_code();
-  header.shape = shape;
-  header.budget = static_cast<uint32_t>(budget);
   std::atomic<int64_t> bytes_total{0}, items_total{0};
+  std::atomic<int64_t> by_method[3] = {{0}, {0}, {0}};
 
   run_tasks(tasks, threads, !quiet, "compress", [&](const Task& t) {
     Job& job = *t.job;
@@ -397,21 +434,21 @@ int CodecCommands::State::run_compress() {
       record_error(job, job.label + ": " + e.what());
     }
     item_finished(job, [&] {
-      std::vector<coding::ItemToWrite> items(job.items.size());
-      for (size_t i = 0; i < items.size(); ++i) items[i] = {job.encoded[i].payload, job.items[i]};
-      const auto bytes = coding::write_file(header, items);
+      const auto [bytes, method] = smallest_image_file(codec, job.items, job.encoded, budget, shape);
       write_output(job.output, bytes);
+      job.method = method;
       job.bytes_out = bytes.size();
       bytes_total += static_cast<int64_t>(bytes.size());
-      items_total += static_cast<int64_t>(items.size());
+      items_total += static_cast<int64_t>(job.items.size());
+      by_method[static_cast<int>(method)] += 1;
       remove_input(job);
       if (verbose) {
         double model_bits = 0;
         for (const auto& e : job.encoded) model_bits += e.model_bits;
-        const double values = static_cast<double>(D * static_cast<int64_t>(items.size()));
-        std::fprintf(stderr, "%s: %zu bytes, %.4f bpd (model %.4f bpd) -> %s (%.2f s)\n", job.label.c_str(),
+        const double values = static_cast<double>(D * static_cast<int64_t>(job.items.size()));
+        std::fprintf(stderr, "%s: %zu bytes, %.4f bpd (model %.4f bpd), method %s -> %s (%.2f s)\n", job.label.c_str(),
                      bytes.size(), 8.0 * static_cast<double>(bytes.size()) / values, model_bits / values,
-                     job.output == "-" ? "stdout" : job.output.c_str(), seconds_since(t0));
+                     coding::method_name(method), job.output == "-" ? "stdout" : job.output.c_str(), seconds_since(t0));
       }
     });
   }, [&] {
@@ -435,10 +472,12 @@ int CodecCommands::State::run_compress() {
   if (!data.empty() && ok_items > 0) {
     const double values = static_cast<double>(ok_items * D);
     std::printf("compressed %lld images into %s/: %.4f bpd from the file sizes (%lld bytes, headers included); "
-                "model's exact code length %.4f bpd; budget %lld; %.1f s, %.2f images/s\n",
+                "model's exact code length %.4f bpd; budget %lld; %.1f s, %.2f images/s; files by method: "
+                "model %lld, stored %lld, jxl %lld\n",
                 static_cast<long long>(ok_items), out_dir.c_str(), 8.0 * static_cast<double>(ok_bytes) / values,
                 static_cast<long long>(ok_bytes), model_bits / values, static_cast<long long>(budget), secs,
-                static_cast<double>(ok_items) / secs);
+                static_cast<double>(ok_items) / secs, static_cast<long long>(by_method[0].load()),
+                static_cast<long long>(by_method[1].load()), static_cast<long long>(by_method[2].load()));
   } else if (!quiet && ok_items > 1) {
     std::fprintf(stderr, "compressed %lld images: %.4f bpd from the file sizes (model %.4f bpd), %.1f s\n",
                  static_cast<long long>(ok_items), 8.0 * static_cast<double>(ok_bytes) / static_cast<double>(ok_items * D),
@@ -457,11 +496,9 @@ int CodecCommands::State::run_compress() {
       Job& job = *t.job;
       try {
         const auto bytes = util::read_file_bytes(job.output);
-        const auto f = coding::read_file(bytes.data(), bytes.size());
-        coding::check_model(f, codec.process_code(), codec.fingerprint());
-        const auto& it = f.items.at(0);
-        const auto decoded = narrow(codec.decode(it.payload, it.payload_size, f.header.budget));
-        coding::check_item_crc(f, it, decoded.data(), decoded.size());
+        const auto f = open_image_file(bytes, codec, shape);
+        if (f.count != 1) throw std::runtime_error("holds " + std::to_string(f.count) + " images, not 1");
+        const auto decoded = decode_image(f, codec, 0, shape);
         if (decoded != job.items[0]) throw std::runtime_error("decoded image differs from the original");
       } catch (const std::exception& e) {
         ++mismatches;
@@ -513,10 +550,8 @@ int CodecCommands::State::run_decompress() {
       if (j.output == "-" && isatty(STDOUT_FILENO) && !force)
         throw std::runtime_error("PNG data not written to a terminal (use -f to force, or -o FILE)");
       j.file = from_stdin ? read_stdin() : util::read_file_bytes(in);
-      j.parsed = coding::read_file(j.file.data(), j.file.size());
-      coding::check_model(j.parsed, codec.process_code(), codec.fingerprint());
-      if (j.parsed.header.shape != shape) throw coding::FormatError("corrupted: the shape does not match the model's");
-      const size_t n = j.parsed.items.size();
+      j.parsed = open_image_file(j.file, codec, shape);
+      const size_t n = j.parsed.count;
       if (n > 1) {
         if (j.output == "-") throw std::runtime_error("holds " + std::to_string(n) + " images; use -o FOLDER, not stdout");
         // A multi-item file becomes a folder: X.ardm -> X/00000.png, ...
@@ -532,6 +567,7 @@ int CodecCommands::State::run_decompress() {
     }
   }
 
+  check_clashes(jobs);
   std::vector<Task> tasks;
   for (auto& j : jobs)
     if (j->error.empty())
@@ -541,9 +577,7 @@ int CodecCommands::State::run_decompress() {
     Job& job = *t.job;
     const auto t0 = std::chrono::steady_clock::now();
     try {
-      const auto& it = job.parsed.items[t.item];
-      job.items[t.item] = narrow(codec.decode(it.payload, it.payload_size, job.parsed.header.budget));
-      coding::check_item_crc(job.parsed, it, job.items[t.item].data(), job.items[t.item].size());
+      job.items[t.item] = decode_image(job.parsed, codec, t.item, shape);
     } catch (const coding::CodingError& e) {
       record_error(job, std::string("corrupted: ") + e.what() +
                             " (a damaged file, or one made by a build or machine that computes differently)");
@@ -555,18 +589,19 @@ int CodecCommands::State::run_decompress() {
     }
     item_finished(job, [&] {
       if (job.item_outputs.empty()) {
-        write_output(job.output, data::encode_png(values_image(job.items[0], shape), job.output));
+        write_output(job.output, data::encode_png(image_of(job.items[0], shape), job.output));
       } else {
-        fs::create_directories(job.output);
-        for (size_t i = 0; i < job.items.size(); ++i) data::write_png(job.item_outputs[i], values_image(job.items[i], shape));
+        write_folder(job.output, job.item_outputs, [&](size_t i, const std::string& path) {
+          data::write_png(path, image_of(job.items[i], shape));
+        });
       }
       items_total += static_cast<int64_t>(job.items.size());
       remove_input(job);
       if (verbose)
-        std::fprintf(stderr, "%s: %zu image%s, %.4f bpd -> %s (%.2f s)\n", job.label.c_str(), job.items.size(),
-                     job.items.size() == 1 ? "" : "s",
+        std::fprintf(stderr, "%s: %zu image%s, %.4f bpd, method %s -> %s (%.2f s)\n", job.label.c_str(),
+                     job.items.size(), job.items.size() == 1 ? "" : "s",
                      8.0 * static_cast<double>(job.file.size()) / static_cast<double>(D * static_cast<int64_t>(job.items.size())),
-                     job.output == "-" ? "stdout" : job.output.c_str(), seconds_since(t0));
+                     job.parsed.method.c_str(), job.output == "-" ? "stdout" : job.output.c_str(), seconds_since(t0));
     });
   }, [] { return std::string(); });
 
@@ -593,7 +628,7 @@ int CodecCommands::State::run_images() {
   auto flat = images.reshape({n, -1}).contiguous();
   for (int64_t i = 0; i < n; ++i) {
     std::vector<uint8_t> v(flat[i].data_ptr<uint8_t>(), flat[i].data_ptr<uint8_t>() + flat.size(1));
-    data::write_png((fs::path(images_out) / item_name(i, n, ".png")).string(), values_image(v, shape));
+    data::write_png((fs::path(images_out) / item_name(i, n, ".png")).string(), image_of(v, shape));
   }
   std::printf("wrote %lld images to %s/\n", static_cast<long long>(n), images_out.c_str());
   return 0;

@@ -21,6 +21,11 @@ namespace {
 // fingerprint and old files are refused as "wrong model" instead of decoding to garbage.
 constexpr const char* kCodecRecipe = "ardm-codec-1: fixed order, optimal policy, batch 1, 1 intra-op thread, "
                                      "softmax in double, 24-bit frequencies";
+// Version 3 also names the schedule algorithm: a change to the DP changes the policies of old
+// budgets, so it must make old files "wrong model", never "corrupted".
+constexpr const char* kCodecRecipeV3 = "ardm-codec-3: fixed orders (hashed below), batch 1, 1 intra-op thread, "
+                                       "24-bit frequencies from quantize_logits; schedule: staged-dp-1 (stage "
+                                       "costs sorted descending, convex hull trick, min-plus split of the total)";
 
 uint32_t crc_bytes(uint32_t crc, const void* data, size_t size) {
   const auto* p = static_cast<const Bytef*>(data);
@@ -87,6 +92,14 @@ Codec::Codec(Model& model, const torch::Device& device)
   // Models that checkpoint format v1 could describe keep their v1 identity text, so their
   // files keep decoding; every other model is named by its full config (process included).
   const auto& cfg = model.model_cfg;
+  uint32_t weights = 0;
+  for (const auto& p : model_.ema->named_parameters()) {
+    weights = crc_text(weights, p.key());
+    weights = crc_tensor(weights, p.value());
+  }
+  const auto costs = model.sorted_costs();
+  const size_t costs_bytes = costs.size() * sizeof(double);
+
   uint32_t crc = crc_text(0, kCodecRecipe);
   crc = crc_text(crc, is_legacy_image_model(cfg) ? legacy_text(cfg) : to_text(cfg));
   crc = crc_text(crc, "order_seed=" + std::to_string(model.objective_cfg.order_seed));
@@ -94,8 +107,13 @@ Codec::Codec(Model& model, const torch::Device& device)
     crc = crc_text(crc, p.key());
     crc = crc_tensor(crc, p.value());
   }
-  const auto costs = model.sorted_costs();
-  fingerprint_ = crc_bytes(crc, costs.data(), costs.size() * sizeof(double));
+  legacy_fingerprint_ = crc_bytes(crc, costs.data(), costs_bytes);
+
+  crc = crc_text(0, kCodecRecipeV3);
+  crc = crc_text(crc, to_text(cfg));
+  for (const auto& loc : location_of_rank_) crc = crc_bytes(crc, loc.data(), loc.size() * sizeof(int64_t));
+  crc = crc_bytes(crc, &weights, sizeof weights);
+  fingerprint_ = crc_bytes(crc, costs.data(), costs_bytes);
 }
 
 uint32_t Codec::process_code() const {
@@ -142,9 +160,9 @@ Codec::Encoded Codec::encode(const uint16_t* values, int64_t budget) const {
   const auto& process = *model_.process;
   const auto x = values_tensor(values);
 
-  // Every symbol's (start, freq) in decoding order (stage-major, then rank); pushed last first.
-  std::vector<uint32_t> start(static_cast<size_t>(S * D)), freq(static_cast<size_t>(S * D));
+  // Every symbol's (start, freq) in decoding order (stage-major, then rank).
   Encoded out;
+  out.symbols.resize(static_cast<size_t>(S * D));
   for (int64_t s = 0; s < S; ++s) {
     const auto st = stage_tensor(1, s, device_);
     const auto x_past = process.past(x, st), x_future = process.future(x, st);
@@ -161,24 +179,40 @@ Codec::Encoded Codec::encode(const uint16_t* values, int64_t budget) const {
         const int64_t loc = location_of_rank_[static_cast<size_t>(s)][static_cast<size_t>(r)];
         const auto table = coding::quantize_logits(l + loc * A, static_cast<size_t>(A), coding::kDefaultPrecision);
         const auto slot = static_cast<size_t>(s * D + r);
-        start[slot] = table.start(static_cast<size_t>(sym[loc]));
-        freq[slot] = table.freq(static_cast<size_t>(sym[loc]));
+        out.symbols[slot] = {table.start(static_cast<size_t>(sym[loc])), table.freq(static_cast<size_t>(sym[loc]))};
         out.model_bits += neg_log2_prob(l + loc * A, A, sym[loc]);
       }
     }
   }
-  coding::RansEncoder enc(coding::kDefaultPrecision);
-  for (int64_t i = S * D; i-- > 0;) enc.put(start[static_cast<size_t>(i)], freq[static_cast<size_t>(i)]);
-  out.payload = enc.finish();
   return out;
 }
 
-std::vector<uint16_t> Codec::decode(const uint8_t* payload, size_t size, int64_t budget) const {
+std::vector<uint8_t> legacy_payload(const Codec::Encoded& encoded) {
+  coding::RansEncoder enc(coding::kDefaultPrecision);
+  for (size_t i = encoded.symbols.size(); i-- > 0;) enc.put(encoded.symbols[i].start, encoded.symbols[i].freq);
+  return enc.finish();
+}
+
+std::vector<uint16_t> Codec::decode(const uint8_t* payload, size_t size, int64_t budget,
+                                    const std::function<uint32_t(const std::vector<uint16_t>&)>& check) const {
+  auto dec = coding::RansDecoder::checked(payload, size, coding::kDefaultPrecision);
+  auto values = decode_symbols(dec, budget);
+  dec.check_finished(check(values));
+  return values;
+}
+
+std::vector<uint16_t> Codec::decode_legacy(const uint8_t* payload, size_t size, int64_t budget) const {
+  coding::RansDecoder dec(payload, size, coding::kDefaultPrecision);
+  auto values = decode_symbols(dec, budget);
+  dec.check_finished();
+  return values;
+}
+
+std::vector<uint16_t> Codec::decode_symbols(coding::RansDecoder& dec, int64_t budget) const {
   torch::InferenceMode guard;
   const auto& pol = policy(budget);
   const int64_t K = num_classes(), D = num_values_, S = num_stages();
   const auto& process = *model_.process;
-  coding::RansDecoder dec(payload, size, coding::kDefaultPrecision);
   // The first stage's past (OA-ARDM: the absorbing value; Upscale: 0) everywhere.
   const auto start = process.past(torch::zeros(sigma_[0].sizes(), torch::kInt64), stage_tensor(1, 0, torch::kCPU));
   std::vector<uint16_t> values(static_cast<size_t>(D), static_cast<uint16_t>(start.reshape({D})[0].item<int64_t>()));
@@ -204,7 +238,6 @@ std::vector<uint16_t> Codec::decode(const uint8_t* payload, size_t size, int64_t
       }
     }
   }
-  dec.check_finished();
   return values;
 }
 

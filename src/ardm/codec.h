@@ -17,8 +17,8 @@
 //  * What is guaranteed: a file decodes exactly with the same model file and the same ardm build
 //    (same LibTorch, same kind of CPU). Not guaranteed: another CPU family (oneDNN and OpenBLAS
 //    pick kernels by instruction set), another LibTorch version, or a GPU. A mismatch is never
-//    silent: the file's CRC-32 of the original data fails, or the rANS stream does not end
-//    where it must, and decoding stops with an error.
+//    silent: the rANS stream does not end in the state that carries the check of the original
+//    data (docs/format.md), and decoding stops with an error.
 #pragma once
 
 #include <torch/torch.h>
@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "ardm/coding/rans.h"
 #include "ardm/model.h"
 
 namespace ardm {
@@ -43,9 +44,12 @@ class Codec {
   // Codes with the model's EMA network on `device`. The model must outlive the codec.
   explicit Codec(Model& model, const torch::Device& device = torch::kCPU);
 
-  // CRC-32 over everything that determines the probabilities: configs, order seed, EMA weights
-  // and the loss tracker (which fixes the policy of each budget). Written into every file.
+  // CRC-32 over everything that determines the probabilities: the evaluation and schedule
+  // rules, configs, the fixed orders themselves, EMA weights and the loss tracker (which fixes
+  // the policy of each budget). Format version 3 writes its low 16 bits and checks all 32.
   uint32_t fingerprint() const { return fingerprint_; }
+  // The fingerprint of format versions 1 and 2 (names the order seed, not the orders).
+  uint32_t legacy_fingerprint() const { return legacy_fingerprint_; }
   // The model kind as files record it (coding::process_code).
   uint32_t process_code() const;
   // The data shape the model codes (images: {C, H, W}).
@@ -53,19 +57,24 @@ class Codec {
   int64_t num_values() const { return num_values_; }
   int64_t num_classes() const { return model_.data().num_classes; }
   int64_t num_stages() const { return model_.num_stages(); }
+  const Model& model() const { return model_; }
 
   struct Encoded {
-    std::vector<uint8_t> payload;  // rANS stream (coding::RansEncoder::finish)
-    double model_bits = 0;         // exact code length -log2 p(x) under the network's float probabilities
+    std::vector<coding::CodedSymbol> symbols;  // every symbol's (start, freq), in decoding order
+    double model_bits = 0;  // exact code length -log2 p(x) under the network's float probabilities
   };
 
   // Encodes one item: num_values() values in row-major order of the shape, each below
   // num_classes(). `budget` network calls in all (num_stages()..num_stages()*num_values()).
   // Call from a thread set up by run_codec_workers.
   Encoded encode(const uint16_t* values, int64_t budget) const;
-  // Decodes one payload into num_values() values. Throws coding::CodingError when the stream is
-  // damaged (it does not end exactly where the encoder's did).
-  std::vector<uint16_t> decode(const uint8_t* payload, size_t size, int64_t budget) const;
+  // Decodes one checked payload (format version 3) into num_values() values; `check` gives the
+  // 32-bit check of decoded values (coding::chunk_check). Throws coding::CodingError when the
+  // stream is damaged: it does not end in the state that carries the values' check.
+  std::vector<uint16_t> decode(const uint8_t* payload, size_t size, int64_t budget,
+                               const std::function<uint32_t(const std::vector<uint16_t>&)>& check) const;
+  // Decodes a payload of format versions 1 and 2 (its stream must end in the initial state L).
+  std::vector<uint16_t> decode_legacy(const uint8_t* payload, size_t size, int64_t budget) const;
 
   // The policies of a total budget (the DP on the model's loss tracker, split over the
   // stages), cached.
@@ -77,16 +86,20 @@ class Codec {
   torch::Tensor step_logits(const torch::Tensor& x_in, const torch::Tensor& x_past, const torch::Tensor& known,
                             int64_t stage, int64_t t) const;
   torch::Tensor values_tensor(const uint16_t* values) const;  // [1, ...shape] int64 on the device
+  std::vector<uint16_t> decode_symbols(coding::RansDecoder& dec, int64_t budget) const;
 
   Model& model_;
   torch::Device device_;
   int64_t num_values_;
   std::vector<std::vector<int64_t>> location_of_rank_;  // per stage, the fixed order: rank r -> flat location
   std::vector<torch::Tensor> sigma_;                    // per stage, [1, ...shape] ranks
-  uint32_t fingerprint_ = 0;
+  uint32_t fingerprint_ = 0, legacy_fingerprint_ = 0;
   mutable std::mutex policy_mutex_;
   mutable std::map<int64_t, Policies> policies_;
 };
+
+// The rANS stream of `encoded` in format versions 1 and 2 (tests and old-file tools).
+std::vector<uint8_t> legacy_payload(const Codec::Encoded& encoded);
 
 // Runs work(i) for every i in [0, count) on `workers` threads, each network call inside it on a
 // single intra-op thread (the codec's determinism rule). The calling thread is one of the workers;

@@ -2,6 +2,7 @@
 // in a clean FormatError/CodingError or a successful decode; ASan and UBSan catch the rest.
 // Built and run by run_fuzz.sh. With -DARDM_FUZZ_WRITE_SEEDS it instead writes the seed corpus.
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -42,6 +43,37 @@ void decode_file(const uint8_t* data, size_t size) {
   }
 }
 
+// Version 3: the model method's checked streams (D = the described image size, else 784 values
+// per chunk). Stored and JPEG XL bodies are parsed and their CRC checked by the reader (no libjxl here).
+void decode_file_v3(const uint8_t* data, size_t size) {
+  const ParsedFileV3 f = read_file_v3(data, size);
+  check_model_v3(f, kFingerprint);
+  const auto& d = f.header.description;
+  const uint64_t n = f.header.described ? d.num_values() : 784;
+  const uint64_t per_chunk = f.header.described && d.kind == DataKind::kImage8 ? n / (d.shape.size() == 4 ? d.shape[0] : 1)
+                                                                               : std::min<uint64_t>(n, 784);
+  if (n > 8192) return;  // keep each run fast
+  if (f.header.method != Method::kModel) return;  // the reader checked the CRC
+  const uint64_t chunks = per_chunk == 0 ? 0 : (n + per_chunk - 1) / per_chunk;
+  if (f.parts.size() != chunks) throw FormatError("corrupted: chunk count");
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i < f.parts.size(); ++i) {
+    auto dec = RansDecoder::checked(f.parts[i].data, f.parts[i].size);
+    out.assign(static_cast<size_t>(std::min<uint64_t>(per_chunk, n - i * per_chunk)), 0);
+    for (auto& v : out) {
+      const size_t s = table().find(dec.peek());
+      dec.advance(table().start(s), table().freq(s));
+      v = static_cast<uint8_t>(s);
+    }
+    dec.check_finished(chunk_check(kFingerprint, f.header_bytes, i, out.data(), out.size()));
+  }
+}
+
+void decode_any(const uint8_t* data, size_t size) {
+  if (file_version(data, size) == 3) return decode_file_v3(data, size);
+  decode_file(data, size);
+}
+
 // Raw rANS streams with 1..4 lanes and a precision from the first byte.
 void decode_raw(const uint8_t* data, size_t size) {
   if (size < 1) return;
@@ -64,7 +96,7 @@ void decode_raw(const uint8_t* data, size_t size) {
 #ifndef ARDM_FUZZ_WRITE_SEEDS
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
-    decode_file(data, size);
+    decode_any(data, size);
   } catch (const FormatError&) {
   } catch (const CodingError&) {
   }
@@ -107,6 +139,30 @@ int main(int argc, char** argv) {
   h.shape = {3, 2, 5};
   h.budget = 30;
   write("rgb-2x5.ardm", h, {make_item(30)});
+
+  // Version 3: one 28x28 image of the model, and three described 4x4 images in chunks.
+  auto write_v3 = [&](const std::string& name, const Header& hv, size_t count, size_t per_chunk) {
+    const bool chunked = count > 1;
+    const auto head = encode_header(hv, chunked);
+    std::vector<std::vector<uint8_t>> parts;
+    for (size_t i = 0; i < count; ++i) {
+      const auto it = make_item(per_chunk);
+      std::vector<CodedSymbol> syms;
+      for (uint8_t v : it.data) syms.push_back({table().start(v), table().freq(v)});
+      parts.push_back(encode_checked(syms, chunk_check(kFingerprint, head, i, it.data.data(), it.data.size())));
+    }
+    const auto bytes = assemble_file(head, Method::kModel, chunked, parts);
+    FILE* f = std::fopen((std::string(argv[1]) + "/" + name).c_str(), "wb");
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fclose(f);
+  };
+  Header hv;
+  hv.model_id = static_cast<uint16_t>(kFingerprint);
+  hv.budget = 20;
+  write_v3("v3-single-28x28.ardm", hv, 1, 784);
+  hv.described = true;
+  hv.description.shape = {3, 1, 4, 4};
+  write_v3("v3-chunks-4x4.ardm", hv, 3, 16);
   return 0;
 }
 #endif

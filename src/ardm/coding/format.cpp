@@ -1,4 +1,5 @@
 #include "ardm/coding/format.h"
+#include "ardm/coding/rans.h"
 
 #include <zlib.h>
 
@@ -217,6 +218,241 @@ void check_model(const ParsedFile& file, uint32_t process, uint32_t fingerprint)
     char msg[160];
     std::snprintf(msg, sizeof msg, "wrong model: the file was made with model %08x, this model is %08x",
                   file.header.model_fingerprint, fingerprint);
+    throw FormatError(msg);
+  }
+}
+
+// ---------------- Version 3 ----------------
+
+namespace {
+
+// The reader's rules for a description (docs/format.md, "Data description").
+void check_description(const Description& d) {
+  const auto kind = static_cast<int>(d.kind);
+  if (kind < 1 || kind > 3) throw FormatError("unsupported data kind " + std::to_string(kind));
+  const bool pcm = d.kind == DataKind::kPcm;
+  if (pcm ? (d.value_bits != 8 && d.value_bits != 16) : d.value_bits != 8)
+    throw FormatError("corrupted: " + std::to_string(d.value_bits) + "-bit values in data of kind " + std::to_string(kind));
+  const size_t rank = d.shape.size();
+  auto bad = [&](const std::string& what) { throw FormatError("corrupted: " + what); };
+  switch (d.kind) {
+    case DataKind::kImage8: {
+      if (rank != 3 && rank != 4) bad("images have rank 3 (C, H, W) or 4 (N, C, H, W), not " + std::to_string(rank));
+      const size_t o = rank - 3;
+      if (rank == 4 && d.shape[0] < 1) bad("a file of 0 images");
+      if (d.shape[o] != 1 && d.shape[o] != 3) bad("an image has 1 or 3 channels, not " + std::to_string(d.shape[o]));
+      for (size_t i = o + 1; i < rank; ++i)
+        if (d.shape[i] < 1 || d.shape[i] > 65535) bad("image dimension " + std::to_string(d.shape[i]) + " out of range");
+      break;
+    }
+    case DataKind::kBytes:
+      if (rank != 1) bad("a byte stream has rank 1, not " + std::to_string(rank));
+      break;
+    case DataKind::kPcm:
+      if (rank != 2) bad("audio has rank 2 (frames, channels), not " + std::to_string(rank));
+      if (d.shape[1] < 1 || d.shape[1] > 8) bad(std::to_string(d.shape[1]) + " audio channels");
+      break;
+  }
+  if (!pcm && (!d.prefix.empty() || !d.suffix.empty())) bad("container bytes in data of kind " + std::to_string(kind));
+  uint64_t n = 1;
+  for (uint64_t v : d.shape) {
+    if (v > kMaxDescribedValues || (v != 0 && n > kMaxDescribedValues / v)) bad("more than 2^40 values");
+    n *= v;
+  }
+}
+
+void check_budget_field(uint64_t budget) {
+  if (budget < 1 || budget > kMaxBudget)
+    throw FormatError("corrupted: budget " + std::to_string(budget) + " outside 1.." + std::to_string(kMaxBudget));
+}
+
+void put_bytes(std::vector<uint8_t>& out, const std::vector<uint8_t>& bytes) {
+  put_varint(out, bytes.size());
+  out.insert(out.end(), bytes.begin(), bytes.end());
+}
+
+}  // namespace
+
+const char* method_name(Method m) {
+  switch (m) {
+    case Method::kModel: return "model";
+    case Method::kStored: return "stored";
+    case Method::kJxl: return "jxl";
+  }
+  return "?";
+}
+
+uint64_t Description::num_values() const {
+  uint64_t n = 1;
+  for (uint64_t v : shape) n *= v;
+  return n;
+}
+
+std::vector<uint8_t> encode_header(const Header& h, bool chunked) {
+  const auto m = static_cast<uint8_t>(h.method);
+  if (m > 2) throw FormatError("unknown method " + std::to_string(m));
+  std::vector<uint8_t> out = {static_cast<uint8_t>(kSignatureV3 | (m << 2) | (h.described ? 2 : 0) | (chunked ? 1 : 0)),
+                              static_cast<uint8_t>(h.model_id), static_cast<uint8_t>(h.model_id >> 8)};
+  if (h.described) {
+    const auto& d = h.description;
+    check_description(d);
+    if (h.method == Method::kJxl && d.kind != DataKind::kImage8) throw FormatError("JPEG XL codes images only");
+    put_varint(out, static_cast<uint64_t>(d.kind));
+    put_varint(out, d.value_bits);
+    put_varint(out, d.shape.size());
+    for (uint64_t v : d.shape) put_varint(out, v);
+    if (d.kind == DataKind::kPcm) {
+      put_bytes(out, d.prefix);
+      put_bytes(out, d.suffix);
+    }
+  }
+  if (h.method == Method::kModel) {
+    check_budget_field(h.budget);
+    put_varint(out, h.budget);
+  } else if (chunked && h.method == Method::kStored) {
+    throw FormatError("a stored file is never chunked");
+  }
+  return out;
+}
+
+std::vector<uint8_t> value_bytes(const uint16_t* values, size_t n, uint32_t value_bits) {
+  std::vector<uint8_t> out;
+  out.reserve(value_bits > 8 ? 2 * n : n);
+  for (size_t i = 0; i < n; ++i) {
+    if (value_bits < 16 && (values[i] >> value_bits) != 0)
+      throw FormatError("value " + std::to_string(values[i]) + " has more than " + std::to_string(value_bits) + " bits");
+    out.push_back(static_cast<uint8_t>(values[i]));
+    if (value_bits > 8) out.push_back(static_cast<uint8_t>(values[i] >> 8));
+  }
+  return out;
+}
+
+uint32_t chunk_check(uint32_t fingerprint, const std::vector<uint8_t>& header_bytes, uint64_t index,
+                     const uint8_t* bytes, size_t size) {
+  std::vector<uint8_t> head;
+  put_u32(head, fingerprint);
+  head.insert(head.end(), header_bytes.begin(), header_bytes.end());
+  put_varint(head, index);
+  return crc32_of(head, bytes, size);
+}
+
+std::vector<uint8_t> assemble_file(const std::vector<uint8_t>& header_bytes, Method method, bool chunked,
+                                   const std::vector<std::vector<uint8_t>>& parts) {
+  if (parts.empty()) throw FormatError("a file needs at least one part");
+  if (!chunked && parts.size() != 1) throw FormatError("an unchunked file has exactly one part");
+  if (method == Method::kStored && parts.size() != 1) throw FormatError("a stored file has one part");
+  std::vector<uint8_t> out = header_bytes;
+  for (const auto& p : parts) {
+    if (method == Method::kModel && p.size() < kMinCheckedStream) throw FormatError("a payload has at least 3 bytes");
+    if (method == Method::kJxl && p.empty()) throw FormatError("an empty JPEG XL codestream");
+    if (chunked) put_varint(out, p.size());
+    out.insert(out.end(), p.begin(), p.end());
+  }
+  if (method != Method::kModel) put_u32(out, crc32_of({}, out.data(), out.size()));
+  return out;
+}
+
+int file_version(const uint8_t* data, size_t size) {
+  if (size < 1) throw FormatError("truncated: an empty file");
+  if ((data[0] & 0xF0) == kSignatureV3) return 3;
+  if ((data[0] & 0xF0) == 0xC0 || (data[0] & 0xF0) == 0xD0)
+    throw FormatError("unsupported version (a file from a newer ardm; this build reads versions 1 to 3)");
+  if (data[0] != kMagic0) throw FormatError("not an ardm file (bad signature)");
+  if (size < 3) throw FormatError("truncated: not even a magic number");
+  if (data[1] != kMagic1) throw FormatError("not an ardm file (bad magic number)");
+  const int version = data[2] >> 4;
+  if (version < 1 || version > 2)
+    throw FormatError("unsupported version " + std::to_string(version) + " (this build reads versions 1 to 3)");
+  return version;
+}
+
+ParsedFileV3 read_file_v3(const uint8_t* data, size_t size) {
+  if (file_version(data, size) != 3) throw FormatError("unsupported version: not a version-3 file");
+  Reader r{data, size};
+  const uint8_t sig = r.byte("signature");
+  ParsedFileV3 f;
+  const uint8_t m = (sig >> 2) & 3;
+  if (m == 3) throw FormatError("unsupported method 3 (a file from a newer ardm?)");
+  f.header.method = static_cast<Method>(m);
+  f.header.described = sig & 2;
+  f.chunked = sig & 1;
+  f.header.model_id = static_cast<uint16_t>(r.byte("model id") | (r.byte("model id") << 8));
+  if (f.header.described) {
+    auto& d = f.header.description;
+    const uint64_t kind = r.varint("data kind");
+    if (kind < 1 || kind > 3) throw FormatError("unsupported data kind " + std::to_string(kind));
+    d.kind = static_cast<DataKind>(kind);
+    const uint64_t bits = r.varint("value bits");
+    d.value_bits = bits > 16 ? 0 : static_cast<uint32_t>(bits);
+    const uint64_t rank = r.varint("rank");
+    if (rank < 1 || rank > 8) throw FormatError("corrupted: rank " + std::to_string(rank));
+    for (uint64_t i = 0; i < rank; ++i) d.shape.push_back(r.varint("shape"));
+    if (d.kind == DataKind::kPcm) {
+      for (auto* bytes : {&d.prefix, &d.suffix}) {
+        const uint64_t n = r.varint("container bytes");
+        if (n > r.left()) throw FormatError("truncated: " + std::to_string(n) + " container bytes, " + std::to_string(r.left()) + " left");
+        bytes->assign(data + r.pos, data + r.pos + n);
+        r.pos += static_cast<size_t>(n);
+      }
+    }
+    check_description(d);
+    if (f.header.method == Method::kJxl && d.kind != DataKind::kImage8)
+      throw FormatError("corrupted: JPEG XL in a file that holds no images");
+  }
+  if (f.header.method == Method::kModel) {
+    const uint64_t budget = r.varint("budget");
+    check_budget_field(budget);
+    f.header.budget = static_cast<uint32_t>(budget);
+  } else if (f.chunked && f.header.method == Method::kStored) {
+    throw FormatError("corrupted: a chunked stored file");
+  }
+  f.header_bytes.assign(data, data + r.pos);
+
+  size_t end = size;  // where the parts end
+  if (f.header.method != Method::kModel) {
+    if (r.left() < 4) throw FormatError("truncated: no room for the checksum");
+    end = size - 4;
+    Reader c{data, size, end};
+    f.crc = c.u32("checksum");
+    // The CRC covers every byte before it: any single flipped bit is caught for certain.
+    const std::vector<uint8_t> none;
+    if (crc32_of(none, data, end) != f.crc) throw FormatError("corrupted: checksum mismatch");
+  }
+  const size_t min_part = f.header.method == Method::kModel ? kMinCheckedStream : f.header.method == Method::kJxl ? 1 : 0;
+  if (!f.chunked) {
+    if (end - r.pos < min_part) throw FormatError("truncated: the payload is missing");
+    f.parts.push_back({data + r.pos, end - r.pos});
+  } else {
+    Reader c{data, end, r.pos};
+    while (c.left() > 0) {
+      const uint64_t n = c.varint("chunk length");
+      if (n < min_part || n > c.left())
+        throw FormatError(n > c.left() ? "truncated: chunk " + std::to_string(f.parts.size()) + " needs " +
+                                             std::to_string(n) + " bytes, " + std::to_string(c.left()) + " left"
+                                       : "corrupted: a " + std::to_string(n) + "-byte chunk");
+      f.parts.push_back({data + c.pos, static_cast<size_t>(n)});
+      c.pos += static_cast<size_t>(n);
+    }
+    if (f.parts.empty()) throw FormatError("truncated: no chunks");
+  }
+  if (f.header.described) {
+    const auto& d = f.header.description;
+    if (f.header.method == Method::kStored && f.parts[0].size != d.num_values() * d.value_bytes())
+      throw FormatError("corrupted: " + std::to_string(f.parts[0].size) + " stored bytes for " +
+                        std::to_string(d.num_values()) + " values");
+    if (f.header.method == Method::kJxl && f.parts.size() != (d.shape.size() == 4 ? d.shape[0] : 1))
+      throw FormatError("corrupted: " + std::to_string(f.parts.size()) + " JPEG XL codestreams for " +
+                        std::to_string(d.shape.size() == 4 ? d.shape[0] : 1) + " images");
+  }
+  return f;
+}
+
+void check_model_v3(const ParsedFileV3& file, uint32_t fingerprint) {
+  const auto id = static_cast<uint16_t>(fingerprint);
+  if (file.header.model_id != id) {
+    char msg[160];
+    std::snprintf(msg, sizeof msg, "wrong model: the file was made with model %04x, this model is %04x",
+                  file.header.model_id, id);
     throw FormatError(msg);
   }
 }

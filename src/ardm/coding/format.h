@@ -1,4 +1,5 @@
-// The compressed-file container of docs/format.md (versions 1 and 2): header, items, CRCs.
+// The compressed-file container of docs/format.md: version 3 (written and read) and versions 1
+// and 2 (read; their writer stays for tests and fuzz corpora).
 // The reader treats its input as hostile: every field and length is checked before use, it
 // never reads outside the buffer, and it allocates nothing in proportion to a length field
 // (items are views into the caller's buffer).
@@ -19,7 +20,9 @@ class FormatError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class DataKind : uint8_t { kImage8 = 1 };  // values 0..255, shape {C, H, W}
+// kImage8: values 0..255, shape {C, H, W} (or {N, C, H, W} in version 3); kBytes: a byte
+// stream {N}; kPcm: audio samples {T, channels} of 8 or 16 bits with a container's own bytes.
+enum class DataKind : uint8_t { kImage8 = 1, kBytes = 2, kPcm = 3 };
 
 // Version 1: OA-ARDM files. Version 2 adds the model kind (the process) after the fingerprint;
 // the writer uses version 1 whenever the process is OA-ARDM, so those files keep their bytes.
@@ -69,6 +72,77 @@ ParsedFile read_file(const uint8_t* data, size_t size);
 
 // "wrong model" unless the file's model kind is `process` and its fingerprint `fingerprint`.
 void check_model(const ParsedFile& file, uint32_t process, uint32_t fingerprint);
+
+// ---------------- Version 3 ----------------
+
+constexpr uint8_t kSignatureV3 = 0xB0;   // high nibble of a version-3 file's first byte
+constexpr uint32_t kMaxBudget = 1024;    // network calls per chunk a version-3 file may ask for
+constexpr uint64_t kMaxDescribedValues = uint64_t{1} << 40;
+
+// How the values are coded: the model's rANS payloads, stored as they are, or lossless JPEG XL.
+enum class Method : uint8_t { kModel = 0, kStored = 1, kJxl = 2 };
+const char* method_name(Method m);  // "model", "stored", "jxl"
+
+// What the file holds, when it is not one chunk of the model's own kind and shape.
+struct Description {
+  DataKind kind = DataKind::kImage8;
+  uint32_t value_bits = 8;             // 1..16; 8 for images and bytes
+  std::vector<uint64_t> shape;         // kImage8 {C, H, W} or {N, C, H, W}; kBytes {N}; kPcm {T, channels}
+  std::vector<uint8_t> prefix, suffix; // kPcm: the container's bytes before and after the samples
+
+  uint64_t num_values() const;
+  size_t value_bytes() const { return value_bits > 8 ? 2 : 1; }  // per value, stored or checksummed
+};
+
+struct Header {
+  Method method = Method::kModel;
+  uint16_t model_id = 0;   // low 16 bits of the model fingerprint
+  bool described = false;  // else the item is one chunk of the model's kind and shape
+  Description description; // when described
+  uint32_t budget = 0;     // kModel: network calls per chunk, 1..kMaxBudget
+};
+
+// A version-3 file's header bytes (what every check covers first). Throws FormatError for a
+// header the reader would reject.
+std::vector<uint8_t> encode_header(const Header& h, bool chunked);
+
+// Values (1 or 2 bytes each, little-endian) as stored and checksummed.
+std::vector<uint8_t> value_bytes(const uint16_t* values, size_t n, uint32_t value_bits);
+
+// The 32-bit check a model-coded chunk's rANS stream carries (docs/format.md): CRC-32 of the
+// fingerprint, the header bytes, the chunk index and the chunk's value bytes.
+uint32_t chunk_check(uint32_t fingerprint, const std::vector<uint8_t>& header_bytes, uint64_t index,
+                     const uint8_t* value_bytes, size_t size);
+
+// A whole version-3 file from its header bytes and body parts: kModel: the chunks' payloads;
+// kStored: one part, the value bytes; kJxl: one codestream per image (kStored and kJxl files
+// end with the CRC-32 of every byte before it). `chunked` must be what encode_header was given.
+std::vector<uint8_t> assemble_file(const std::vector<uint8_t>& header_bytes, Method method, bool chunked,
+                                   const std::vector<std::vector<uint8_t>>& parts);
+
+struct Part {
+  const uint8_t* data = nullptr;  // into the buffer given to read_file_v3
+  size_t size = 0;
+};
+
+struct ParsedFileV3 {
+  Header header;
+  bool chunked = false;
+  std::vector<uint8_t> header_bytes;
+  std::vector<Part> parts;  // as assemble_file's parts
+  uint32_t crc = 0;         // kStored, kJxl: checked by read_file_v3
+};
+
+// The version of a file from its first bytes: 1, 2 or 3; throws FormatError ("not an ardm file",
+// "unsupported version", "truncated").
+int file_version(const uint8_t* data, size_t size);
+
+// Parses and checks everything that can be checked without the model (steps 1-3 of the doc),
+// the CRC-32 of stored and JPEG XL files included.
+ParsedFileV3 read_file_v3(const uint8_t* data, size_t size);
+
+// "wrong model" unless the file's model id is the low 16 bits of `fingerprint`.
+void check_model_v3(const ParsedFileV3& file, uint32_t fingerprint);
 
 // "corrupted" unless the CRC of header bytes + decoded data matches the item's.
 void check_item_crc(const ParsedFile& file, const ItemView& item, const uint8_t* decoded, size_t size);

@@ -20,7 +20,13 @@
 //    (low, high), lane 0 first; then the renormalisation words, in the reverse of the order they
 //    were emitted. Its length is a multiple of 4 and at least 8 * lanes. The cost over the ideal
 //    code length is the initial state (31 bits per lane) plus what the final state does not fill:
-//    between 4 and 8 bytes per lane.
+//    between 4 and 8 bytes per lane. (Format versions 1 and 2.)
+//  * Checked streams (format version 3, one lane): the initial state is x0 = 2^k + (check mod 2^k)
+//    for a 32-bit check of the data, k in 20..31, which may lie below L: the encoder emits no
+//    word until its state passes L, so the decoder reads a word only while x < L *and* words
+//    remain, and ends at exactly x0. The final state is written in the fewest bytes (at least
+//    5 when there are words, so the length of the stream tells the state's size). The k bits
+//    of x0 are the file's integrity check; see docs/format.md.
 #pragma once
 
 #include <cstddef>
@@ -42,6 +48,22 @@ class CodingError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+struct CodedSymbol {
+  uint32_t start = 0;
+  uint32_t freq = 0;
+};
+
+// Smallest and largest k of a checked stream's initial state 2^k + (check mod 2^k).
+constexpr int kMinCheckBits = 20, kMaxCheckBits = 31;
+
+// Encodes `symbols` (given in DECODE order) as a checked stream carrying `check`. Tries
+// k = 31 down to 21 and keeps the largest k whose stream is no longer than with k = 20.
+std::vector<uint8_t> encode_checked(const std::vector<CodedSymbol>& symbols, uint32_t check,
+                                    uint32_t precision = kDefaultPrecision);
+
+// Smallest stream that checked streams can have: a state of 2^20 or more needs 3 bytes.
+constexpr size_t kMinCheckedStream = 3;
+
 class RansEncoder {
  public:
   explicit RansEncoder(uint32_t precision = kDefaultPrecision, int lanes = 1);
@@ -51,6 +73,10 @@ class RansEncoder {
 
   // Flushes the states and returns the stream in decode order; the encoder is reset.
   std::vector<uint8_t> finish();
+
+  // Checked streams: one lane started at `x0` (>= 1) instead of L, flushed in the fewest bytes.
+  void start_checked(uint64_t x0);
+  std::vector<uint8_t> finish_checked();
 
   uint32_t precision() const { return precision_; }
   int lanes() const { return static_cast<int>(state_.size()); }
@@ -66,6 +92,10 @@ class RansDecoder {
   // Reads the lanes' states from the start of `data` (which must outlive the decoder).
   RansDecoder(const uint8_t* data, size_t size, uint32_t precision = kDefaultPrecision, int lanes = 1);
 
+  // A checked stream (one lane; see the read-me): throws CodingError when its length or its
+  // state's encoding is impossible.
+  static RansDecoder checked(const uint8_t* data, size_t size, uint32_t precision = kDefaultPrecision);
+
   // The slot in [0, 2^precision) that identifies the next symbol of `lane`.
   uint32_t peek(int lane = 0) const { return static_cast<uint32_t>(state_[static_cast<size_t>(lane)] & mask_); }
 
@@ -75,8 +105,13 @@ class RansDecoder {
 
   // Throws CodingError unless every word was consumed and every state is back at its start.
   void check_finished() const;
+  // Checked streams: throws CodingError unless every word was consumed and the state is
+  // 2^k + (check mod 2^k) for some k in kMinCheckBits..kMaxCheckBits.
+  void check_finished(uint32_t check) const;
 
  private:
+  RansDecoder(const uint8_t* data, uint32_t precision);
+  bool checked_ = false;
   const uint8_t* data_;
   size_t size_, pos_;
   uint32_t precision_;
