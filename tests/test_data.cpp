@@ -12,6 +12,7 @@
 #include "ardm/data/dataset.h"
 #include "ardm/data/idx.h"
 #include "ardm/data/png.h"
+#include "error_of.h"
 
 namespace fs = std::filesystem;
 
@@ -58,14 +59,6 @@ std::vector<uint8_t> idx_images(uint32_t n, uint32_t h, uint32_t w, uint8_t magi
   return b;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // A PNG written with arbitrary bit depth and color type, which ardm itself never writes.
 void write_raw_png(const std::string& path, int w, int h, int bit_depth, int color_type) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ardm/train.h"
+#include "error_of.h"
 
 namespace fs = std::filesystem;
 
@@ -37,14 +38,6 @@ std::vector<std::string> lines_of(const std::string& path) {
   return lines;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

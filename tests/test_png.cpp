@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ardm/data/png.h"
+#include "error_of.h"
 
 namespace {
 
@@ -42,14 +43,6 @@ std::vector<uint8_t> png_claiming(uint32_t width, uint32_t height, uint8_t color
   return png;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

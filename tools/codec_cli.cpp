@@ -115,7 +115,6 @@ struct Job {
   ImageFile parsed;
   // results
   std::vector<Codec::Encoded> encoded;
-  coding::Method method = coding::Method::kModel;
   std::atomic<int64_t> remaining{0};
   std::mutex mu;
   std::string error;
@@ -436,7 +435,6 @@ int CodecCommands::State::run_compress() {
     item_finished(job, [&] {
       const auto [bytes, method] = smallest_image_file(codec, job.items, job.encoded, budget, shape);
       write_output(job.output, bytes);
-      job.method = method;
       job.bytes_out = bytes.size();
       bytes_total += static_cast<int64_t>(bytes.size());
       items_total += static_cast<int64_t>(job.items.size());

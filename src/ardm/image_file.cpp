@@ -47,10 +47,9 @@ coding::Description images_description(size_t count, const std::vector<uint32_t>
 
 }  // namespace
 
-// The whole file for `items` (images of the model's shape) by one method; `encoded` (the
-// model's symbols per item) only for kModel. Several images make a described, chunked file.
 std::vector<uint8_t> image_file(coding::Method method, const Codec& codec, const std::vector<std::vector<uint8_t>>& items,
-                             const std::vector<Codec::Encoded>& encoded, int64_t budget, const std::vector<uint32_t>& shape) {
+                                const std::vector<Codec::Encoded>& encoded, int64_t budget,
+                                const std::vector<uint32_t>& shape) {
   coding::Header h;
   h.method = method;
   h.model_id = static_cast<uint16_t>(codec.fingerprint());
@@ -85,11 +84,10 @@ std::vector<uint8_t> image_file(coding::Method method, const Codec& codec, const
   return coding::assemble_file(head, method, chunked, parts);
 }
 
-// The smallest of the model's file, the stored values and lossless JPEG XL (ties: that order).
 std::pair<std::vector<uint8_t>, coding::Method> smallest_image_file(const Codec& codec,
-                                                              const std::vector<std::vector<uint8_t>>& items,
-                                                              const std::vector<Codec::Encoded>& encoded,
-                                                              int64_t budget, const std::vector<uint32_t>& shape) {
+                                                                    const std::vector<std::vector<uint8_t>>& items,
+                                                                    const std::vector<Codec::Encoded>& encoded,
+                                                                    int64_t budget, const std::vector<uint32_t>& shape) {
   std::pair<std::vector<uint8_t>, coding::Method> best;
   for (auto m : {coding::Method::kModel, coding::Method::kStored, coding::Method::kJxl}) {
     auto bytes = image_file(m, codec, items, encoded, budget, shape);
@@ -130,13 +128,15 @@ ImageFile open_image_file(const std::vector<uint8_t>& bytes, const Codec& codec,
     if (f.v3.parts.size() != f.count)
       throw coding::FormatError("corrupted: " + std::to_string(f.v3.parts.size()) + " chunks for " +
                                 std::to_string(f.count) + " images");
-    check_budget(codec.model(), h.budget);
+    // The model's own range: every stage needs a call, and no stage more calls than steps.
+    const int64_t S = codec.num_stages(), D = codec.num_values();
+    if (h.budget < S || h.budget > S * D)
+      throw coding::FormatError("corrupted: budget " + std::to_string(h.budget) + " outside " + std::to_string(S) +
+                                ".." + std::to_string(S * D) + " for this model");
   }
   return f;
 }
 
-// Image i's values (model-coded images are checked while decoding; the reader checked the CRC of
-// stored and JPEG XL files).
 std::vector<uint8_t> decode_image(const ImageFile& f, const Codec& codec, size_t i, const std::vector<uint32_t>& shape) {
   if (f.version < 3) {
     const auto& it = f.legacy.items[i];

@@ -163,6 +163,21 @@ int main(int argc, char** argv) {
   hv.described = true;
   hv.description.shape = {3, 1, 4, 4};
   write_v3("v3-chunks-4x4.ardm", hv, 3, 16);
+
+  // Version 3, stored: 16-bit audio samples with container bytes.
+  Header hs;
+  hs.method = Method::kStored;
+  hs.model_id = hv.model_id;
+  hs.described = true;
+  hs.description.kind = DataKind::kPcm;
+  hs.description.value_bits = 16;
+  hs.description.shape = {6, 1};
+  hs.description.prefix = {'R', 'I', 'F', 'F'};
+  const uint16_t samples[6] = {0, 1, 65535, 300, 7, 40000};
+  const auto stored = assemble_file(encode_header(hs, false), Method::kStored, false, {value_bytes(samples, 6, 16)});
+  FILE* f = std::fopen((std::string(argv[1]) + "/v3-stored-pcm16.ardm").c_str(), "wb");
+  std::fwrite(stored.data(), 1, stored.size(), f);
+  std::fclose(f);
   return 0;
 }
 #endif
