@@ -80,17 +80,18 @@ void check_image_model(const Model& m) {
 }
 
 // An error naming the input when an image's shape is not the model's.
-void check_image_shape(const data::Image8& img, const std::vector<uint32_t>& shape, const std::string& name) {
+void check_image_shape(int64_t channels, int64_t height, int64_t width, const std::vector<uint32_t>& shape,
+                       const std::string& name) {
   auto kind = [](int64_t c) { return c == 1 ? "gray" : c == 3 ? "RGB" : "?"; };
-  if (img.channels != shape[0] || img.height != shape[1] || img.width != shape[2])
-    throw std::runtime_error(name + ": a " + std::to_string(img.width) + "x" + std::to_string(img.height) + " " +
-                             kind(img.channels) + " image, but the model codes " + std::to_string(shape[2]) + "x" +
+  if (channels != shape[0] || height != shape[1] || width != shape[2])
+    throw std::runtime_error(name + ": a " + std::to_string(width) + "x" + std::to_string(height) + " " +
+                             kind(channels) + " image, but the model codes " + std::to_string(shape[2]) + "x" +
                              std::to_string(shape[1]) + " " + kind(shape[0]) + " images");
 }
 
 // PNG pixels -> the model's values.
 std::vector<uint8_t> image_values(const data::Image8& img, const std::vector<uint32_t>& shape, const std::string& name) {
-  check_image_shape(img, shape, name);
+  check_image_shape(img.channels, img.height, img.width, shape, name);
   return planar_values(img);
 }
 
@@ -400,11 +401,7 @@ int CodecCommands::State::run_compress() {
         const auto name = from_stdin ? std::string("stdin") : in;
         // The header's size is checked against the model before any pixel is decoded.
         const auto declared = data::png_size(bytes.data(), bytes.size(), name);
-        if (declared.channels != 0) {
-          data::Image8 header_only;
-          header_only.channels = declared.channels, header_only.height = declared.height, header_only.width = declared.width;
-          check_image_shape(header_only, shape, name);
-        }
+        if (declared.channels != 0) check_image_shape(declared.channels, declared.height, declared.width, shape, name);
         job.items.push_back(image_values(data::decode_png(bytes.data(), bytes.size(), name, D), shape, name));
       } catch (const std::exception& e) {
         record_error(job, e.what());
