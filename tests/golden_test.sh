@@ -4,11 +4,13 @@
 # PNG bytes, encode the PNG images to the same .ardm bytes, and reject a damaged copy leaving
 # nothing behind. The .ardm bytes may change only with a format version bump (tests/golden/README.md).
 #
-# Codec files decode bit-exactly only on the same kind of CPU (README, "What is guaranteed"), so
-# tests/golden/cpu-signature.txt records the CPU that made them; a decode or encode mismatch on a
-# CPU with another signature is a skip (exit 77), not a failure.
+# Files made by the deterministic engine (*.engine.ardm) decode and encode bit-exactly on any
+# machine: any mismatch fails, and ardm-decode (given as the second argument) must decode them
+# too. Files made before the engine, by LibTorch's kernels, decode bit-exactly only on the same
+# kind of CPU, so tests/golden/cpu-signature.txt records the CPU that made them; a mismatch of
+# those on a CPU with another signature is a skip (exit 77), not a failure.
 #
-#   bash tests/golden_test.sh path/to/ardm       the test (GOLDEN_DIR overrides the folder)
+#   bash tests/golden_test.sh path/to/ardm [path/to/ardm-decode]   (GOLDEN_DIR overrides the folder)
 #   bash tests/golden_test.sh --signature        this machine's CPU signature line
 set -u
 
@@ -25,18 +27,22 @@ cpu_signature() {
 }
 
 if [ "${1:-}" = "--signature" ]; then cpu_signature; exit 0; fi
-ARDM=${1:?usage: golden_test.sh path/to/ardm (or --signature)}
+ARDM=${1:?usage: golden_test.sh path/to/ardm [path/to/ardm-decode] (or --signature)}
+DECODE=${2:-}
 GOLDEN_DIR=${GOLDEN_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/golden}
 unset ARDM_MODEL  # the bundled model
 
-# The pinned cases: committed PNG, the budget its .ardm file was made at, the file, and whether
-# this build must also encode the PNG to exactly those bytes (files of the format version it
-# writes) or only decode them (older versions, which must keep decoding forever).
+# The pinned cases: committed PNG, the budget its .ardm file was made at, the file, whether this
+# build must also encode the PNG to exactly those bytes (what it writes now) or only decode them
+# (older files, which must keep decoding forever), and whether the file is portable (engine) or
+# tied to the kind of CPU that made it (LibTorch).
 cases=(
-  "fmnist-test-00000.png 20 fmnist-test-00000.png.ardm decode"        # format version 1
-  "fmnist-test-00001-b5.png 5 fmnist-test-00001-b5.png.ardm decode"   # format version 1
-  "fmnist-test-00000.png 20 fmnist-test-00000.v3.ardm encode"         # format version 3
-  "fmnist-test-00001-b5.png 5 fmnist-test-00001-b5.v3.ardm encode"    # format version 3
+  "fmnist-test-00000.png 20 fmnist-test-00000.png.ardm decode cpu"          # format 1, LibTorch
+  "fmnist-test-00001-b5.png 5 fmnist-test-00001-b5.png.ardm decode cpu"     # format 1, LibTorch
+  "fmnist-test-00000.png 20 fmnist-test-00000.v3.ardm decode cpu"           # format 3, LibTorch
+  "fmnist-test-00001-b5.png 5 fmnist-test-00001-b5.v3.ardm decode cpu"      # format 3, LibTorch
+  "fmnist-test-00000.png 20 fmnist-test-00000.engine.ardm encode any"       # format 3, engine
+  "fmnist-test-00001-b5.png 5 fmnist-test-00001-b5.engine.ardm encode any"  # format 3, engine
 )
 
 work=$(mktemp -d)
@@ -46,6 +52,7 @@ mismatches=0  # decode or encode results that differ from the golden files
 pass() { echo "ok   $1"; }
 fail() { echo "FAIL $1"; fails=$((fails + 1)); }
 mismatch() { echo "FAIL $1"; mismatches=$((mismatches + 1)); }
+portable=any
 
 if ! "$ARDM" compress --help >/dev/null 2>&1; then echo "FAIL $ARDM compress --help does not run"; exit 1; fi
 here=$(cpu_signature)
@@ -55,7 +62,9 @@ made_on=$(head -n 1 "$GOLDEN_DIR/cpu-signature.txt" 2>/dev/null)
 
 for c in "${cases[@]}"; do
   set -- $c
-  png=$1 budget=$2 file=$3 mode=$4
+  png=$1 budget=$2 file=$3 mode=$4 portable=$5
+  # A portable file may not differ on any machine.
+  [ "$portable" = any ] && mismatch() { fail "$@"; } || mismatch() { echo "FAIL $1"; mismatches=$((mismatches + 1)); }
   g="$GOLDEN_DIR/$png"
   a="$GOLDEN_DIR/$file"
   if [ ! -f "$g" ] || [ ! -f "$a" ]; then fail "$png: $g or $a is missing"; continue; fi
@@ -67,6 +76,16 @@ for c in "${cases[@]}"; do
       mismatch "$file decodes to other bytes than $png"
   else
     mismatch "$file does not decode (exit $?): $(tail -2 "$work/err")"
+  fi
+
+  # (a') The torch-free decoder gives the same PNG.
+  if [ -n "$DECODE" ] && [ "$portable" = any ]; then
+    if "$DECODE" -q -c "$a" >"$work/dec/d-$png" 2>"$work/err"; then
+      cmp -s "$work/dec/d-$png" "$g" && pass "$file decodes to $png with ardm-decode" ||
+        fail "$file decodes with ardm-decode to other bytes than $png"
+    else
+      fail "$file does not decode with ardm-decode (exit $?): $(tail -2 "$work/err")"
+    fi
   fi
 
   # (b) The committed PNG encodes, at its budget, to the committed file, byte for byte.

@@ -12,37 +12,11 @@
 #include "ardm/eval.h"
 #include "ardm/image_file.h"
 #include "ardm/model.h"
+#include "random_model.h"
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// A small UNet with every weight randomised (the zero-initialised residual branches too), so
-// every layer shapes the probabilities; 8-bit values like real images.
-// upscale: 0 for OA-ARDM, else the branching factor (with `parametrization`).
-ardm::Model random_model(uint64_t seed, int64_t upscale = 0, const std::string& parametrization = "matrix") {
-  ardm::ModelConfig m;
-  m.data = ardm::image_spec(1, 12, 12);
-  m.process.upscale = upscale;
-  m.process.parametrization = parametrization;
-  m.net.unet.ch = 8, m.net.unet.ch_mult = {1, 2}, m.net.unet.attn_resolutions = {6};
-  torch::manual_seed(seed);
-  ardm::Model model(m, ardm::ObjectiveConfig{}, ardm::TrainConfig{});
-  torch::NoGradGuard g;
-  for (auto& p : model.ema->parameters()) p.copy_(0.3 * torch::randn_like(p));
-  return model;
-}
-
-// Smooth random images (blurred noise), so the model's predictions are far from uniform.
-std::vector<std::vector<uint16_t>> test_images(int64_t n, uint64_t seed) {
-  auto g = ardm::make_generator(seed);
-  auto x = torch::rand({n, 1, 12, 12}, g);
-  x = torch::avg_pool2d(torch::nn::functional::pad(x, torch::nn::functional::PadFuncOptions({1, 1, 1, 1}).mode(torch::kReplicate)), 3, 1);
-  auto bytes = (x * 255).round().clamp(0, 255).to(torch::kUInt8).reshape({n, -1}).contiguous();
-  std::vector<std::vector<uint16_t>> out;
-  for (int64_t i = 0; i < n; ++i) out.emplace_back(bytes[i].data_ptr<uint8_t>(), bytes[i].data_ptr<uint8_t>() + 144);
-  return out;
-}
 
 std::vector<uint8_t> bytes_of(const std::vector<uint16_t>& v) { return std::vector<uint8_t>(v.begin(), v.end()); }
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -18,6 +19,9 @@
 #include "ardm/coding/rans.h"
 #include "ardm/data/dataset.h"
 #include "ardm/data/png.h"
+#include "ardm/engine/codec.h"
+#include "ardm/engine/kernels.h"
+#include "ardm/export.h"
 #include "ardm/image_file.h"
 #include "ardm/model.h"
 #include "ardm/util/atomic_file.h"
@@ -25,6 +29,9 @@
 
 #ifndef ARDM_DEFAULT_MODEL
 #define ARDM_DEFAULT_MODEL ""
+#endif
+#ifndef ARDM_DEFAULT_CHECKPOINT
+#define ARDM_DEFAULT_CHECKPOINT ""
 #endif
 
 namespace fs = std::filesystem;
@@ -48,9 +55,23 @@ std::string resolve_model(const std::string& flag) {
   if (const char* env = std::getenv("ARDM_MODEL"); env && *env) return env;
   const std::string bundled = ARDM_DEFAULT_MODEL;
   if (bundled.empty() || !fs::exists(bundled))
-    throw std::runtime_error("no model: pass --model CHECKPOINT or set ARDM_MODEL (the bundled model " +
+    throw std::runtime_error("no model: pass --model MODEL or set ARDM_MODEL (the bundled model " +
                              (bundled.empty() ? std::string("was not configured") : bundled + " is missing") + ")");
   return bundled;
+}
+
+// The LibTorch checkpoint that reads files made before the engine: --model when it is one,
+// else $ARDM_CHECKPOINT, else the bundled checkpoint ("" when there is none).
+std::string resolve_checkpoint(const std::string& flag) {
+  if (!flag.empty()) {
+    std::ifstream f(flag, std::ios::binary);
+    uint8_t head[8] = {};
+    f.read(reinterpret_cast<char*>(head), 8);
+    return f.gcount() == 8 && !engine::is_model_file(head, 8) ? flag : "";
+  }
+  if (const char* env = std::getenv("ARDM_CHECKPOINT"); env && *env) return env;
+  const std::string bundled = ARDM_DEFAULT_CHECKPOINT;
+  return !bundled.empty() && fs::exists(bundled) ? bundled : "";
 }
 
 std::vector<uint8_t> read_stdin() {
@@ -72,8 +93,8 @@ void write_output(const std::string& path, const std::vector<uint8_t>& bytes) {
 }
 
 // The command line codes 8-bit images; the codec itself takes any data description.
-void check_image_model(const Model& m) {
-  const auto& d = m.data();
+void check_image_model(const engine::EngineModel& m) {
+  const auto& d = m.cfg.data;
   if (d.shape.size() != 3 || d.num_classes != 256)
     throw std::runtime_error("this model codes " + std::to_string(d.num_classes) + "-class data of rank " +
                              std::to_string(d.shape.size()) + "; compress and decompress take 8-bit images");
@@ -95,8 +116,6 @@ std::vector<uint8_t> image_values(const data::Image8& img, const std::vector<uin
   return planar_values(img);
 }
 
-std::vector<uint16_t> widen(const std::vector<uint8_t>& v) { return std::vector<uint16_t>(v.begin(), v.end()); }
-
 std::string item_name(int64_t i, int64_t count, const std::string& ext) {
   const size_t width = std::max<size_t>(5, std::to_string(std::max<int64_t>(count - 1, 0)).size());
   std::string digits = std::to_string(i);
@@ -114,8 +133,9 @@ struct Job {
   // decompress
   std::vector<uint8_t> file;
   ImageFile parsed;
+  bool legacy = false;  // made before the engine: decoded by LibTorch's codec
   // results
-  std::vector<Codec::Encoded> encoded;
+  std::vector<ItemCoder::Encoded> encoded;
   std::atomic<int64_t> remaining{0};
   std::mutex mu;
   std::string error;
@@ -142,18 +162,20 @@ struct CodecCommands::State {
   std::vector<std::string> inputs;
   bool to_stdout = false, force = false, keep = false, verbose = false, quiet = false;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::string device = "cpu";
+  int64_t batch = 16;
   // compress
   int64_t budget = kDefaultBudget;
   std::string data, split = "test";
   int64_t limit = 0;
   bool verify = false;
+  std::string method_flag = "auto";
   // images / export
   std::string images_out;
   std::string export_out;
 
   void add_io_flags(CLI::App* c, const char* what) {
-    c->add_option("--model", model, "model checkpoint (default: $ARDM_MODEL, else the bundled model)");
+    c->add_option("--model", model,
+                  "engine model (.ardmnet, from `ardm export`) or checkpoint (default: $ARDM_MODEL, else the bundled model)");
     c->add_option("-o,--output", output,
                   "output file; with several inputs, or when it is an existing folder, the folder to write into");
     c->add_flag("-c,--stdout", to_stdout, "write to standard output, keep the inputs");
@@ -161,9 +183,8 @@ struct CodecCommands::State {
     c->add_flag("-k,--keep", keep, "keep the inputs (they are removed after success unless -k, -c or -o)");
     c->add_flag("-v,--verbose", verbose, "one line per file: sizes, bits per pixel, time");
     c->add_flag("-q,--quiet", quiet, "no progress bar and no summary, only errors");
-    c->add_option("--threads", threads, "worker threads, one image each (default: all cores)")->capture_default_str();
-    c->add_option("--device", device, "cpu, or cuda (files then decode only on the same kind of GPU)")
-        ->capture_default_str();
+    c->add_option("--threads", threads, "threads of the inference engine (default: all cores)")->capture_default_str();
+    c->add_option("--batch", batch, "images per network call (the bits do not depend on it)")->capture_default_str();
     c->add_option("inputs", inputs, what);
   }
 
@@ -202,6 +223,10 @@ CodecCommands::CodecCommands(CLI::App& app) : s_(std::make_unique<State>()) {
   s.compress->add_option("--split", s.split, "with --data fashion-mnist: train or test")->capture_default_str();
   s.compress->add_option("--limit", s.limit, "with --data: only the first N images (0 = all)");
   s.compress->add_flag("--verify", s.verify, "with --data: read every file back and decode it (a full round trip)");
+  s.compress->add_option("--method", s.method_flag,
+                         "auto (the smallest of the three), or always model, stored or jxl (lossless JPEG XL)")
+      ->check(CLI::IsMember({"auto", "model", "stored", "jxl"}))
+      ->capture_default_str();
 
   s.decompress = app.add_subcommand("decompress", "decode .ardm files back to PNG images (X.png.ardm -> X.png)");
   s.add_io_flags(s.decompress, ".ardm files ('-' or none: stdin to stdout)");
@@ -212,9 +237,11 @@ CodecCommands::CodecCommands(CLI::App& app) : s_(std::make_unique<State>()) {
   s.images->add_option("--limit", s.limit, "only the first N images (0 = all)");
   s.images->add_option("--out", s.images_out, "folder to write into")->required();
 
-  s.exporter = app.add_subcommand("export", "write a small weights-only copy of a checkpoint (for coding, eval and sampling)");
+  s.exporter = app.add_subcommand("export",
+                                  "export a checkpoint for the inference engine (OUT.ardmnet: for compress, "
+                                  "decompress and ardm-decode), or as a weights-only checkpoint (OUT.pt)");
   s.exporter->add_option("--model", s.model, "checkpoint")->required();
-  s.exporter->add_option("--out", s.export_out, "the model file to write")->required();
+  s.exporter->add_option("--out", s.export_out, "the model file to write: .ardmnet (engine) or .pt (checkpoint)")->required();
   s.exporter->add_flag("-f,--force", s.force, "overwrite");
 }
 
@@ -254,22 +281,6 @@ void run_tasks(const std::vector<Task>& tasks, int threads, bool show, const std
       std::lock_guard<std::mutex> lock(tasks[i].job->mu);
       if (tasks[i].job->error.empty()) tasks[i].job->error = errors[i];
     }
-}
-
-// Marks one item of `job` finished; the last one runs `finish` (errors recorded in the job).
-void item_finished(Job& job, const std::function<void()>& finish) {
-  if (--job.remaining != 0) return;
-  {
-    std::lock_guard<std::mutex> lock(job.mu);
-    if (!job.error.empty()) return;
-  }
-  try {
-    finish();
-    job.done = true;
-  } catch (const std::exception& e) {
-    std::lock_guard<std::mutex> lock(job.mu);
-    job.error = e.what();
-  }
 }
 
 void record_error(Job& job, const std::string& what) {
@@ -336,10 +347,11 @@ void remove_input(const Job& job) {
 
 int CodecCommands::State::run_compress() {
   if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
+  if (batch < 1) throw std::invalid_argument("--batch must be at least 1");
   const auto t_start = std::chrono::steady_clock::now();
-  Model net_model = load_model(resolve_model(model));
-  check_image_model(net_model);
-  Codec codec(net_model, torch::Device(device));
+  const auto net_model = load_engine_model(resolve_model(model));
+  check_image_model(*net_model);
+  const engine::EngineCodec codec(net_model, threads);
   const auto shape = codec.shape();
   const int64_t D = codec.num_values();
   if (budget > static_cast<int64_t>(coding::kMaxBudget))
@@ -421,18 +433,34 @@ int CodecCommands::State::run_compress() {
   std::atomic<int64_t> bytes_total{0}, items_total{0};
   std::atomic<int64_t> by_method[3] = {{0}, {0}, {0}};
 
-  run_tasks(tasks, threads, !quiet, "compress", [&](const Task& t) {
+  // Every image through the network in batches, then every file made (the JPEG XL candidate
+  // and the writes) on the workers.
+  {
+    std::vector<const std::vector<uint8_t>*> items;
+    for (const auto& t : tasks) items.push_back(&t.job->items[t.item]);
+    util::Progress progress("compress", static_cast<int64_t>(items.size()), "img", !quiet && items.size() > 1);
+    auto encoded = encode_images(items, codec, budget, static_cast<size_t>(batch),
+                                 [&](size_t done) { progress.update(static_cast<int64_t>(done)); });
+    progress.finish();
+    for (size_t i = 0; i < tasks.size(); ++i) tasks[i].job->encoded[tasks[i].item] = std::move(encoded[i]);
+  }
+  std::vector<Task> file_tasks;
+  for (auto& j : jobs)
+    if (j->error.empty()) file_tasks.push_back({j.get(), 0});
+  run_tasks(file_tasks, threads, !quiet && file_tasks.size() > 1, "write", [&](const Task& t) {
     Job& job = *t.job;
     const auto t0 = std::chrono::steady_clock::now();
     try {
-      job.encoded[t.item] = codec.encode(widen(job.items[t.item]).data(), budget);
-    } catch (const std::exception& e) {
-      record_error(job, job.label + ": " + e.what());
-    }
-    item_finished(job, [&] {
-      const auto [bytes, method] = smallest_image_file(codec, job.items, job.encoded, budget, shape);
+      auto [bytes, method] = method_flag == "auto" ? smallest_image_file(codec, job.items, job.encoded, budget, shape)
+                                                   : std::pair<std::vector<uint8_t>, coding::Method>{};
+      if (method_flag != "auto") {
+        method = method_flag == "model" ? coding::Method::kModel
+                                        : method_flag == "stored" ? coding::Method::kStored : coding::Method::kJxl;
+        bytes = image_file(method, codec, job.items, job.encoded, budget, shape);
+      }
       write_output(job.output, bytes);
       job.bytes_out = bytes.size();
+      job.done = true;
       bytes_total += static_cast<int64_t>(bytes.size());
       items_total += static_cast<int64_t>(job.items.size());
       by_method[static_cast<int>(method)] += 1;
@@ -441,11 +469,14 @@ int CodecCommands::State::run_compress() {
         double model_bits = 0;
         for (const auto& e : job.encoded) model_bits += e.model_bits;
         const double values = static_cast<double>(D * static_cast<int64_t>(job.items.size()));
-        std::fprintf(stderr, "%s: %zu bytes, %.4f bpd (model %.4f bpd), method %s -> %s (%.2f s)\n", job.label.c_str(),
-                     bytes.size(), 8.0 * static_cast<double>(bytes.size()) / values, model_bits / values,
-                     coding::method_name(method), job.output == "-" ? "stdout" : job.output.c_str(), seconds_since(t0));
+        std::fprintf(stderr, "%s: %zu bytes, %.4f bpd (model %.4f bpd), method %s -> %s (%.2f s to write)\n",
+                     job.label.c_str(), bytes.size(), 8.0 * static_cast<double>(bytes.size()) / values,
+                     model_bits / values, coding::method_name(method), job.output == "-" ? "stdout" : job.output.c_str(),
+                     seconds_since(t0));
       }
-    });
+    } catch (const std::exception& e) {
+      record_error(job, e.what());
+    }
   }, [&] {
     const auto n = items_total.load();
     return n ? std::to_string(8.0 * static_cast<double>(bytes_total.load()) / static_cast<double>(n * D)).substr(0, 6) + " bpd" : "";
@@ -482,24 +513,43 @@ int CodecCommands::State::run_compress() {
   if (verify && !data.empty()) {
     // Read every file back and decode it: the round trip, from the bytes on disk, on the same
     // workers in reverse order (so each image meets other threads and neighbours than when encoded).
-    std::vector<Task> back;
+    std::vector<Job*> back;
     for (auto it = jobs.rbegin(); it != jobs.rend(); ++it)
-      if ((*it)->done) back.push_back({it->get(), 0});
+      if ((*it)->done) back.push_back(it->get());
     std::atomic<int64_t> mismatches{0};
     const auto t0 = std::chrono::steady_clock::now();
-    run_tasks(back, threads, !quiet, "verify", [&](const Task& t) {
-      Job& job = *t.job;
+    std::vector<ImageRef> refs;
+    for (auto* job : back) {
       try {
-        const auto bytes = util::read_file_bytes(job.output);
-        const auto f = open_image_file(bytes, codec, shape);
-        if (f.count != 1) throw std::runtime_error("holds " + std::to_string(f.count) + " images, not 1");
-        const auto decoded = decode_image(f, codec, 0, shape);
-        if (decoded != job.items[0]) throw std::runtime_error("decoded image differs from the original");
+        job->file = util::read_file_bytes(job->output);
+        job->parsed = open_image_file(job->file, codec, shape);
+        if (job->parsed.count != 1) throw std::runtime_error("holds " + std::to_string(job->parsed.count) + " images, not 1");
       } catch (const std::exception& e) {
+        job->parsed.count = 0;
         ++mismatches;
-        record_error(job, "verify: " + std::string(e.what()));
+        record_error(*job, "verify: " + std::string(e.what()));
       }
-    }, [] { return std::string(); });
+      refs.push_back({&job->parsed, 0});
+    }
+    util::Progress progress("verify", static_cast<int64_t>(refs.size()), "img", !quiet && refs.size() > 1);
+    std::vector<ImageRef> readable;
+    std::vector<Job*> readable_jobs;
+    for (size_t i = 0; i < refs.size(); ++i)
+      if (back[i]->parsed.count == 1) {
+        readable.push_back(refs[i]);
+        readable_jobs.push_back(back[i]);
+      }
+    const auto decoded = decode_images(readable, codec, static_cast<size_t>(batch),
+                                       [&](size_t done) { progress.update(static_cast<int64_t>(done)); });
+    progress.finish();
+    for (size_t i = 0; i < readable.size(); ++i) {
+      Job& job = *readable_jobs[i];
+      if (!decoded[i].error.empty() || decoded[i].values != job.items[0]) {
+        ++mismatches;
+        record_error(job, "verify: " + (decoded[i].error.empty() ? std::string("decoded image differs from the original")
+                                                                 : decoded[i].error));
+      }
+    }
     for (const auto& j : jobs)
       if (j->done && !j->error.empty()) {
         report_error(*j);
@@ -515,12 +565,31 @@ int CodecCommands::State::run_compress() {
 
 int CodecCommands::State::run_decompress() {
   if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
+  if (batch < 1) throw std::invalid_argument("--batch must be at least 1");
   const auto t_start = std::chrono::steady_clock::now();
-  Model net_model = load_model(resolve_model(model));
-  check_image_model(net_model);
-  Codec codec(net_model, torch::Device(device));
+  const auto net_model = load_engine_model(resolve_model(model));
+  check_image_model(*net_model);
+  const engine::EngineCodec codec(net_model, threads);
   const auto shape = codec.shape();
   const int64_t D = codec.num_values();
+  // Files made before the engine decode with the LibTorch checkpoint they were made with,
+  // loaded only when such a file turns up.
+  std::unique_ptr<Model> legacy_model;
+  std::unique_ptr<Codec> legacy_codec;
+  const std::string checkpoint = resolve_checkpoint(model);
+  auto open_legacy = [&](Job& j, const coding::FormatError& engine_error) {
+    if (std::string(engine_error.what()).rfind("wrong model", 0) != 0 || checkpoint.empty()) throw engine_error;
+    if (!legacy_codec) {
+      legacy_model = std::make_unique<Model>(load_model(checkpoint));
+      legacy_codec = std::make_unique<Codec>(*legacy_model);
+    }
+    try {
+      j.parsed = open_image_file(j.file, *legacy_codec, shape);
+    } catch (const coding::FormatError&) {
+      throw engine_error;
+    }
+    j.legacy = true;
+  };
 
   if (inputs.empty()) inputs.push_back("-");
   prepare_output_folder(inputs.size());
@@ -545,7 +614,11 @@ int CodecCommands::State::run_decompress() {
       if (j.output == "-" && isatty(STDOUT_FILENO) && !force)
         throw std::runtime_error("PNG data not written to a terminal (use -f to force, or -o FILE)");
       j.file = from_stdin ? read_stdin() : util::read_file_bytes(in);
-      j.parsed = open_image_file(j.file, codec, shape);
+      try {
+        j.parsed = open_image_file(j.file, codec, shape);
+      } catch (const coding::FormatError& e) {
+        open_legacy(j, e);
+      }
       const size_t n = j.parsed.count;
       if (n > 1) {
         if (j.output == "-") throw std::runtime_error("holds " + std::to_string(n) + " images; use -o FOLDER, not stdout");
@@ -563,26 +636,51 @@ int CodecCommands::State::run_decompress() {
   }
 
   check_clashes(jobs);
+  const char* kDamaged = " (a damaged file, or one made with another model)";
+  // The engine's files: every image in batches.
+  std::vector<ImageRef> refs;
+  std::vector<Task> owners;
+  for (auto& j : jobs)
+    if (j->error.empty() && !j->legacy)
+      for (size_t i = 0; i < j->items.size(); ++i) {
+        refs.push_back({&j->parsed, i});
+        owners.push_back({j.get(), i});
+      }
+  {
+    util::Progress progress("decompress", static_cast<int64_t>(refs.size()), "img", !quiet && refs.size() > 1);
+    auto decoded = decode_images(refs, codec, static_cast<size_t>(batch),
+                                 [&](size_t done) { progress.update(static_cast<int64_t>(done)); });
+    progress.finish();
+    for (size_t r = 0; r < refs.size(); ++r) {
+      Job& job = *owners[r].job;
+      if (!decoded[r].error.empty()) record_error(job, "corrupted: " + decoded[r].error + kDamaged);
+      job.items[owners[r].item] = std::move(decoded[r].values);
+    }
+  }
+  // Files made before the engine: one image per worker, as LibTorch's codec requires.
   std::vector<Task> tasks;
   for (auto& j : jobs)
-    if (j->error.empty())
+    if (j->error.empty() && j->legacy)
       for (size_t i = 0; i < j->items.size(); ++i) tasks.push_back({j.get(), i});
+  if (!tasks.empty())
+    run_tasks(tasks, threads, !quiet, "decompress (LibTorch)", [&](const Task& t) {
+      Job& job = *t.job;
+      try {
+        job.items[t.item] = decode_image(job.parsed, *legacy_codec, t.item, shape);
+      } catch (const coding::CodingError& e) {
+        record_error(job, std::string("corrupted: ") + e.what() +
+                              " (a damaged file, or one made by a build or machine that computes differently)");
+      } catch (const std::exception& e) {
+        record_error(job, e.what());
+      }
+    }, [] { return std::string(); });
+
   std::atomic<int64_t> items_total{0};
-  run_tasks(tasks, threads, !quiet, "decompress", [&](const Task& t) {
-    Job& job = *t.job;
+  for (auto& jp : jobs) {
+    Job& job = *jp;
+    if (!job.error.empty()) continue;
     const auto t0 = std::chrono::steady_clock::now();
     try {
-      job.items[t.item] = decode_image(job.parsed, codec, t.item, shape);
-    } catch (const coding::CodingError& e) {
-      record_error(job, std::string("corrupted: ") + e.what() +
-                            " (a damaged file, or one made by a build or machine that computes differently)");
-    } catch (const coding::FormatError& e) {
-      record_error(job, std::string(e.what()) +
-                            " (a damaged file, or one made by a build or machine that computes differently)");
-    } catch (const std::exception& e) {
-      record_error(job, e.what());
-    }
-    item_finished(job, [&] {
       if (job.item_outputs.empty()) {
         write_output(job.output, data::encode_png(image_of(job.items[0], shape), job.output));
       } else {
@@ -593,12 +691,14 @@ int CodecCommands::State::run_decompress() {
       items_total += static_cast<int64_t>(job.items.size());
       remove_input(job);
       if (verbose)
-        std::fprintf(stderr, "%s: %zu image%s, %.4f bpd, method %s -> %s (%.2f s)\n", job.label.c_str(),
+        std::fprintf(stderr, "%s: %zu image%s, %.4f bpd, method %s -> %s (%.2f s to write)\n", job.label.c_str(),
                      job.items.size(), job.items.size() == 1 ? "" : "s",
                      8.0 * static_cast<double>(job.file.size()) / static_cast<double>(D * static_cast<int64_t>(job.items.size())),
                      job.parsed.method.c_str(), job.output == "-" ? "stdout" : job.output.c_str(), seconds_since(t0));
-    });
-  }, [] { return std::string(); });
+    } catch (const std::exception& e) {
+      record_error(job, e.what());
+    }
+  }
 
   int status = 0;
   for (const auto& j : jobs)
@@ -632,6 +732,12 @@ int CodecCommands::State::run_images() {
 int CodecCommands::State::run_export() {
   if (fs::exists(export_out) && !force) throw std::runtime_error(export_out + " already exists (use -f to overwrite)");
   const Model m = load_model(model);
+  if (ends_with(export_out, ".ardmnet")) {
+    const uint32_t id = write_engine_model(export_out, m);
+    std::printf("wrote %s (%.1f MB): the engine's model of step %lld, model id %08x\n", export_out.c_str(),
+                static_cast<double>(fs::file_size(export_out)) / 1e6, static_cast<long long>(m.step), id);
+    return 0;
+  }
   save_checkpoint(export_out, m, nullptr, /*weights_only=*/true);
   std::printf("wrote %s (%.1f MB): configs, loss tracker and EMA weights of step %lld\n", export_out.c_str(),
               static_cast<double>(fs::file_size(export_out)) / 1e6, static_cast<long long>(m.step));

@@ -194,7 +194,7 @@ std::vector<uint8_t> legacy_payload(const Codec::Encoded& encoded) {
 }
 
 std::vector<uint16_t> Codec::decode(const uint8_t* payload, size_t size, int64_t budget,
-                                    const std::function<uint32_t(const std::vector<uint16_t>&)>& check) const {
+                                    const Check& check) const {
   auto dec = coding::RansDecoder::checked(payload, size, coding::kDefaultPrecision);
   auto values = decode_symbols(dec, budget);
   dec.check_finished(check(values));

@@ -1,3 +1,7 @@
+// LibTorch's codec: how files were made before the inference engine (engine/codec.h, which
+// `ardm compress` uses now). Kept so those files keep decoding (`ardm decompress` falls back to
+// it for them), and as the reference the engine's codec is measured against.
+//
 // Lossless compression of single items with a trained ARDM of any process (spec section 4): the
 // model's fixed orders (one per stage), the optimal policies for the file's total budget, one
 // network call per policy step, rANS over the process's symbols (OA-ARDM: the K classes;
@@ -31,6 +35,7 @@
 #include <vector>
 
 #include "ardm/coding/rans.h"
+#include "ardm/item_coder.h"
 #include "ardm/model.h"
 
 namespace ardm {
@@ -39,7 +44,7 @@ namespace ardm {
 // 20 calls cost under 1% more bits than 50 (see README) at 40% of the time.
 constexpr int64_t kDefaultBudget = 20;
 
-class Codec {
+class Codec : public ItemCoder {
  public:
   // Codes with the model's EMA network on `device`. The model must outlive the codec.
   explicit Codec(Model& model, const torch::Device& device = torch::kCPU);
@@ -47,22 +52,18 @@ class Codec {
   // CRC-32 over everything that determines the probabilities: the evaluation and schedule
   // rules, configs, the fixed orders themselves, EMA weights and the loss tracker (which fixes
   // the policy of each budget). Format version 3 writes its low 16 bits and checks all 32.
-  uint32_t fingerprint() const { return fingerprint_; }
+  uint32_t fingerprint() const override { return fingerprint_; }
   // The fingerprint of format versions 1 and 2 (names the order seed, not the orders).
-  uint32_t legacy_fingerprint() const { return legacy_fingerprint_; }
+  uint32_t legacy_fingerprint() const override { return legacy_fingerprint_; }
   // The model kind as files record it (coding::process_code).
-  uint32_t process_code() const;
+  uint32_t process_code() const override;
   // The data shape the model codes (images: {C, H, W}).
-  std::vector<uint32_t> shape() const;
-  int64_t num_values() const { return num_values_; }
-  int64_t num_classes() const { return model_.data().num_classes; }
-  int64_t num_stages() const { return model_.num_stages(); }
+  std::vector<uint32_t> shape() const override;
+  int64_t num_values() const override { return num_values_; }
+  int64_t num_classes() const override { return model_.data().num_classes; }
+  int64_t num_stages() const override { return model_.num_stages(); }
   const Model& model() const { return model_; }
 
-  struct Encoded {
-    std::vector<coding::CodedSymbol> symbols;  // every symbol's (start, freq), in decoding order
-    double model_bits = 0;  // exact code length -log2 p(x) under the network's float probabilities
-  };
 
   // Encodes one item: num_values() values in row-major order of the shape, each below
   // num_classes(). `budget` network calls in all (num_stages()..num_stages()*num_values()).
@@ -72,9 +73,9 @@ class Codec {
   // 32-bit check of decoded values (coding::chunk_check). Throws coding::CodingError when the
   // stream is damaged: it does not end in the state that carries the values' check.
   std::vector<uint16_t> decode(const uint8_t* payload, size_t size, int64_t budget,
-                               const std::function<uint32_t(const std::vector<uint16_t>&)>& check) const;
+                               const Check& check) const override;
   // Decodes a payload of format versions 1 and 2 (its stream must end in the initial state L).
-  std::vector<uint16_t> decode_legacy(const uint8_t* payload, size_t size, int64_t budget) const;
+  std::vector<uint16_t> decode_legacy(const uint8_t* payload, size_t size, int64_t budget) const override;
 
   // The policies of a total budget (the DP on the model's loss tracker, split over the
   // stages), cached.

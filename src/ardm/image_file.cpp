@@ -1,8 +1,23 @@
 #include "ardm/image_file.h"
 
 #include <algorithm>
+#include <map>
 
+#include <stdexcept>
+
+#if ARDM_HAVE_JXL
 #include "ardm/data/jxl.h"
+#else
+// A decoder built without libjxl (a cross build) reads model-coded and stored files only.
+namespace ardm::data {
+[[noreturn]] inline std::vector<uint8_t> encode_jxl_lossless(const Image8&, int) {
+  throw std::runtime_error("this build has no JPEG XL support (libjxl)");
+}
+[[noreturn]] inline Image8 decode_jxl(const uint8_t*, size_t, int64_t, int64_t, int64_t) {
+  throw std::runtime_error("this build has no JPEG XL support (libjxl): the file holds a JPEG XL image");
+}
+}  // namespace ardm::data
+#endif
 
 namespace ardm {
 
@@ -47,8 +62,8 @@ coding::Description images_description(size_t count, const std::vector<uint32_t>
 
 }  // namespace
 
-std::vector<uint8_t> image_file(coding::Method method, const Codec& codec, const std::vector<std::vector<uint8_t>>& items,
-                                const std::vector<Codec::Encoded>& encoded, int64_t budget,
+std::vector<uint8_t> image_file(coding::Method method, const ItemCoder& codec, const std::vector<std::vector<uint8_t>>& items,
+                                const std::vector<ItemCoder::Encoded>& encoded, int64_t budget,
                                 const std::vector<uint32_t>& shape) {
   coding::Header h;
   h.method = method;
@@ -84,9 +99,9 @@ std::vector<uint8_t> image_file(coding::Method method, const Codec& codec, const
   return coding::assemble_file(head, method, chunked, parts);
 }
 
-std::pair<std::vector<uint8_t>, coding::Method> smallest_image_file(const Codec& codec,
+std::pair<std::vector<uint8_t>, coding::Method> smallest_image_file(const ItemCoder& codec,
                                                                     const std::vector<std::vector<uint8_t>>& items,
-                                                                    const std::vector<Codec::Encoded>& encoded,
+                                                                    const std::vector<ItemCoder::Encoded>& encoded,
                                                                     int64_t budget, const std::vector<uint32_t>& shape) {
   std::pair<std::vector<uint8_t>, coding::Method> best;
   for (auto m : {coding::Method::kModel, coding::Method::kStored, coding::Method::kJxl}) {
@@ -96,7 +111,7 @@ std::pair<std::vector<uint8_t>, coding::Method> smallest_image_file(const Codec&
   return best;
 }
 
-ImageFile open_image_file(const std::vector<uint8_t>& bytes, const Codec& codec, const std::vector<uint32_t>& shape) {
+ImageFile open_image_file(const std::vector<uint8_t>& bytes, const ItemCoder& codec, const std::vector<uint32_t>& shape) {
   ImageFile f;
   f.version = coding::file_version(bytes.data(), bytes.size());
   if (f.version < 3) {
@@ -137,7 +152,7 @@ ImageFile open_image_file(const std::vector<uint8_t>& bytes, const Codec& codec,
   return f;
 }
 
-std::vector<uint8_t> decode_image(const ImageFile& f, const Codec& codec, size_t i, const std::vector<uint32_t>& shape) {
+std::vector<uint8_t> decode_image(const ImageFile& f, const ItemCoder& codec, size_t i, const std::vector<uint32_t>& shape) {
   if (f.version < 3) {
     const auto& it = f.legacy.items[i];
     auto v = narrow(codec.decode_legacy(it.payload, it.payload_size, f.legacy.header.budget));
@@ -160,6 +175,81 @@ std::vector<uint8_t> decode_image(const ImageFile& f, const Codec& codec, size_t
     }
   }
   throw coding::FormatError("unknown method");
+}
+
+std::vector<DecodedImage> decode_images(const std::vector<ImageRef>& refs, const engine::EngineCodec& codec,
+                                        size_t batch, const std::function<void(size_t)>& on_progress) {
+  if (batch < 1) throw std::invalid_argument("batch must be at least 1");
+  std::vector<DecodedImage> out(refs.size());
+  const auto shape = codec.shape();
+  size_t done = 0;
+  std::map<int64_t, std::vector<size_t>> by_budget;  // model-coded version-3 images
+  for (size_t r = 0; r < refs.size(); ++r) {
+    const auto& f = *refs[r].file;
+    if (f.version >= 3 && f.v3.header.method == coding::Method::kModel) {
+      by_budget[f.v3.header.budget].push_back(r);
+      continue;
+    }
+    try {
+      out[r].values = decode_image(f, codec, refs[r].index, shape);
+    } catch (const std::exception& e) {
+      out[r].error = e.what();
+    }
+    if (on_progress) on_progress(++done);
+  }
+  for (const auto& [budget, list] : by_budget)
+    for (size_t b0 = 0; b0 < list.size(); b0 += batch) {
+      const size_t n = std::min(batch, list.size() - b0);
+      std::vector<engine::EngineCodec::Payload> payloads;
+      for (size_t k = 0; k < n; ++k) {
+        const auto& ref = refs[list[b0 + k]];
+        const auto& f = *ref.file;
+        const auto& part = f.v3.parts[ref.index];
+        const size_t i = ref.index;
+        payloads.push_back({part.data, part.size, [&f, i, &codec](const std::vector<uint16_t>& v) {
+                              const auto b = coding::value_bytes(v.data(), v.size(), 8);
+                              return coding::chunk_check(codec.fingerprint(), f.v3.header_bytes, i, b.data(), b.size());
+                            }});
+      }
+      auto decoded = codec.decode_batch(payloads, budget);
+      for (size_t k = 0; k < n; ++k) {
+        auto& o = out[list[b0 + k]];
+        o.error = decoded[k].error;
+        if (o.error.empty()) {
+          try {
+            o.values = narrow(decoded[k].values);
+          } catch (const std::exception& e) {
+            o.error = e.what();
+          }
+        }
+      }
+      done += n;
+      if (on_progress) on_progress(done);
+    }
+  return out;
+}
+
+std::vector<ItemCoder::Encoded> encode_images(const std::vector<const std::vector<uint8_t>*>& items,
+                                              const engine::EngineCodec& codec, int64_t budget, size_t batch,
+                                              const std::function<void(size_t)>& on_progress) {
+  if (batch < 1) throw std::invalid_argument("batch must be at least 1");
+  std::vector<ItemCoder::Encoded> out;
+  out.reserve(items.size());
+  const auto D = static_cast<size_t>(codec.num_values());
+  for (size_t b0 = 0; b0 < items.size(); b0 += batch) {
+    const size_t n = std::min(batch, items.size() - b0);
+    std::vector<std::vector<uint16_t>> wide(n);
+    std::vector<const uint16_t*> ptrs;
+    for (size_t k = 0; k < n; ++k) {
+      const auto& v = *items[b0 + k];
+      if (v.size() != D) throw std::invalid_argument("an image has " + std::to_string(v.size()) + " values, not " + std::to_string(D));
+      wide[k].assign(v.begin(), v.end());
+      ptrs.push_back(wide[k].data());
+    }
+    for (auto& e : codec.encode_batch(ptrs, budget)) out.push_back(std::move(e));
+    if (on_progress) on_progress(out.size());
+  }
+  return out;
 }
 
 }  // namespace ardm

@@ -9,7 +9,7 @@ runs=${3:-${ARDM_FUZZ_RUNS:-200000}}
 command -v clang++ >/dev/null || { echo "clang++ not found: bash scripts/setup.sh installs clang"; exit 1; }
 mkdir -p "$work"
 clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$src/src" "$src/tests/fuzz/fuzz_reader.cpp" "$src"/src/ardm/coding/{format,freq,rans}.cpp -lz \
+  -I"$src/src" "$src/tests/fuzz/fuzz_reader.cpp" "$src"/src/ardm/coding/{crc32,format,freq,rans}.cpp \
   -o "$work/fuzz_reader"
 # libFuzzer adds what it finds to the first corpus folder: give it a scratch copy.
 rm -rf "$work/corpus"

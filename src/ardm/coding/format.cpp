@@ -1,7 +1,7 @@
 #include "ardm/coding/format.h"
+#include "ardm/coding/crc32.h"
 #include "ardm/coding/rans.h"
 
-#include <zlib.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -110,16 +110,7 @@ uint64_t FileHeader::values_per_item() const {
 }
 
 uint32_t crc32_of(const std::vector<uint8_t>& a, const uint8_t* b, size_t b_size) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  crc = crc32(crc, a.data(), static_cast<uInt>(a.size()));
-  // zlib takes uInt lengths; feed large buffers in pieces
-  while (b_size > 0) {
-    const size_t n = std::min<size_t>(b_size, size_t{1} << 30);
-    crc = crc32(crc, b, static_cast<uInt>(n));
-    b += n;
-    b_size -= n;
-  }
-  return static_cast<uint32_t>(crc);
+  return crc32_update(crc32_update(0, a.data(), a.size()), b, b_size);
 }
 
 std::vector<uint8_t> write_file(const FileHeader& h, const std::vector<ItemToWrite>& items) {

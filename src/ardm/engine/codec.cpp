@@ -1,0 +1,214 @@
+#include "ardm/engine/codec.h"
+
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+
+#include "ardm/coding/format.h"
+#include "ardm/coding/freq.h"
+#include "ardm/coding/rans.h"
+#include "ardm/schedule_dp.h"
+
+namespace ardm::engine {
+namespace {
+
+// The network inputs of one policy step of stage s for B items, other than the values: known =
+// rank < t0, wanted (the values this step codes) = t0 <= rank < t1, the global step and the stage.
+struct StepMasks {
+  std::vector<uint8_t> known, wanted;
+  std::vector<int64_t> t, stage;
+
+  void set(int64_t B, int64_t D, int64_t s, int64_t t0, int64_t t1, const std::vector<uint32_t>& rank) {
+    known.resize(static_cast<size_t>(B * D));
+    wanted.resize(known.size());
+    t.assign(static_cast<size_t>(B), s * D + t0);
+    stage.assign(static_cast<size_t>(B), s);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t i = 0; i < D; ++i) {
+        const auto r = static_cast<int64_t>(rank[static_cast<size_t>(i)]);
+        known[static_cast<size_t>(b * D + i)] = r < t0;
+        wanted[static_cast<size_t>(b * D + i)] = r >= t0 && r < t1;
+      }
+  }
+};
+
+}  // namespace
+
+EngineCodec::EngineCodec(std::shared_ptr<const EngineModel> model, int threads)
+    : model_(std::move(model)), rules_(model_->cfg.data, model_->cfg.process) {
+  if (threads < 1) throw std::invalid_argument("the codec needs at least one thread");
+  if (rules_.num_classes() > 65536) throw std::invalid_argument("the codec codes values of at most 16 bits");
+  if (model_->num_stages() != rules_.num_stages() || model_->num_values() != rules_.num_values())
+    throw std::runtime_error("model file: its orders do not match its process (stages x values)");
+  net_ = make_net(*model_);
+  for (const auto& order : model_->orders) {
+    std::vector<uint32_t> rank(order.size());
+    for (size_t r = 0; r < order.size(); ++r) rank[order[r]] = static_cast<uint32_t>(r);
+    rank_of_.push_back(std::move(rank));
+  }
+  pool_ = std::make_unique<ThreadPool>(threads);
+}
+
+uint32_t EngineCodec::process_code() const {
+  return coding::process_code(model_->cfg.process.upscale, model_->cfg.process.parametrization == "matrix");
+}
+
+std::vector<uint32_t> EngineCodec::shape() const {
+  std::vector<uint32_t> out;
+  for (auto d : model_->cfg.data.shape) out.push_back(static_cast<uint32_t>(d));
+  return out;
+}
+
+void EngineCodec::check_budget(int64_t budget) const {
+  const int64_t S = num_stages(), D = num_values();
+  if (budget < S || budget > S * D)
+    throw std::invalid_argument("--budget " + std::to_string(budget) + " is outside " + std::to_string(S) + ".." +
+                                std::to_string(S * D) + " (the model has " + std::to_string(S) + " stage" +
+                                (S == 1 ? "" : "s") + " of " + std::to_string(D) + " steps" +
+                                (S == 1 ? "" : "; every stage needs at least one network call") + ")");
+}
+
+const Policies& EngineCodec::policy(int64_t budget) const {
+  check_budget(budget);
+  std::lock_guard<std::mutex> lock(policy_mutex_);
+  auto it = policies_.find(budget);
+  if (it == policies_.end()) {
+    const int64_t S = num_stages(), D = num_values();
+    std::vector<std::vector<double>> costs;
+    for (int64_t s = 0; s < S; ++s)
+      costs.emplace_back(model_->sorted_costs.begin() + s * D, model_->sorted_costs.begin() + (s + 1) * D);
+    it = policies_.emplace(budget, optimal_staged_schedules(costs, budget).policies(budget)).first;
+  }
+  return it->second;
+}
+
+std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<const uint16_t*>& items,
+                                                          int64_t budget) const {
+  const auto& pol = policy(budget);
+  const int64_t B = static_cast<int64_t>(items.size()), D = num_values(), S = num_stages(), K = num_classes();
+  const int64_t A = rules_.num_symbols(), O = net_->shape().outputs_per_value;
+  for (const auto* v : items)
+    for (int64_t i = 0; i < D; ++i)
+      if (v[i] >= K) throw std::invalid_argument("value " + std::to_string(v[i]) + " is not below " + std::to_string(K));
+  std::vector<Encoded> out(static_cast<size_t>(B));
+  for (auto& e : out) e.symbols.resize(static_cast<size_t>(S * D));
+  if (B == 0) return out;
+  std::lock_guard<std::mutex> lock(run_mutex_);
+  std::vector<int32_t> past(static_cast<size_t>(B * D)), fut(past.size()), sym(past.size()), x(past.size());
+  StepMasks m;
+  std::vector<double> bits(static_cast<size_t>(B), 0.0);
+  for (int64_t s = 0; s < S; ++s) {
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t i = 0; i < D; ++i) {
+        const size_t j = static_cast<size_t>(b * D + i);
+        past[j] = static_cast<int32_t>(rules_.past(items[static_cast<size_t>(b)][i], s));
+        fut[j] = static_cast<int32_t>(rules_.future(items[static_cast<size_t>(b)][i], s));
+        sym[j] = static_cast<int32_t>(rules_.symbol(past[j], fut[j], s));
+      }
+    const auto& p = pol[static_cast<size_t>(s)];
+    const auto& rank = rank_of_[static_cast<size_t>(s)];
+    const auto& order = model_->orders[static_cast<size_t>(s)];
+    for (size_t k = 0; k < p.size(); ++k) {
+      const int64_t t0 = p[k], t1 = k + 1 < p.size() ? p[k + 1] : D;
+      m.set(B, D, s, t0, t1, rank);
+      for (size_t j = 0; j < x.size(); ++j) x[j] = m.known[j] ? fut[j] : past[j];
+      const auto o = net_->forward({B, x.data(), m.known.data(), m.t.data(), m.stage.data(), m.wanted.data()}, *pool_);
+      pool_->parallel_for(B, [&](int64_t b, int) {
+        std::vector<double> w(static_cast<size_t>(A));
+        for (int64_t r = t0; r < t1; ++r) {
+          const int64_t loc = order[static_cast<size_t>(r)];
+          const size_t j = static_cast<size_t>(b * D + loc);
+          rules_.symbol_weights(o.data() + j * static_cast<size_t>(O), past[j], s, w.data());
+          const auto table = coding::quantize_probabilities(w.data(), static_cast<size_t>(A), coding::kDefaultPrecision);
+          const auto symbol = static_cast<size_t>(sym[j]);
+          out[static_cast<size_t>(b)].symbols[static_cast<size_t>(s * D + r)] = {table.start(symbol), table.freq(symbol)};
+          double total = 0;
+          for (double v : w) total += v;
+          bits[static_cast<size_t>(b)] -= std::log2(w[symbol] / total);
+        }
+      });
+    }
+  }
+  for (int64_t b = 0; b < B; ++b) out[static_cast<size_t>(b)].model_bits = bits[static_cast<size_t>(b)];
+  return out;
+}
+
+std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Payload>& items, int64_t budget) const {
+  const auto& pol = policy(budget);
+  const int64_t B = static_cast<int64_t>(items.size()), D = num_values(), S = num_stages(), K = num_classes();
+  const int64_t A = rules_.num_symbols(), O = net_->shape().outputs_per_value;
+  std::vector<Decoded> out(static_cast<size_t>(B));
+  if (B == 0) return out;
+  std::lock_guard<std::mutex> lock(run_mutex_);
+  std::vector<std::optional<coding::RansDecoder>> dec(static_cast<size_t>(B));
+  for (int64_t b = 0; b < B; ++b) {
+    try {
+      dec[static_cast<size_t>(b)] = coding::RansDecoder::checked(items[static_cast<size_t>(b)].data,
+                                                                 items[static_cast<size_t>(b)].size,
+                                                                 coding::kDefaultPrecision);
+    } catch (const std::exception& e) {
+      out[static_cast<size_t>(b)].error = e.what();
+    }
+  }
+  std::vector<int32_t> values(static_cast<size_t>(B * D), static_cast<int32_t>(rules_.start_value())), past(values.size());
+  StepMasks m;
+  for (int64_t s = 0; s < S; ++s) {
+    past = values;  // what earlier stages made
+    const auto& p = pol[static_cast<size_t>(s)];
+    const auto& rank = rank_of_[static_cast<size_t>(s)];
+    const auto& order = model_->orders[static_cast<size_t>(s)];
+    for (size_t k = 0; k < p.size(); ++k) {
+      const int64_t t0 = p[k], t1 = k + 1 < p.size() ? p[k + 1] : D;
+      m.set(B, D, s, t0, t1, rank);
+      // Known locations hold their decoded values, the others their past: the encoder's input.
+      const auto o = net_->forward({B, values.data(), m.known.data(), m.t.data(), m.stage.data(), m.wanted.data()}, *pool_);
+      pool_->parallel_for(B, [&](int64_t b, int) {
+        auto& d = out[static_cast<size_t>(b)];
+        if (!d.error.empty()) return;
+        try {
+          std::vector<double> w(static_cast<size_t>(A));
+          for (int64_t r = t0; r < t1; ++r) {
+            const int64_t loc = order[static_cast<size_t>(r)];
+            const size_t j = static_cast<size_t>(b * D + loc);
+            rules_.symbol_weights(o.data() + j * static_cast<size_t>(O), past[j], s, w.data());
+            const auto table = coding::quantize_probabilities(w.data(), static_cast<size_t>(A), coding::kDefaultPrecision);
+            auto& rd = *dec[static_cast<size_t>(b)];
+            const size_t symbol = table.find(rd.peek());
+            rd.advance(table.start(symbol), table.freq(symbol));
+            const int64_t v = rules_.value(past[j], static_cast<int64_t>(symbol), s);
+            if (v >= K)
+              throw coding::CodingError("a digit decoded to value " + std::to_string(v) + " (K = " + std::to_string(K) + ")");
+            values[j] = static_cast<int32_t>(v);
+          }
+        } catch (const std::exception& e) {
+          d.error = e.what();
+        }
+      });
+    }
+  }
+  for (int64_t b = 0; b < B; ++b) {
+    auto& d = out[static_cast<size_t>(b)];
+    if (!d.error.empty()) continue;
+    d.values.assign(values.begin() + b * D, values.begin() + (b + 1) * D);
+    try {
+      dec[static_cast<size_t>(b)]->check_finished(items[static_cast<size_t>(b)].check(d.values));
+    } catch (const std::exception& e) {
+      d.error = e.what();
+      d.values.clear();
+    }
+  }
+  return out;
+}
+
+std::vector<uint16_t> EngineCodec::decode(const uint8_t* payload, size_t size, int64_t budget, const Check& check) const {
+  auto r = decode_batch({{payload, size, check}}, budget);
+  if (!r[0].error.empty()) throw coding::CodingError(r[0].error);
+  return std::move(r[0].values);
+}
+
+std::vector<uint16_t> EngineCodec::decode_legacy(const uint8_t*, size_t, int64_t) const {
+  throw coding::FormatError("a file of format version 1 or 2 was made by LibTorch's kernels; decode it with the "
+                            "LibTorch model it was made with (ardm decompress --model CHECKPOINT.pt)");
+}
+
+}  // namespace ardm::engine

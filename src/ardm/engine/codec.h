@@ -1,0 +1,78 @@
+// Lossless coding of items with the engine (codec.h's method on the deterministic network):
+// the model's fixed orders, the optimal policies of a budget, one network call per policy step
+// for a whole batch of items at once, rANS over the process's symbols.
+//
+// Because the engine's outputs are the same bits for any batch, thread count and instruction
+// set, a file made here decodes on any machine; the codec batches items and uses every core.
+// A mismatch is still never silent: the rANS stream must end in the state that carries the
+// check of the decoded values (docs/format.md).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "ardm/engine/model_file.h"
+#include "ardm/engine/net.h"
+#include "ardm/engine/parallel.h"
+#include "ardm/engine/process.h"
+#include "ardm/item_coder.h"
+
+namespace ardm::engine {
+
+using Policies = std::vector<std::vector<int64_t>>;
+
+class EngineCodec : public ItemCoder {
+ public:
+  // threads: workers for every network call (>= 1).
+  EngineCodec(std::shared_ptr<const EngineModel> model, int threads);
+
+  uint32_t fingerprint() const override { return model_->fingerprint; }
+  uint32_t legacy_fingerprint() const override { return ~model_->fingerprint; }
+  uint32_t process_code() const override;
+  std::vector<uint32_t> shape() const override;
+  int64_t num_values() const override { return rules_.num_values(); }
+  int64_t num_classes() const override { return rules_.num_classes(); }
+  int64_t num_stages() const override { return rules_.num_stages(); }
+  std::vector<uint16_t> decode(const uint8_t* payload, size_t size, int64_t budget, const Check& check) const override;
+  // Throws coding::FormatError: versions 1 and 2 were made by LibTorch's kernels.
+  std::vector<uint16_t> decode_legacy(const uint8_t* payload, size_t size, int64_t budget) const override;
+
+  const EngineModel& model() const { return *model_; }
+  const Rules& rules() const { return rules_; }
+  int threads() const { return pool_->size(); }
+
+  // Throws std::invalid_argument unless S <= budget <= S * D.
+  void check_budget(int64_t budget) const;
+  // The optimal policies of a total budget (schedule_dp.h on the exported costs), cached.
+  const Policies& policy(int64_t budget) const;
+
+  // Encodes items of num_values() values (each below num_classes()) together.
+  std::vector<Encoded> encode_batch(const std::vector<const uint16_t*>& items, int64_t budget) const;
+  Encoded encode(const uint16_t* values, int64_t budget) const { return encode_batch({values}, budget)[0]; }
+
+  struct Payload {
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+    Check check;
+  };
+  struct Decoded {
+    std::vector<uint16_t> values;
+    std::string error;  // empty: decoded and checked
+  };
+  // Decodes payloads of one budget together; a damaged one fails alone.
+  std::vector<Decoded> decode_batch(const std::vector<Payload>& items, int64_t budget) const;
+
+ private:
+  std::shared_ptr<const EngineModel> model_;
+  Rules rules_;
+  std::unique_ptr<Net> net_;
+  std::vector<std::vector<uint32_t>> rank_of_;  // [S][D]: location -> rank
+  std::unique_ptr<ThreadPool> pool_;
+  mutable std::mutex run_mutex_;  // one batch at a time on the pool
+  mutable std::mutex policy_mutex_;
+  mutable std::map<int64_t, Policies> policies_;
+};
+
+}  // namespace ardm::engine

@@ -1,0 +1,49 @@
+// The engine's networks: the twins of src/ardm/nets/, built from an exported model file.
+// Adding a network (the text Transformer, the audio DiffWave): a new file here with a class
+// derived from Net that loads its weights by the LibTorch module's parameter names, one line
+// in make_net, and a twin test against the LibTorch network.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "ardm/engine/model_file.h"
+#include "ardm/engine/parallel.h"
+#include "ardm/engine/process.h"
+
+namespace ardm::engine {
+
+// One network call for a batch of B items of D values each.
+struct NetBatch {
+  int64_t batch = 0;
+  const int32_t* x = nullptr;      // [B, D] input classes, item order (images: C, H, W)
+  const uint8_t* known = nullptr;  // [B, D] 1 = known
+  const int64_t* t = nullptr;      // [B] global step: stage * D + known count
+  const int64_t* stage = nullptr;  // [B]
+  // [B, D] or null: 1 = the caller reads this value's outputs. Others may be left at zero (the
+  // codec reads only the values a step generates; the last layer then runs at those alone).
+  const uint8_t* wanted = nullptr;
+};
+
+class Net {
+ public:
+  explicit Net(NetShape shape) : shape_(std::move(shape)) {}
+  virtual ~Net() = default;
+  const NetShape& shape() const { return shape_; }
+  // [B, D, O] float32: the O outputs of every value, contiguous. The same bits for any batch
+  // size, thread count and instruction set.
+  virtual std::vector<float> forward(const NetBatch& in, ThreadPool& pool) const = 0;
+
+ protected:
+  NetShape shape_;
+};
+
+// Builds the model's network (cfg.net.type); throws std::runtime_error when the file's
+// parameters do not fit it.
+std::unique_ptr<Net> make_net(const EngineModel& model);
+
+// Sinusoidal embedding of t already scaled to [0, 1000] (nets::timestep_embedding): [dim].
+std::vector<float> timestep_embedding(float t, int64_t dim);
+
+}  // namespace ardm::engine

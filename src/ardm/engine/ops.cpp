@@ -1,0 +1,271 @@
+#include "ardm/engine/ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "ardm/engine/math.h"
+
+namespace ardm::engine {
+namespace {
+
+// Rows per task: a multiple of the AVX2 tile's 6 rows; one block of im2col rows stays in L2.
+constexpr int64_t kRowBlock = 96;
+
+int64_t blocks_of(int64_t rows) { return (rows + kRowBlock - 1) / kRowBlock; }
+
+// Elementwise loops built twice on x86-64, for AVX2 and for the baseline, and picked at load
+// time: vectorised lanes do the scalar code's operations, so both give the same bits.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(ARDM_ENGINE_NO_SIMD)
+#define ARDM_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define ARDM_VECTOR_CLONES
+#endif
+
+// acc[c] = sum over the pixels, in order, of x[p][c] (center null) or (x[p][c] - center[c])^2.
+ARDM_VECTOR_CLONES void channel_sums(const float* x, int64_t pixels, int64_t C, const double* center, double* acc) {
+  for (int64_t c = 0; c < C; ++c) acc[c] = 0.0;
+  for (int64_t p = 0; p < pixels; ++p) {
+    const float* r = x + p * C;
+    if (center) {
+      for (int64_t c = 0; c < C; ++c) {
+        const double d = static_cast<double>(r[c]) - center[c];
+        acc[c] += d * d;
+      }
+    } else {
+      for (int64_t c = 0; c < C; ++c) acc[c] += static_cast<double>(r[c]);
+    }
+  }
+}
+
+// out[p][c] = x[p][c] * scale[c] + shift[c], then swish if asked.
+ARDM_VECTOR_CLONES void scale_shift(const float* x, float* out, int64_t pixels, int64_t C, const float* scale,
+                                    const float* shift, bool with_swish) {
+  for (int64_t p = 0; p < pixels; ++p) {
+    const float* r = x + p * C;
+    float* o = out + p * C;
+    for (int64_t c = 0; c < C; ++c) o[c] = r[c] * scale[c] + shift[c];
+    if (with_swish)
+      for (int64_t c = 0; c < C; ++c) o[c] = swish_f(o[c]);
+  }
+}
+
+std::vector<float>& scratch() {
+  thread_local std::vector<float> buf;
+  return buf;
+}
+
+const float* bias_or_null(const EngineModel& m, const std::string& name, int64_t out) {
+  return m.has(name) ? m.param(name, {out}).values.data() : nullptr;
+}
+
+}  // namespace
+
+Conv3x3 load_conv3x3(const EngineModel& m, const std::string& name, int64_t in, int64_t out, int64_t stride) {
+  const auto& w = m.param(name + ".weight", {out, in, 3, 3});
+  // [out, in, ky, kx] -> [out, (ky, kx, in)]
+  std::vector<float> t(static_cast<size_t>(out * 9 * in));
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t i = 0; i < in; ++i)
+      for (int64_t k = 0; k < 9; ++k) t[static_cast<size_t>(o * 9 * in + k * in + i)] = w.values[static_cast<size_t>((o * in + i) * 9 + k)];
+  Conv3x3 c;
+  c.dense = make_dense(t.data(), bias_or_null(m, name + ".bias", out), out, 9 * in);
+  c.in = in;
+  c.out = out;
+  c.stride = stride;
+  return c;
+}
+
+namespace {
+
+// Output rows r = 0..rows-1 of a 3x3 convolution at output pixels pixel(r) (n * ho * wo order),
+// written to y + r * conv.out: im2col of a block of rows, then the dense kernel.
+template <typename PixelOf>
+void conv_rows(const Conv3x3& conv, const Act& x, int64_t rows, PixelOf pixel, float* y, ThreadPool& pool) {
+  if (x.c != conv.in) throw std::logic_error("conv3x3: input has " + std::to_string(x.c) + " channels, not " + std::to_string(conv.in));
+  const int64_t s = conv.stride, ho = (x.h - 1) / s + 1, wo = (x.w - 1) / s + 1, K = 9 * conv.in;
+  pool.parallel_for(blocks_of(rows), [&](int64_t b, int) {
+    const int64_t r0 = b * kRowBlock, nr = std::min(kRowBlock, rows - r0);
+    auto& col = scratch();
+    col.resize(static_cast<size_t>(nr * K));
+    for (int64_t r = 0; r < nr; ++r) {
+      const int64_t p = pixel(r0 + r), img = p / (ho * wo), oy = (p / wo) % ho, ox = p % wo;
+      float* dst = col.data() + r * K;
+      for (int64_t ky = 0; ky < 3; ++ky)
+        for (int64_t kx = 0; kx < 3; ++kx, dst += conv.in) {
+          const int64_t iy = oy * s + ky - 1, ix = ox * s + kx - 1;
+          if (iy < 0 || iy >= x.h || ix < 0 || ix >= x.w)
+            std::fill(dst, dst + conv.in, 0.0f);
+          else
+            std::copy_n(x.row((img * x.h + iy) * x.w + ix), conv.in, dst);
+        }
+    }
+    dense_rows(conv.dense, col.data(), K, nr, y + r0 * conv.out, conv.out);
+  });
+}
+
+}  // namespace
+
+Act conv3x3(const Conv3x3& conv, const Act& x, ThreadPool& pool) {
+  const int64_t s = conv.stride;
+  Act y(x.n, (x.h - 1) / s + 1, (x.w - 1) / s + 1, conv.out);
+  conv_rows(conv, x, y.pixels(), [](int64_t r) { return r; }, y.v.data(), pool);
+  return y;
+}
+
+Act conv3x3_at(const Conv3x3& conv, const Act& x, const std::vector<int64_t>& pixels, ThreadPool& pool) {
+  Act y(1, 1, static_cast<int64_t>(pixels.size()), conv.out);
+  conv_rows(conv, x, y.pixels(), [&](int64_t r) { return pixels[static_cast<size_t>(r)]; }, y.v.data(), pool);
+  return y;
+}
+
+Dense load_dense(const EngineModel& m, const std::string& name, int64_t in, int64_t out, bool conv1x1) {
+  const auto& w = conv1x1 ? m.param(name + ".weight", {out, in, 1, 1}) : m.param(name + ".weight", {out, in});
+  return make_dense(w.values.data(), bias_or_null(m, name + ".bias", out), out, in);
+}
+
+Act dense(const Dense& d, const Act& x, ThreadPool& pool) {
+  if (x.c != d.in) throw std::logic_error("dense: input has " + std::to_string(x.c) + " features, not " + std::to_string(d.in));
+  Act y(x.n, x.h, x.w, d.out);
+  const int64_t rows = x.pixels();
+  pool.parallel_for(blocks_of(rows), [&](int64_t b, int) {
+    const int64_t r0 = b * kRowBlock;
+    dense_rows(d, x.row(r0), x.c, std::min(kRowBlock, rows - r0), y.row(r0), d.out);
+  });
+  return y;
+}
+
+GroupNorm load_group_norm(const EngineModel& m, const std::string& name, int64_t requested_groups, int64_t c) {
+  GroupNorm g;
+  g.c = c;
+  g.groups = std::min(requested_groups, c);
+  while (c % g.groups != 0) --g.groups;
+  g.gamma = m.param(name + ".weight", {c}).values;
+  g.beta = m.param(name + ".bias", {c}).values;
+  return g;
+}
+
+Act group_norm(const GroupNorm& g, const Act& x, bool with_swish, ThreadPool& pool) {
+  if (x.c != g.c) throw std::logic_error("group_norm: wrong channel count");
+  Act y(x.n, x.h, x.w, x.c);
+  const int64_t hw = x.h * x.w, cpg = x.c / g.groups;
+  pool.parallel_for(x.n, [&](int64_t img, int) {
+    // Statistics in double in a fixed order that vectorizes: each channel summed over the
+    // pixels in order, then the group's channels in order; the same for the squared deviations.
+    const float* base = x.row(img * hw);
+    std::vector<double> acc(static_cast<size_t>(x.c));
+    std::vector<double> mean(static_cast<size_t>(x.c)), rstd(static_cast<size_t>(x.c));
+    const double count = static_cast<double>(hw * cpg);
+    channel_sums(base, hw, x.c, nullptr, acc.data());
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      double sum = 0;
+      for (int64_t c = grp * cpg; c < (grp + 1) * cpg; ++c) sum += acc[static_cast<size_t>(c)];
+      for (int64_t c = grp * cpg; c < (grp + 1) * cpg; ++c) mean[static_cast<size_t>(c)] = sum / count;
+    }
+    channel_sums(base, hw, x.c, mean.data(), acc.data());
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      double sq = 0;
+      for (int64_t c = grp * cpg; c < (grp + 1) * cpg; ++c) sq += acc[static_cast<size_t>(c)];
+      const double r = 1.0 / std::sqrt(sq / count + 1e-6);
+      for (int64_t c = grp * cpg; c < (grp + 1) * cpg; ++c) rstd[static_cast<size_t>(c)] = r;
+    }
+    std::vector<float> scale(static_cast<size_t>(x.c)), shift(static_cast<size_t>(x.c));
+    for (int64_t c = 0; c < x.c; ++c) {
+      const double a = rstd[static_cast<size_t>(c)] * static_cast<double>(g.gamma[static_cast<size_t>(c)]);
+      scale[static_cast<size_t>(c)] = static_cast<float>(a);
+      shift[static_cast<size_t>(c)] =
+          static_cast<float>(static_cast<double>(g.beta[static_cast<size_t>(c)]) - mean[static_cast<size_t>(c)] * a);
+    }
+    scale_shift(base, y.row(img * hw), hw, x.c, scale.data(), shift.data(), with_swish);
+  });
+  return y;
+}
+
+Act swish(const Act& x) {
+  Act y = x;
+  for (auto& v : y.v) v = swish_f(v);
+  return y;
+}
+
+Act concat(const Act& a, const Act& b, ThreadPool& pool) {
+  if (a.n != b.n || a.h != b.h || a.w != b.w) throw std::logic_error("concat: shapes differ");
+  Act y(a.n, a.h, a.w, a.c + b.c);
+  pool.parallel_for(blocks_of(a.pixels()), [&](int64_t blk, int) {
+    for (int64_t p = blk * kRowBlock; p < std::min(a.pixels(), (blk + 1) * kRowBlock); ++p) {
+      std::copy_n(a.row(p), a.c, y.row(p));
+      std::copy_n(b.row(p), b.c, y.row(p) + a.c);
+    }
+  });
+  return y;
+}
+
+void add_inplace(Act& a, const Act& b, ThreadPool& pool) {
+  if (a.v.size() != b.v.size()) throw std::logic_error("add: shapes differ");
+  const int64_t n = static_cast<int64_t>(a.v.size()), chunk = 1 << 14;
+  pool.parallel_for((n + chunk - 1) / chunk, [&](int64_t blk, int) {
+    for (int64_t i = blk * chunk; i < std::min(n, (blk + 1) * chunk); ++i)
+      a.v[static_cast<size_t>(i)] = a.v[static_cast<size_t>(i)] + b.v[static_cast<size_t>(i)];
+  });
+}
+
+Act resize_nearest(const Act& x, int64_t h, int64_t w) {
+  // torch's "nearest": source index floor(dst * in / out), here in exact integer arithmetic.
+  Act y(x.n, h, w, x.c);
+  for (int64_t img = 0; img < x.n; ++img)
+    for (int64_t oy = 0; oy < h; ++oy)
+      for (int64_t ox = 0; ox < w; ++ox) {
+        const int64_t iy = std::min(oy * x.h / h, x.h - 1), ix = std::min(ox * x.w / w, x.w - 1);
+        std::copy_n(x.row((img * x.h + iy) * x.w + ix), x.c, y.row((img * h + oy) * w + ox));
+      }
+  return y;
+}
+
+Attention load_attention(const EngineModel& m, const std::string& name, int64_t requested_groups, int64_t c) {
+  Attention a;
+  a.c = c;
+  a.norm = load_group_norm(m, name + ".norm", requested_groups, c);
+  a.qkv = load_dense(m, name + ".qkv", c, 3 * c, true);
+  a.proj = load_dense(m, name + ".proj", c, c, true);
+  return a;
+}
+
+Act attention(const Attention& a, const Act& x, ThreadPool& pool) {
+  const Act qkv = dense(a.qkv, group_norm(a.norm, x, false, pool), pool);  // [n, h, w, 3c]: q, k, v
+  const int64_t N = x.h * x.w, C = a.c;
+  const float inv_scale = static_cast<float>(std::sqrt(static_cast<double>(C)));
+  Act out(x.n, x.h, x.w, C);
+  pool.parallel_for(x.n, [&](int64_t img, int) {
+    const float* base = qkv.row(img * N);
+    std::vector<float> q(static_cast<size_t>(N * C)), k(static_cast<size_t>(N * C)), vt(static_cast<size_t>(C * N));
+    for (int64_t i = 0; i < N; ++i)
+      for (int64_t c = 0; c < C; ++c) {
+        q[static_cast<size_t>(i * C + c)] = base[i * 3 * C + c];
+        k[static_cast<size_t>(i * C + c)] = base[i * 3 * C + C + c];
+        vt[static_cast<size_t>(c * N + i)] = base[i * 3 * C + 2 * C + c];
+      }
+    // scores[i][j] = q_i . k_j (a dense layer whose weights are k), then / sqrt(C) and softmax.
+    std::vector<float> s(static_cast<size_t>(N * N));
+    dense_rows(make_dense(k.data(), nullptr, N, C), q.data(), C, N, s.data(), N);
+    for (int64_t i = 0; i < N; ++i) {
+      float* r = s.data() + i * N;
+      float mx = -INFINITY;
+      for (int64_t j = 0; j < N; ++j) {
+        r[j] = r[j] / inv_scale;
+        mx = std::max(mx, r[j]);
+      }
+      float sum = 0;
+      for (int64_t j = 0; j < N; ++j) {
+        r[j] = exp_f(r[j] - mx);
+        sum = sum + r[j];
+      }
+      for (int64_t j = 0; j < N; ++j) r[j] = r[j] / sum;
+    }
+    // out_i = sum_j p_ij v_j (a dense layer whose weights are v transposed).
+    dense_rows(make_dense(vt.data(), nullptr, C, N), s.data(), N, N, out.row(img * N), C);
+  });
+  Act y = dense(a.proj, out, pool);
+  add_inplace(y, x, pool);  // x + proj(out): addition commutes exactly
+  return y;
+}
+
+}  // namespace ardm::engine

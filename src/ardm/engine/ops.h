@@ -1,0 +1,68 @@
+// The layers the engine's networks are made of, on activations in [N, H, W, C] order (one row
+// of C floats per pixel), each a pure function of its inputs (kernels.h for the sums; GroupNorm
+// statistics summed in double in a fixed order). Parallel over rows or images on a ThreadPool;
+// the split never changes a result.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ardm/engine/kernels.h"
+#include "ardm/engine/model_file.h"
+#include "ardm/engine/parallel.h"
+
+namespace ardm::engine {
+
+// Activations [n, h, w, c] float32, row-major (NHWC).
+struct Act {
+  int64_t n = 0, h = 0, w = 0, c = 0;
+  std::vector<float> v;
+
+  Act() = default;
+  Act(int64_t n_, int64_t h_, int64_t w_, int64_t c_) : n(n_), h(h_), w(w_), c(c_), v(static_cast<size_t>(n_ * h_ * w_ * c_)) {}
+  int64_t pixels() const { return n * h * w; }
+  float* row(int64_t pixel) { return v.data() + pixel * c; }
+  const float* row(int64_t pixel) const { return v.data() + pixel * c; }
+};
+
+// A 3x3 convolution, padding 1, stride 1 or 2, from torch's [out, in, 3, 3] weights; the sum
+// runs over (ky, kx, in) in that order.
+struct Conv3x3 {
+  Dense dense;
+  int64_t in = 0, out = 0, stride = 1;
+};
+Conv3x3 load_conv3x3(const EngineModel& m, const std::string& name, int64_t in, int64_t out, int64_t stride = 1);
+Act conv3x3(const Conv3x3& conv, const Act& x, ThreadPool& pool);
+// The same at some output pixels only (indices in n * h * w order): [1, 1, pixels, out], the
+// same bits as those rows of conv3x3 (rows are independent).
+Act conv3x3_at(const Conv3x3& conv, const Act& x, const std::vector<int64_t>& pixels, ThreadPool& pool);
+
+// A linear layer or 1x1 convolution from torch's [out, in] or [out, in, 1, 1] weights.
+Dense load_dense(const EngineModel& m, const std::string& name, int64_t in, int64_t out, bool conv1x1);
+Act dense(const Dense& d, const Act& x, ThreadPool& pool);
+
+// GroupNorm (eps 1e-6, torch's group count rule of nets/unet.cpp), optionally followed by swish.
+struct GroupNorm {
+  int64_t groups = 1, c = 0;
+  std::vector<float> gamma, beta;
+};
+GroupNorm load_group_norm(const EngineModel& m, const std::string& name, int64_t requested_groups, int64_t c);
+Act group_norm(const GroupNorm& g, const Act& x, bool swish, ThreadPool& pool);
+
+// Elementwise swish, channel concatenation [a, b], a + b, nearest resize.
+Act swish(const Act& x);
+Act concat(const Act& a, const Act& b, ThreadPool& pool);
+void add_inplace(Act& a, const Act& b, ThreadPool& pool);
+Act resize_nearest(const Act& x, int64_t h, int64_t w);
+
+// Single-head self-attention over the pixels of each image (nets/unet.cpp's AttnBlock).
+struct Attention {
+  GroupNorm norm;
+  Dense qkv, proj;
+  int64_t c = 0;
+};
+Attention load_attention(const EngineModel& m, const std::string& name, int64_t requested_groups, int64_t c);
+Act attention(const Attention& a, const Act& x, ThreadPool& pool);
+
+}  // namespace ardm::engine

@@ -1,0 +1,107 @@
+#include "ardm/engine/parallel.h"
+
+#include <cfenv>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
+
+namespace ardm::engine {
+
+FloatEnvironment::FloatEnvironment() {
+#if defined(__x86_64__) || defined(__i386__)
+  saved_ = _mm_getcsr();
+  _mm_setcsr(0x1F80);  // all exceptions masked, round to nearest, FTZ and DAZ off
+#else
+  saved_ = static_cast<unsigned>(std::fegetround());
+  std::fesetround(FE_TONEAREST);
+#endif
+}
+
+FloatEnvironment::~FloatEnvironment() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_setcsr(saved_);
+#else
+  std::fesetround(static_cast<int>(saved_));
+#endif
+}
+
+ThreadPool::ThreadPool(int threads) {
+  for (int w = 1; w < threads; ++w) workers_.emplace_back([this, w] { run(w); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::work(int worker) {
+  for (;;) {
+    int64_t i;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (next_ >= count_ || error_) return;
+      i = next_++;
+    }
+    try {
+      (*fn_)(i, worker);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!error_) error_ = std::current_exception();
+    }
+  }
+}
+
+void ThreadPool::run(int worker) {
+  FloatEnvironment env;
+  uint64_t seen = 0;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+      ++busy_;
+    }
+    work(worker);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --busy_;
+    }
+    done_.notify_all();
+  }
+}
+
+void ThreadPool::parallel_for(int64_t count, const std::function<void(int64_t, int)>& fn) {
+  if (count <= 0) return;
+  FloatEnvironment env;
+  if (workers_.empty() || count == 1) {
+    for (int64_t i = 0; i < count; ++i) fn(i, 0);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    fn_ = &fn;
+    count_ = count;
+    next_ = 0;
+    error_ = nullptr;
+    ++generation_;
+  }
+  wake_.notify_all();
+  work(0);
+  std::exception_ptr error;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    // Every task has been handed out; wait for the workers still running one.
+    done_.wait(lock, [&] { return busy_ == 0 && (next_ >= count_ || error_); });
+    error = error_;
+    fn_ = nullptr;
+    count_ = 0;
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace ardm::engine

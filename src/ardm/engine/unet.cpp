@@ -1,0 +1,239 @@
+// The image UNet (nets/unet.cpp) in the engine: the same layers, names and order.
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "ardm/engine/math.h"
+#include "ardm/engine/net.h"
+#include "ardm/engine/ops.h"
+
+namespace ardm::engine {
+namespace {
+
+struct ResBlock {
+  GroupNorm norm1, norm2;
+  Conv3x3 conv1, conv2;
+  Dense temb_proj;
+  bool has_shortcut = false;
+  Dense shortcut;
+};
+
+ResBlock load_res(const EngineModel& m, const std::string& n, int64_t in, int64_t out, int64_t temb_ch, int64_t G) {
+  ResBlock r;
+  r.norm1 = load_group_norm(m, n + ".norm1", G, in);
+  r.conv1 = load_conv3x3(m, n + ".conv1", in, out);
+  r.temb_proj = load_dense(m, n + ".temb_proj", temb_ch, out, false);
+  r.norm2 = load_group_norm(m, n + ".norm2", G, out);
+  r.conv2 = load_conv3x3(m, n + ".conv2", out, out);
+  r.has_shortcut = in != out;
+  if (r.has_shortcut) r.shortcut = load_dense(m, n + ".shortcut", in, out, true);
+  return r;
+}
+
+// temb_act: swish(temb), [B, temb_ch] as an Act of B pixels.
+Act res_forward(const ResBlock& r, const Act& x, const Act& temb_act, ThreadPool& pool) {
+  Act h = conv3x3(r.conv1, group_norm(r.norm1, x, true, pool), pool);
+  const Act tp = dense(r.temb_proj, temb_act, pool);  // [B, out]
+  const int64_t hw = h.h * h.w;
+  pool.parallel_for(h.n, [&](int64_t b, int) {
+    const float* t = tp.row(b);
+    for (int64_t p = b * hw; p < (b + 1) * hw; ++p) {
+      float* row = h.row(p);
+      for (int64_t c = 0; c < h.c; ++c) row[c] = row[c] + t[c];
+    }
+  });
+  h = conv3x3(r.conv2, group_norm(r.norm2, h, true, pool), pool);
+  Act s = r.has_shortcut ? dense(r.shortcut, x, pool) : x;
+  add_inplace(s, h, pool);
+  return s;
+}
+
+class UNet : public Net {
+ public:
+  UNet(const EngineModel& m, NetShape io) : Net(std::move(io)) {
+    const auto& cfg = m.cfg.net.unet;
+    if (shape_.data_shape.size() != 3) throw std::runtime_error("the UNet takes images {C, H, W}");
+    if (cfg.ch_mult.empty() || cfg.ch % 4 != 0) throw std::runtime_error("bad UNet config");
+    C_ = shape_.data_shape[0];
+    H_ = shape_.data_shape[1];
+    W_ = shape_.data_shape[2];
+    ch_ = cfg.ch;
+    const int64_t G = cfg.num_groups, S = shape_.num_stages;
+    stage_ch_ = S > 1 ? S : 0;
+    c0_ = cfg.ch * cfg.ch_mult[0];
+    const int64_t temb_ch = 4 * cfg.ch;
+    in_conv_ = load_conv3x3(m, "in_conv", 2 * C_ + stage_ch_, 3 * c0_ / 4);
+    embed_ = m.param("in_embed.weight", {shape_.input_classes, c0_ / 4}).values;
+    in_embed_proj_ = load_dense(m, "in_embed_proj", C_ * (c0_ / 4), c0_ / 4, false);
+    temb1_ = load_dense(m, "temb1", cfg.ch, temb_ch, false);
+    temb2_ = load_dense(m, "temb2", temb_ch, temb_ch, false);
+
+    const auto levels = static_cast<int64_t>(cfg.ch_mult.size());
+    auto has_attn = [&](int64_t res) {
+      return std::find(cfg.attn_resolutions.begin(), cfg.attn_resolutions.end(), res) != cfg.attn_resolutions.end();
+    };
+    std::vector<int64_t> skip_ch = {c0_}, level_res;
+    int64_t ch = c0_, res = H_;
+    down_.resize(static_cast<size_t>(levels));
+    for (int64_t l = 0; l < levels; ++l) {
+      level_res.push_back(res);
+      const int64_t out = cfg.ch * cfg.ch_mult[static_cast<size_t>(l)];
+      for (int64_t r = 0; r < cfg.num_res_blocks; ++r) {
+        const std::string name = "down" + std::to_string(l) + "_" + std::to_string(r);
+        Stage st{load_res(m, name, ch, out, temb_ch, G), has_attn(res), {}};
+        if (st.attn) st.attention = load_attention(m, name + "_attn", G, out);
+        down_[static_cast<size_t>(l)].push_back(std::move(st));
+        ch = out;
+        skip_ch.push_back(ch);
+      }
+      if (l + 1 < levels) {
+        downsample_.push_back(load_conv3x3(m, "downsample" + std::to_string(l), ch, ch, 2));
+        skip_ch.push_back(ch);
+        res = (res + 1) / 2;
+      }
+    }
+    mid1_ = load_res(m, "mid1", ch, ch, temb_ch, G);
+    mid_attn_ = load_attention(m, "mid_attn", G, ch);
+    mid2_ = load_res(m, "mid2", ch, ch, temb_ch, G);
+    up_.resize(static_cast<size_t>(levels));
+    upsample_.resize(static_cast<size_t>(levels));
+    for (int64_t l = levels - 1; l >= 0; --l) {
+      const int64_t out = cfg.ch * cfg.ch_mult[static_cast<size_t>(l)];
+      for (int64_t r = 0; r <= cfg.num_res_blocks; ++r) {
+        const std::string name = "up" + std::to_string(l) + "_" + std::to_string(r);
+        const int64_t skip = skip_ch.back();
+        skip_ch.pop_back();
+        Stage st{load_res(m, name, ch + skip, out, temb_ch, G), has_attn(level_res[static_cast<size_t>(l)]), {}};
+        if (st.attn) st.attention = load_attention(m, name + "_attn", G, out);
+        up_[static_cast<size_t>(l)].push_back(std::move(st));
+        ch = out;
+      }
+      if (l > 0) upsample_[static_cast<size_t>(l)] = load_conv3x3(m, "upsample" + std::to_string(l), ch, ch);
+    }
+    out_norm_ = load_group_norm(m, "out_norm", G, ch);
+    out_conv_ = load_conv3x3(m, "out_conv", ch, shape_.outputs_per_value * C_);
+  }
+
+  std::vector<float> forward(const NetBatch& in, ThreadPool& pool) const override {
+    const int64_t B = in.batch, HW = H_ * W_, D = C_ * HW, O = shape_.outputs_per_value;
+    // Input processing: values scaled by 2 / K_in - 1, the mask, the stage one-hot; then the
+    // class embedding of every channel, projected.
+    Act xin(B, H_, W_, 2 * C_ + stage_ch_);
+    Act emb(B, H_, W_, C_ * (c0_ / 4));
+    const float scale = static_cast<float>(2.0 / static_cast<double>(shape_.input_classes));
+    const int64_t e = c0_ / 4;
+    pool.parallel_for(B, [&](int64_t b, int) {
+      if (in.stage[b] < 0 || in.stage[b] >= shape_.num_stages) throw std::invalid_argument("stage out of range");
+      for (int64_t p = 0; p < HW; ++p) {
+        float* r = xin.row(b * HW + p);
+        float* er = emb.row(b * HW + p);
+        for (int64_t c = 0; c < C_; ++c) {
+          const int32_t v = in.x[b * D + c * HW + p];
+          if (v < 0 || v >= shape_.input_classes) throw std::invalid_argument("input class out of range");
+          r[c] = static_cast<float>(v) * scale - 1.0f;
+          r[C_ + c] = in.known[b * D + c * HW + p] ? 1.0f : 0.0f;
+          std::copy_n(embed_.data() + v * e, e, er + c * e);
+        }
+        for (int64_t s = 0; s < stage_ch_; ++s) r[2 * C_ + s] = s == in.stage[b] ? 1.0f : 0.0f;
+      }
+    });
+    Act h = concat(conv3x3(in_conv_, xin, pool), dense(in_embed_proj_, emb, pool), pool);
+
+    // Time embedding: [B, 4ch], then swish once for every block's projection.
+    Act ts(B, 1, 1, ch_);
+    for (int64_t b = 0; b < B; ++b) {
+      const float t = static_cast<float>(in.t[b]) * static_cast<float>(1000.0 / static_cast<double>(shape_.max_time));
+      const auto row = timestep_embedding(t, ch_);
+      std::copy(row.begin(), row.end(), ts.row(b));
+    }
+    const Act temb_act = swish(dense(temb2_, swish(dense(temb1_, ts, pool)), pool));
+
+    std::vector<Act> hs = {h};
+    const size_t levels = down_.size();
+    for (size_t l = 0; l < levels; ++l) {
+      for (const auto& st : down_[l]) {
+        h = res_forward(st.res, h, temb_act, pool);
+        if (st.attn) h = attention(st.attention, h, pool);
+        hs.push_back(h);
+      }
+      if (l + 1 < levels) {
+        h = conv3x3(downsample_[l], h, pool);
+        hs.push_back(h);
+      }
+    }
+    h = res_forward(mid2_, attention(mid_attn_, res_forward(mid1_, h, temb_act, pool), pool), temb_act, pool);
+    for (size_t li = levels; li-- > 0;) {
+      for (const auto& st : up_[li]) {
+        Act skip = std::move(hs.back());
+        hs.pop_back();
+        h = res_forward(st.res, concat(h, skip, pool), temb_act, pool);
+        if (st.attn) h = attention(st.attention, h, pool);
+      }
+      if (li > 0) h = conv3x3(upsample_[li], resize_nearest(h, hs.back().h, hs.back().w), pool);
+    }
+    // The last convolution (a quarter of the work: O*C outputs per pixel) at the wanted pixels only.
+    const Act hn = group_norm(out_norm_, h, true, pool);
+    std::vector<int64_t> pixels;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t p = 0; p < HW; ++p) {
+        bool want = in.wanted == nullptr;
+        for (int64_t c = 0; c < C_ && !want; ++c) want = in.wanted[b * D + c * HW + p] != 0;
+        if (want) pixels.push_back(b * HW + p);
+      }
+    const Act o = conv3x3_at(out_conv_, hn, pixels, pool);  // [pixels, O*C], channel o*C + c
+    std::vector<float> out(static_cast<size_t>(B * D * O));
+    pool.parallel_for(static_cast<int64_t>(pixels.size() + 63) / 64, [&](int64_t blk, int) {
+      const int64_t end = std::min<int64_t>(static_cast<int64_t>(pixels.size()), (blk + 1) * 64);
+      for (int64_t r = blk * 64; r < end; ++r) {
+        const int64_t b = pixels[static_cast<size_t>(r)] / HW, p = pixels[static_cast<size_t>(r)] % HW;
+        const float* row = o.row(r);
+        for (int64_t c = 0; c < C_; ++c) {
+          float* dst = out.data() + (b * D + c * HW + p) * O;
+          for (int64_t k = 0; k < O; ++k) dst[k] = row[k * C_ + c];
+        }
+      }
+    });
+    return out;
+  }
+
+ private:
+  struct Stage {
+    ResBlock res;
+    bool attn = false;
+    Attention attention;
+  };
+  int64_t C_ = 0, H_ = 0, W_ = 0, ch_ = 0, c0_ = 0, stage_ch_ = 0;
+  Conv3x3 in_conv_;
+  std::vector<float> embed_;  // [input_classes, c0 / 4]
+  Dense in_embed_proj_, temb1_, temb2_;
+  std::vector<std::vector<Stage>> down_, up_;
+  std::vector<Conv3x3> downsample_, upsample_;  // upsample_[l] for l >= 1
+  ResBlock mid1_, mid2_;
+  Attention mid_attn_;
+  GroupNorm out_norm_;
+  Conv3x3 out_conv_;
+};
+
+}  // namespace
+
+std::vector<float> timestep_embedding(float t, int64_t dim) {
+  if (dim % 2 != 0 || dim < 4) throw std::invalid_argument("time embedding dimension must be even and >= 4");
+  const int64_t half = dim / 2;
+  std::vector<float> out(static_cast<size_t>(dim));
+  const double step = -log_d(10000.0) / static_cast<double>(half - 1);
+  for (int64_t i = 0; i < half; ++i) {
+    const float freq = static_cast<float>(exp_d(static_cast<double>(i) * step));
+    const double arg = static_cast<double>(t * freq);
+    out[static_cast<size_t>(i)] = static_cast<float>(sin_d(arg));
+    out[static_cast<size_t>(half + i)] = static_cast<float>(cos_d(arg));
+  }
+  return out;
+}
+
+std::unique_ptr<Net> make_net(const EngineModel& model) {
+  const Rules rules(model.cfg.data, model.cfg.process);
+  if (model.cfg.net.type == "unet") return std::make_unique<UNet>(model, rules.net_shape());
+  throw std::runtime_error("the engine has no network of type '" + model.cfg.net.type + "' (known: unet)");
+}
+
+}  // namespace ardm::engine

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Files made by this machine's ardm decode to the same bits everywhere the engine runs:
+#   (a) with 1, 2 and 8 threads and batches of 1, 16 and 64, with each kernel this CPU has, and
+#       under LibTorch's instruction-set limits (oneDNN limited to AVX2, OpenBLAS's Haswell
+#       kernels: the engine uses neither, so they must change nothing);
+#   (b) in a build for baseline x86-64 with the scalar kernel only, run on an emulated CPU without
+#       AVX (qemu-x86_64 -cpu qemu64);
+#   (c) in a static aarch64 build run under qemu-aarch64 (NEON kernel, and scalar).
+# The files: a tiny OA-ARDM and a tiny Upscale ARDM trained here for a few steps and exported
+# (budgets 4 and 13), the bundled model at budget 2, and the committed golden engine files; all
+# coded by the model (--method model). Emulated runs take the cheaper of them (see ONLY below).
+#
+#   bash tests/cross_decode_test.sh SOURCE_DIR BUILD_DIR WORK_DIR
+# Exit 77 (skipped) when the cross compiler or qemu is missing (scripts/setup.sh installs them).
+set -u
+SRC=${1:?usage: cross_decode_test.sh SOURCE_DIR BUILD_DIR WORK_DIR}
+BUILD=${2:?}
+WORK=${3:?}
+ARDM=$BUILD/ardm
+DECODE=$BUILD/ardm-decode
+unset ARDM_MODEL ARDM_ENGINE_ISA
+
+for tool in aarch64-linux-gnu-g++ qemu-aarch64-static qemu-x86_64-static; do
+  if ! command -v "$tool" >/dev/null; then echo "skip: $tool is not installed (scripts/setup.sh installs it)"; exit 77; fi
+done
+
+fails=0
+pass() { echo "ok   $1"; }
+fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+# ---- the decoders: baseline x86-64 and static aarch64, without LibTorch, PNG or JPEG XL
+build_decoder() {  # name, extra cmake args...
+  local name=$1
+  shift
+  if cmake -S "$SRC" -B "$WORK/$name" -DARDM_DECODER_ONLY=ON -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_DISABLE_FIND_PACKAGE_PNG=ON -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON \
+      -DCMAKE_EXE_LINKER_FLAGS=-static "$@" >"$WORK/$name.log" 2>&1 &&
+     cmake --build "$WORK/$name" -j "$jobs" --target ardm-decode >>"$WORK/$name.log" 2>&1; then
+    pass "built ardm-decode for $name"
+  else
+    fail "building ardm-decode for $name (log: $WORK/$name.log)"
+    tail -20 "$WORK/$name.log"
+  fi
+}
+build_decoder aarch64 -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=aarch64 -DCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++
+build_decoder baseline -DARDM_NO_SIMD=ON -DCMAKE_CXX_FLAGS="-march=x86-64 -mtune=generic"
+file "$WORK/aarch64/ardm-decode" | grep -q "ARM aarch64" && pass "the aarch64 decoder is an aarch64 binary" ||
+  fail "the aarch64 decoder is not an aarch64 binary: $(file "$WORK/aarch64/ardm-decode")"
+
+# ---- the files, made by this machine's ardm
+"$ARDM" images --data fashion-mnist --split test --limit 21 --out "$WORK/img" >/dev/null || fail "ardm images"
+TINY=(--limit 64 --ch 8 --ch-mult 1,2 --attn-res 14 --batch 8 --steps 3 --threads 2 -q)
+"$ARDM" train --out "$WORK/oa" "${TINY[@]}" >/dev/null 2>&1 || fail "training a tiny OA-ARDM"
+"$ARDM" train --out "$WORK/up" --upscale 4 --upscale-param direct "${TINY[@]}" >/dev/null 2>&1 ||
+  fail "training a tiny Upscale ARDM"
+models=()
+for m in oa up; do
+  "$ARDM" export --model "$WORK/$m/checkpoint.pt" --out "$WORK/$m.ardmnet" >/dev/null && models+=("$m") ||
+    fail "exporting $m"
+done
+mkdir -p "$WORK/files"
+cases=()  # name model-file
+encode() {  # name, model, budget, images...
+  local name=$1 model=$2 budget=$3
+  shift 3
+  mkdir -p "$WORK/files/$name"
+  if "$ARDM" compress -q -k --threads 2 --method model --model "$model" --budget "$budget" -o "$WORK/files/$name" "$@" 2>"$WORK/err"; then
+    cases+=("$name $model")
+  else
+    fail "compress $name: $(tail -1 "$WORK/err")"
+  fi
+}
+for m in "${models[@]}"; do
+  encode "$m-b4" "$WORK/$m.ardmnet" 4 "$WORK"/img/0000[0-2].png
+  encode "$m-b13" "$WORK/$m.ardmnet" 13 "$WORK"/img/0000[3-5].png
+  mkdir -p "$WORK/files/$m-one"
+  cp "$WORK/files/$m-b4/00000.png.ardm" "$WORK/files/$m-one/" && cases+=("$m-one $WORK/$m.ardmnet")
+done
+encode bundled-b2 "$SRC/models/fashion-mnist.ardmnet" 2 "$WORK/img/00020.png"
+mkdir -p "$WORK/files/golden"
+cp "$SRC"/tests/golden/*.engine.ardm "$WORK/files/golden/" && cases+=("golden $SRC/models/fashion-mnist.ardmnet")
+
+# The reference: this machine's decoder, all threads, default batch and kernel. Its PNGs must be
+# the original images.
+for c in "${cases[@]}"; do
+  set -- $c
+  mkdir -p "$WORK/ref/$1"
+  "$DECODE" -q -k --raw --model "$2" -o "$WORK/ref/$1" "$WORK/files/$1"/*.ardm 2>"$WORK/err" ||
+    fail "reference decode of $1: $(tail -1 "$WORK/err")"
+done
+n=0
+bad=0
+for c in "${cases[@]}"; do
+  set -- $c
+  case "$1" in golden | *-one) continue ;; esac
+  mkdir -p "$WORK/png/$1"
+  "$ARDM" decompress -q -k --model "$2" -o "$WORK/png/$1" "$WORK/files/$1"/*.ardm 2>"$WORK/err" ||
+    fail "decompress $1: $(tail -1 "$WORK/err")"
+  for f in "$WORK/png/$1"/*.png; do
+    n=$((n + 1))
+    cmp -s "$f" "$WORK/img/$(basename "$f")" || bad=$((bad + 1))
+  done
+done
+[ "$n" -eq 13 ] && [ "$bad" -eq 0 ] && pass "ardm decompress gives back all $n original images" ||
+  fail "ardm decompress: $n images, $bad differ from the originals"
+
+same_as_ref() {  # label, output folder, case name
+  if diff -rq "$WORK/ref/$3" "$2" >/dev/null 2>&1; then return 0; fi
+  fail "$1: $3 decodes differently"
+  return 1
+}
+run_all() {  # label, command prefix (decoder and options)...; $ONLY: the cases to run (a regex)
+  local label=$1 ok=1
+  shift
+  for c in "${cases[@]}"; do
+    set -- $c "$@"
+    local name=$1 model=$2
+    shift 2
+    [[ "$name" =~ ^(${ONLY:-.*})$ ]] || continue
+    rm -rf "$WORK/out"
+    mkdir -p "$WORK/out"
+    if "$@" -q -k --raw --model "$model" -o "$WORK/out" "$WORK/files/$name"/*.ardm 2>"$WORK/err"; then
+      same_as_ref "$label" "$WORK/out" "$name" || ok=0
+    else
+      fail "$label: $name: $(tail -1 "$WORK/err")"
+      ok=0
+    fi
+  done
+  [ $ok = 1 ] && pass "$label: every file decodes to the same bits"
+}
+
+# (a) threads, batches, kernels and LibTorch's instruction-set limits on this machine
+for t in 1 2 8; do run_all "threads $t" "$DECODE" --threads "$t"; done
+for b in 1 16 64; do run_all "batch $b" "$DECODE" --batch "$b"; done
+for isa in scalar avx2; do
+  if "$DECODE" --isa "$isa" --help >/dev/null 2>&1; then run_all "kernel $isa" "$DECODE" --isa "$isa"; fi
+done
+ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell run_all "ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell" "$DECODE"
+# (b) the baseline x86-64 build (scalar kernel only, no AVX instruction in it) on every file,
+# and on an emulated CPU without AVX or FMA (qemu64: fmaf in software, slow) on one per model
+if [ -x "$WORK/baseline/ardm-decode" ]; then
+  run_all "baseline x86-64 build" "$WORK/baseline/ardm-decode"
+  ONLY='oa-one|up-one' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
+fi
+# (c) aarch64 under qemu-user: NEON on the tiny models and the bundled one, scalar on the tiny ones
+if [ -x "$WORK/aarch64/ardm-decode" ]; then
+  ONLY='oa-.*|up-.*|bundled-b2' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
+  ONLY='oa-.*|up-.*' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
+fi
+
+echo "$fails failed"
+[ "$fails" -eq 0 ]

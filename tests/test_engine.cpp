@@ -1,0 +1,322 @@
+// The deterministic engine against its LibTorch twins: the same network outputs (to float
+// tolerance), the same processes, code lengths within a hair of LibTorch's, and the property
+// the engine exists for: the same bits for any batch, thread count and instruction set.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "ardm/codec.h"
+#include "ardm/coding/format.h"
+#include "ardm/engine/codec.h"
+#include "ardm/engine/kernels.h"
+#include "ardm/engine/math.h"
+#include "ardm/engine/model_file.h"
+#include "ardm/engine/net.h"
+#include "ardm/eval.h"
+#include "ardm/export.h"
+#include "ardm/image_file.h"
+#include "random_model.h"
+
+namespace {
+
+using ardm::engine::EngineCodec;
+using ardm::engine::Isa;
+
+// Every instruction set this machine can run (scalar always).
+std::vector<Isa> runnable_isas() {
+  std::vector<Isa> out;
+  for (Isa i : {Isa::kScalar, Isa::kAvx2, Isa::kNeon})
+    if (ardm::engine::isa_supported(i)) out.push_back(i);
+  return out;
+}
+
+// Restores the kernel choice after a test that changes it.
+struct IsaGuard {
+  Isa saved = ardm::engine::active_isa();
+  ~IsaGuard() { ardm::engine::set_isa(saved); }
+};
+
+// An RGB model of odd, non-square size (7 x 9: 7 -> 4 -> 2 and back by nearest resizing).
+ardm::Model random_rgb_model(uint64_t seed, int64_t upscale, const std::string& parametrization) {
+  ardm::ModelConfig m;
+  m.data = ardm::image_spec(3, 7, 9);
+  m.process.upscale = upscale;
+  m.process.parametrization = parametrization;
+  m.net.unet.ch = 8, m.net.unet.ch_mult = {1, 2, 2}, m.net.unet.attn_resolutions = {4, 2};
+  torch::manual_seed(seed);
+  ardm::Model model(m, ardm::ObjectiveConfig{}, ardm::TrainConfig{});
+  torch::NoGradGuard g;
+  for (auto& p : model.ema->parameters()) p.copy_(0.3 * torch::randn_like(p));
+  return model;
+}
+
+struct Inputs {
+  std::vector<int32_t> x;
+  std::vector<uint8_t> known;
+  std::vector<int64_t> t, stage;
+};
+
+Inputs random_inputs(const ardm::Model& model, int64_t B, uint64_t seed) {
+  auto g = ardm::make_generator(seed);
+  const auto io = model.process->net_io();
+  const int64_t D = model.num_values();
+  Inputs in;
+  auto x = torch::randint(io.input_classes, {B, D}, g, torch::kInt64);
+  auto known = torch::rand({B, D}, g) < 0.5;
+  auto stage = torch::randint(model.num_stages(), {B}, g, torch::kInt64);
+  auto t = stage * D + torch::randint(D, {B}, g, torch::kInt64);
+  for (int64_t i = 0; i < B * D; ++i) {
+    in.x.push_back(static_cast<int32_t>(x.view(-1)[i].item<int64_t>()));
+    in.known.push_back(known.view(-1)[i].item<bool>() ? 1 : 0);
+  }
+  for (int64_t b = 0; b < B; ++b) {
+    in.t.push_back(t[b].item<int64_t>());
+    in.stage.push_back(stage[b].item<int64_t>());
+  }
+  return in;
+}
+
+// LibTorch's outputs for the inputs, rearranged to the engine's [B, D, O].
+std::vector<float> torch_outputs(ardm::Model& model, const Inputs& in, int64_t B) {
+  torch::NoGradGuard g;
+  model.ema->eval();
+  std::vector<int64_t> shape = {B};
+  for (auto d : model.data().shape) shape.push_back(d);
+  std::vector<int64_t> xs(in.x.begin(), in.x.end());
+  std::vector<uint8_t> ks(in.known.begin(), in.known.end());
+  auto x = torch::tensor(xs, torch::kInt64).view(shape);
+  auto known = torch::tensor(std::vector<int64_t>(ks.begin(), ks.end()), torch::kInt64).view(shape).to(torch::kBool);
+  auto out = model.ema->forward(x, known, torch::tensor(in.t, torch::kInt64), torch::tensor(in.stage, torch::kInt64));
+  const int64_t O = out.size(1);
+  out = out.reshape({B, O, -1}).transpose(1, 2).contiguous();  // [B, D, O]
+  return std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
+}
+
+void expect_twin_outputs(ardm::Model& model, int64_t B) {
+  const auto em = ardm::engine_model_of(model);
+  const auto net = ardm::engine::make_net(em);
+  ardm::engine::ThreadPool pool(2);
+  const auto in = random_inputs(model, B, 7);
+  const auto got = net->forward({B, in.x.data(), in.known.data(), in.t.data(), in.stage.data()}, pool);
+  const auto want = torch_outputs(model, in, B);
+  ASSERT_EQ(got.size(), want.size());
+  double max_err = 0, max_abs = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    max_err = std::max(max_err, std::fabs(static_cast<double>(got[i]) - want[i]));
+    max_abs = std::max(max_abs, std::fabs(static_cast<double>(want[i])));
+  }
+  EXPECT_GT(max_abs, 1.0);  // the outputs are not trivially small
+  EXPECT_LT(max_err, 2e-4 * max_abs) << "largest output " << max_abs;
+}
+
+}  // namespace
+
+TEST(Engine, MathFunctionsAreAccurate) {
+  double e = 0;
+  for (double x = -700; x < 700; x += 0.0731) e = std::max(e, std::fabs(ardm::engine::exp_d(x) / std::exp(x) - 1));
+  EXPECT_LT(e, 1e-15);
+  e = 0;
+  for (double x = 1e-300; x < 1e300; x *= 1.73) e = std::max(e, std::fabs(ardm::engine::log_d(x) - std::log(x)) / std::max(1.0, std::fabs(std::log(x))));
+  EXPECT_LT(e, 1e-15);
+  e = 0;
+  for (double x = -1000; x < 1000; x += 0.0173)
+    e = std::max({e, std::fabs(ardm::engine::sin_d(x) - std::sin(x)), std::fabs(ardm::engine::cos_d(x) - std::cos(x))});
+  EXPECT_LT(e, 1e-13);
+  e = 0;
+  for (float x = -87; x < 88; x += 0.00731f) e = std::max(e, std::fabs(ardm::engine::exp_f(x) / std::exp(static_cast<double>(x)) - 1));
+  EXPECT_LT(e, 2e-7);
+  EXPECT_EQ(ardm::engine::exp_f(-200.0f), 0.0f);
+  EXPECT_TRUE(std::isinf(ardm::engine::exp_f(100.0f)));
+}
+
+TEST(Engine, DenseKernelIsTheSequentialFmaChainOnEveryIsa) {
+  IsaGuard guard;
+  torch::manual_seed(3);
+  const int64_t M = 37, K = 53, O = 45;  // odd sizes: partial tiles and a partial panel
+  auto x = torch::randn({M, K}), w = torch::randn({O, K}), b = torch::randn({O});
+  const auto d = ardm::engine::make_dense(w.data_ptr<float>(), b.data_ptr<float>(), O, K);
+  std::vector<float> want(static_cast<size_t>(M * O));
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t o = 0; o < O; ++o) {
+      float acc = 0;
+      for (int64_t k = 0; k < K; ++k) acc = std::fmaf(x[m][k].item<float>(), w[o][k].item<float>(), acc);
+      want[static_cast<size_t>(m * O + o)] = acc + b[o].item<float>();
+    }
+  for (Isa isa : runnable_isas()) {
+    ardm::engine::set_isa(isa);
+    std::vector<float> y(static_cast<size_t>(M * O));
+    ardm::engine::dense_rows(d, x.data_ptr<float>(), K, M, y.data(), O);
+    EXPECT_EQ(std::memcmp(y.data(), want.data(), y.size() * sizeof(float)), 0) << ardm::engine::isa_name(isa);
+  }
+}
+
+TEST(Engine, UNetMatchesLibTorch) {
+  for (const auto& [b, param] : std::vector<std::pair<int64_t, std::string>>{{0, "matrix"}, {4, "direct"}, {16, "matrix"}}) {
+    SCOPED_TRACE("upscale " + std::to_string(b) + " " + param);
+    auto gray = random_model(11, b, param);
+    expect_twin_outputs(gray, 3);
+    auto rgb = random_rgb_model(12, b, param);
+    expect_twin_outputs(rgb, 2);
+  }
+}
+
+TEST(Engine, OutputsAreTheSameBitsForAnyBatchThreadsAndIsa) {
+  IsaGuard guard;
+  auto model = random_rgb_model(13, 4, "direct");
+  const auto em = ardm::engine_model_of(model);
+  const auto net = ardm::engine::make_net(em);
+  const int64_t B = 5, D = model.num_values();
+  const auto in = random_inputs(model, B, 9);
+  ardm::engine::ThreadPool one(1), three(3);
+  const auto all = net->forward({B, in.x.data(), in.known.data(), in.t.data(), in.stage.data()}, three);
+  const size_t per = all.size() / B;
+  for (Isa isa : runnable_isas()) {
+    ardm::engine::set_isa(isa);
+    for (int64_t b = 0; b < B; ++b) {
+      const auto single = net->forward({1, in.x.data() + b * D, in.known.data() + b * D, &in.t[b], &in.stage[b]}, one);
+      ASSERT_EQ(single.size(), per);
+      EXPECT_EQ(std::memcmp(single.data(), all.data() + b * per, per * sizeof(float)), 0)
+          << "item " << b << " on " << ardm::engine::isa_name(isa);
+    }
+  }
+}
+
+TEST(Engine, WantedOutputsAreTheSameBits) {
+  auto model = random_model(17, 0, "matrix");
+  const auto em = ardm::engine_model_of(model);
+  const auto net = ardm::engine::make_net(em);
+  const int64_t B = 3, D = model.num_values();
+  const auto in = random_inputs(model, B, 4);
+  ardm::engine::ThreadPool pool(2);
+  const auto all = net->forward({B, in.x.data(), in.known.data(), in.t.data(), in.stage.data()}, pool);
+  std::vector<uint8_t> wanted(static_cast<size_t>(B * D));
+  for (size_t i = 0; i < wanted.size(); ++i) wanted[i] = i % 7 == 3;
+  const auto some = net->forward({B, in.x.data(), in.known.data(), in.t.data(), in.stage.data(), wanted.data()}, pool);
+  const size_t O = all.size() / wanted.size();
+  for (size_t i = 0; i < wanted.size(); ++i)
+    if (wanted[i]) {
+      ASSERT_EQ(std::memcmp(all.data() + i * O, some.data() + i * O, O * sizeof(float)), 0) << i;
+    }
+}
+
+TEST(Engine, ProcessRulesMatchLibTorch) {
+  for (const auto& [b, param] : std::vector<std::pair<int64_t, std::string>>{{0, "matrix"}, {3, "direct"}, {3, "matrix"}, {16, "matrix"}}) {
+    SCOPED_TRACE("upscale " + std::to_string(b) + " " + param);
+    auto model = random_model(14, b, param);
+    const ardm::engine::Rules rules(model.data(), model.model_cfg.process);
+    ASSERT_EQ(rules.num_stages(), model.num_stages());
+    ASSERT_EQ(rules.num_symbols(), model.process->num_symbols());
+    const auto io = model.process->net_io();
+    const auto shape = rules.net_shape();
+    EXPECT_EQ(shape.input_classes, io.input_classes);
+    EXPECT_EQ(shape.outputs_per_value, io.outputs_per_value);
+    EXPECT_EQ(shape.max_time, io.max_time);
+    const int64_t D = model.num_values(), A = rules.num_symbols(), O = io.outputs_per_value;
+    auto g = ardm::make_generator(5);
+    auto x = torch::randint(256, {1, 1, 12, 12}, g, torch::kInt64);
+    auto out = torch::randn({1, O, 1, 12, 12}, g) * 4;
+    for (int64_t s = 0; s < rules.num_stages(); ++s) {
+      const auto st = ardm::stage_tensor(1, s, torch::kCPU);
+      const auto past = model.process->past(x, st), fut = model.process->future(x, st);
+      const auto sym = model.process->symbol(past, fut, st);
+      const auto logp = torch::log_softmax(model.process->symbol_logits(out, past, s), 1).reshape({A, D});
+      const auto o = out.reshape({O, D}).t().contiguous();
+      for (int64_t i = 0; i < D; ++i) {
+        const int64_t v = x.view(-1)[i].item<int64_t>(), p = past.view(-1)[i].item<int64_t>();
+        ASSERT_EQ(rules.past(v, s), p);
+        ASSERT_EQ(rules.future(v, s), fut.view(-1)[i].item<int64_t>());
+        ASSERT_EQ(rules.symbol(p, rules.future(v, s), s), sym.view(-1)[i].item<int64_t>());
+        ASSERT_EQ(rules.value(p, rules.symbol(p, rules.future(v, s), s), s), rules.future(v, s));
+        std::vector<double> w(static_cast<size_t>(A));
+        rules.symbol_weights(o[i].data_ptr<float>(), p, s, w.data());
+        double total = 0;
+        for (double e : w) total += e;
+        for (int64_t a = 0; a < A; ++a) {
+          const double want = logp[a][i].item<float>();
+          if (want < -50) continue;  // impossible digits: both ~ 0
+          EXPECT_NEAR(std::log(w[static_cast<size_t>(a)] / total), want, 1e-4);
+        }
+      }
+    }
+  }
+}
+
+TEST(Engine, CodecRoundTripsAndCostsWhatLibTorchDoes) {
+  for (const auto& [b, param] : std::vector<std::pair<int64_t, std::string>>{{0, "matrix"}, {4, "direct"}, {16, "matrix"}}) {
+    SCOPED_TRACE("upscale " + std::to_string(b) + " " + param);
+    auto model = random_model(15, b, param);
+    ardm::Codec torch_codec(model);
+    const EngineCodec codec(std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(model)), 2);
+    const auto images = test_images(6, 21);
+    const int64_t budget = 3 * codec.num_stages() + 1;
+    std::vector<const uint16_t*> ptrs;
+    for (const auto& im : images) ptrs.push_back(im.data());
+    const auto enc = codec.encode_batch(ptrs, budget);
+    double engine_bits = 0, torch_bits = 0;
+    std::vector<ardm::ItemCoder::Encoded> torch_enc(images.size());
+    ardm::run_codec_workers(static_cast<int64_t>(images.size()), 1,
+                            [&](int64_t i) { torch_enc[i] = torch_codec.encode(images[i].data(), budget); });
+    std::vector<std::vector<uint8_t>> files;
+    for (size_t i = 0; i < images.size(); ++i) {
+      engine_bits += enc[i].model_bits;
+      torch_bits += torch_enc[i].model_bits;
+      // Batched encoding gives the symbols of encoding alone.
+      const auto alone = codec.encode(images[i].data(), budget);
+      ASSERT_EQ(alone.symbols.size(), enc[i].symbols.size());
+      for (size_t k = 0; k < alone.symbols.size(); ++k) {
+        ASSERT_EQ(alone.symbols[k].start, enc[i].symbols[k].start);
+        ASSERT_EQ(alone.symbols[k].freq, enc[i].symbols[k].freq);
+      }
+      files.push_back(ardm::image_file(ardm::coding::Method::kModel, codec, {std::vector<uint8_t>(images[i].begin(), images[i].end())},
+                                       {enc[i]}, budget, codec.shape()));
+    }
+    EXPECT_NEAR(engine_bits / torch_bits, 1.0, 1e-4);
+    // Decode all together, with one file damaged: it alone fails.
+    std::vector<ardm::ImageFile> parsed;
+    files[2][files[2].size() / 2] ^= 0x10;
+    for (const auto& f : files) parsed.push_back(ardm::open_image_file(f, codec, codec.shape()));
+    std::vector<ardm::ImageRef> refs;
+    for (const auto& p : parsed) refs.push_back({&p, 0});
+    for (size_t batch : {1, 4, 16}) {
+      const auto back = ardm::decode_images(refs, codec, batch);
+      for (size_t i = 0; i < images.size(); ++i) {
+        if (i == 2) {
+          EXPECT_NE(back[i].error, "");
+          continue;
+        }
+        EXPECT_EQ(back[i].error, "");
+        EXPECT_EQ(back[i].values, std::vector<uint8_t>(images[i].begin(), images[i].end()));
+      }
+    }
+    // The LibTorch model's files are another model's to the engine.
+    const auto torch_file = ardm::image_file(ardm::coding::Method::kModel, torch_codec,
+                                             {std::vector<uint8_t>(images[0].begin(), images[0].end())}, {torch_enc[0]},
+                                             budget, codec.shape());
+    EXPECT_THROW(ardm::open_image_file(torch_file, codec, codec.shape()), ardm::coding::FormatError);
+  }
+}
+
+TEST(Engine, ModelFileRoundTripsAndRejectsDamage) {
+  auto model = random_model(16, 4, "direct");
+  auto em = ardm::engine_model_of(model);
+  const auto bytes = ardm::engine::serialize(em);
+  const auto back = ardm::engine::parse_model(bytes.data(), bytes.size(), "m");
+  EXPECT_EQ(back.fingerprint, em.fingerprint);
+  EXPECT_EQ(back.orders, em.orders);
+  EXPECT_EQ(back.sorted_costs, em.sorted_costs);
+  EXPECT_EQ(back.params.size(), em.params.size());
+  for (const auto& [name, p] : em.params) EXPECT_EQ(back.params.at(name).values, p.values) << name;
+  // Every truncation, and flips spread over the file, are refused.
+  for (size_t n = 0; n < bytes.size(); n += 1 + n / 3)
+    EXPECT_THROW(ardm::engine::parse_model(bytes.data(), n, "m"), std::runtime_error) << n;
+  for (size_t i = 0; i < bytes.size(); i += 1 + bytes.size() / 300) {
+    auto bad = bytes;
+    bad[i] ^= static_cast<uint8_t>(1u << (i % 8));
+    EXPECT_THROW(ardm::engine::parse_model(bad.data(), bad.size(), "m"), std::runtime_error) << i;
+  }
+  // Another order seed is another model.
+  model.objective_cfg.order_seed = 1;
+  EXPECT_NE(ardm::engine_model_of(model).fingerprint, em.fingerprint);
+}
