@@ -6,12 +6,14 @@
 // X.png.ardm becomes X.png (X.raw with --raw: the 8-bit pixels, row-major, channels
 // interleaved, one image after another). A file of several images becomes a folder of PNGs
 // (with --raw, one .raw file holding them all). An output appears whole or not at all.
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -114,6 +116,7 @@ int run(int argc, char** argv) {
     }
   }
   if (inputs.empty()) throw std::invalid_argument(std::string("no input files\n") + kUsage);
+  if (to_stdout && inputs.size() > 1) throw std::invalid_argument("-c takes one input file");
   if (threads < 1 || batch < 1) throw std::invalid_argument("--threads and --batch must be at least 1");
 #if !ARDM_HAVE_PNG
   if (!raw) throw std::invalid_argument("this build has no PNG support (libpng): use --raw");
@@ -131,6 +134,7 @@ int run(int argc, char** argv) {
     throw std::runtime_error(model_path + ": not a model of 8-bit images");
   const std::string ext = raw ? ".raw" : ".png";
 
+  if (!output.empty() && !to_stdout && inputs.size() > 1) fs::create_directories(output);
   std::vector<Job> jobs(inputs.size());
   std::vector<ardm::ImageRef> refs;
   std::vector<std::pair<size_t, size_t>> owner;  // ref -> (job, image)
@@ -167,6 +171,14 @@ int run(int argc, char** argv) {
     }
   }
 
+  // Two inputs that would write one output: the later ones fail (their images decode for nothing).
+  std::map<std::string, std::string> writer;
+  for (auto& job : jobs) {
+    if (!job.error.empty() || job.output == "-") continue;
+    const auto [it, fresh] = writer.emplace(fs::absolute(job.output).lexically_normal().string(), job.input);
+    if (!fresh) job.error = "its output " + job.output + " is also the output of " + it->second;
+  }
+
   ardm::util::Progress progress("decode", static_cast<int64_t>(refs.size()), "img", !quiet && refs.size() > 1);
   const auto decoded = ardm::decode_images(refs, codec, batch, [&](size_t done) { progress.update(static_cast<int64_t>(done)); });
   progress.finish();
@@ -199,10 +211,10 @@ int run(int argc, char** argv) {
         }
       } else {
 #if ARDM_HAVE_PNG
-        // A folder: written beside, then renamed, so a failure leaves none.
-        const fs::path tmp = job.output + ".tmp-decode";
-        fs::remove_all(tmp);
-        fs::create_directories(tmp);
+        // A folder: written into a fresh one beside it, then renamed, so a failure leaves none.
+        std::string tmp_name = job.output + ".tmp.XXXXXX";
+        if (!mkdtemp(tmp_name.data())) throw std::runtime_error(job.output + ": cannot create a temporary folder beside it");
+        const fs::path tmp(tmp_name);
         for (size_t i = 0; i < job.images.size(); ++i)
           ardm::data::write_png((tmp / item_name(i, job.images.size(), ".png")).string(), ardm::image_of(job.images[i], shape));
         if (fs::exists(job.output)) fs::remove_all(job.output);
@@ -212,7 +224,11 @@ int run(int argc, char** argv) {
       images += job.images.size();
       if (!keep && !to_stdout && output.empty()) std::remove(job.input.c_str());
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "ardm-decode: error: %s: %s\n", job.input.c_str(), e.what());
+      const std::string what = e.what();
+      if (what.rfind(job.input, 0) == 0)
+        std::fprintf(stderr, "ardm-decode: error: %s\n", what.c_str());
+      else
+        std::fprintf(stderr, "ardm-decode: error: %s: %s\n", job.input.c_str(), what.c_str());
       status = 1;
     }
   }
