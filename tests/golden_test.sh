@@ -114,6 +114,13 @@ for c in "${cases[@]}"; do
   else
     pass "$file with byte $mid of $len flipped: rejected ($(tail -1 "$work/err"))"
   fi
+  if [ -n "$DECODE" ] && [ "$portable" = any ]; then
+    if "$DECODE" -q -k "$bad/$png.ardm" 2>"$work/err"; then
+      fail "$file with byte $mid flipped: ardm-decode decoded it without an error"
+    else
+      pass "$file with byte $mid flipped: ardm-decode rejects it ($(tail -1 "$work/err"))"
+    fi
+  fi
   left=$(ls -A "$bad" | grep -vx "$png.ardm")
   [ -z "$left" ] && pass "$file damaged: no output left" || fail "$file damaged: left $left"
 done
