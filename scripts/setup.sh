@@ -14,11 +14,13 @@ packages=(
   libgtest-dev           # tests
   clang libclang-rt-14-dev  # the libFuzzer target (ASan + UBSan) run as a slow test
   dataset-fashion-mnist  # the default data set
+  bible-kjv dict-gcide   # text: the King James Bible (`bible`) and the GCIDE dictionary
   libjxl-tools optipng   # the quick start's comparison: JPEG-XL and optimised PNG
   g++-aarch64-linux-gnu qemu-user-static file  # the cross-machine decode test: an aarch64 build, qemu
 )
 if [ "${ARDM_SETUP_BENCH:-0}" = 1 ]; then
   packages+=(python3-torch time webp bc python3-pil)   # bench/: the PyTorch reference, /usr/bin/time, WebP, bc, photo crops
+  packages+=(gzip bzip2 xz-utils zstd)                 # bench/text_bench.sh: the classical text compressors
 fi
 
 missing=()

@@ -7,8 +7,9 @@
 #       AVX (qemu-x86_64 -cpu qemu64);
 #   (c) in a static aarch64 build run under qemu-aarch64 (NEON kernel, and scalar).
 # The files: a tiny OA-ARDM and a tiny Upscale ARDM trained here for a few steps and exported
-# (budgets 4 and 13), the bundled model at budget 2, and the committed golden engine files; all
-# coded by the model (--method model). Emulated runs take the cheaper of them (see ONLY below).
+# (budgets 4 and 13), the bundled model at budget 2, a tiny text Transformer's files (text with
+# a partial last chunk, binary bytes), and the committed golden engine files; all coded by the
+# model (--method model). Emulated runs take the cheaper of them (see ONLY below).
 #
 #   bash tests/cross_decode_test.sh SOURCE_DIR BUILD_DIR WORK_DIR
 # Exit 77 (skipped) when the cross compiler or qemu is missing (scripts/setup.sh installs them).
@@ -81,6 +82,19 @@ for m in "${models[@]}"; do
   cp "$WORK/files/$m-b4/00000.png.ardm" "$WORK/files/$m-one/" && cases+=("$m-one $WORK/$m.ardmnet")
 done
 encode bundled-b2 "$SRC/models/fashion-mnist.ardmnet" 2 "$WORK/img/00020.png"
+# A tiny byte-level text model (Transformer) and files for it: text with a last partial chunk,
+# binary bytes, one chunk exactly.
+mkdir -p "$WORK/text"
+head -c 100 "$SRC/README.md" >"$WORK/text/notes.txt"
+head -c 45 "$ARDM" >"$WORK/text/binary.dat"
+head -c 32 "$SRC/docs/format.md" >"$WORK/text/one-chunk.md"
+"$ARDM" train --out "$WORK/txt" --data "$SRC/README.md" --seq-len 32 --width 16 --layers 2 --heads 2 --mlp 32 \
+  --batch 8 --steps 3 --threads 2 -q >/dev/null 2>&1 || fail "training a tiny text model"
+if "$ARDM" export --model "$WORK/txt/checkpoint.pt" --out "$WORK/txt.ardmnet" >/dev/null; then
+  encode txt "$WORK/txt.ardmnet" 5 "$WORK"/text/*
+else
+  fail "exporting the text model"
+fi
 mkdir -p "$WORK/files/golden"
 cp "$SRC"/tests/golden/*.engine.ardm "$WORK/files/golden/" && cases+=("golden $SRC/models/fashion-mnist.ardmnet")
 
@@ -96,7 +110,7 @@ n=0
 bad=0
 for c in "${cases[@]}"; do
   set -- $c
-  case "$1" in golden | *-one) continue ;; esac
+  case "$1" in golden | *-one | txt) continue ;; esac
   mkdir -p "$WORK/png/$1"
   "$ARDM" decompress -q -k --model "$2" -o "$WORK/png/$1" "$WORK/files/$1"/*.ardm 2>"$WORK/err" ||
     fail "decompress $1: $(tail -1 "$WORK/err")"
@@ -107,6 +121,11 @@ for c in "${cases[@]}"; do
 done
 [ "$n" -eq 13 ] && [ "$bad" -eq 0 ] && pass "ardm decompress gives back all $n original images" ||
   fail "ardm decompress: $n images, $bad differ from the originals"
+mkdir -p "$WORK/textback"
+"$ARDM" decompress -q -k --model "$WORK/txt.ardmnet" -o "$WORK/textback" "$WORK/files/txt"/*.ardm 2>"$WORK/err" ||
+  fail "decompress txt: $(tail -1 "$WORK/err")"
+diff -rq "$WORK/text" "$WORK/textback" >/dev/null && pass "ardm decompress gives back the 3 text and binary files" ||
+  fail "text files differ after ardm decompress"
 
 same_as_ref() {  # label, output folder, case name
   if diff -rq "$WORK/ref/$3" "$2" >/dev/null 2>&1; then return 0; fi
@@ -144,12 +163,12 @@ ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell run_all "ONEDNN_MAX_CPU_ISA=AV
 # and on an emulated CPU without AVX or FMA (qemu64: fmaf in software, slow) on one per model
 if [ -x "$WORK/baseline/ardm-decode" ]; then
   run_all "baseline x86-64 build" "$WORK/baseline/ardm-decode"
-  ONLY='oa-one|up-one' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
+  ONLY='oa-one|up-one|txt' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
 fi
 # (c) aarch64 under qemu-user: NEON on the tiny models and the bundled one, scalar on the tiny ones
 if [ -x "$WORK/aarch64/ardm-decode" ]; then
-  ONLY='oa-.*|up-.*|bundled-b2' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
-  ONLY='oa-.*|up-.*' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
+  ONLY='oa-.*|up-.*|bundled-b2|txt' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
+  ONLY='oa-.*|up-.*|txt' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
 fi
 
 echo "$fails failed"

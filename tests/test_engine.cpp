@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "ardm/byte_file.h"
 #include "ardm/codec.h"
 #include "ardm/coding/format.h"
 #include "ardm/engine/codec.h"
@@ -319,4 +320,117 @@ TEST(Engine, ModelFileRoundTripsAndRejectsDamage) {
   // Another order seed is another model.
   model.objective_cfg.order_seed = 1;
   EXPECT_NE(ardm::engine_model_of(model).fingerprint, em.fingerprint);
+}
+
+namespace {
+
+// A small byte-level text Transformer with every weight randomised (LayerNorm gains too).
+ardm::Model random_text_model(uint64_t seed, int64_t length = 24) {
+  ardm::ModelConfig m;
+  m.data = ardm::text_spec("bytes", length);
+  m.net.type = "transformer";
+  m.net.transformer.width = 16, m.net.transformer.layers = 2, m.net.transformer.heads = 2, m.net.transformer.mlp = 24;
+  torch::manual_seed(seed);
+  ardm::Model model(m, ardm::ObjectiveConfig{}, ardm::TrainConfig{});
+  torch::NoGradGuard g;
+  for (auto& p : model.ema->named_parameters())
+    p.value().copy_((p.key().find("embed") != std::string::npos ? 1.0 : 0.4) * torch::randn_like(p.value()));
+  return model;
+}
+
+// Text-like bytes: words from a small alphabet, spaces and line breaks.
+std::vector<uint8_t> text_bytes(size_t n, uint64_t seed) {
+  std::vector<uint8_t> out;
+  uint64_t s = seed * 0x9e3779b97f4a7c15ULL + 1;
+  while (out.size() < n) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    const auto r = static_cast<uint32_t>(s >> 33);
+    out.push_back(r % 9 == 0 ? ' ' : r % 53 == 0 ? '\n' : static_cast<uint8_t>('a' + r % 7));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(Engine, TransformerMatchesLibTorch) {
+  auto model = random_text_model(31);
+  expect_twin_outputs(model, 3);
+}
+
+TEST(Engine, TransformerIsTheSameBitsForAnyBatchThreadsAndIsa) {
+  IsaGuard guard;
+  auto model = random_text_model(32);
+  const auto em = ardm::engine_model_of(model);
+  const auto net = ardm::engine::make_net(em);
+  const int64_t B = 4, D = model.num_values();
+  const auto in = random_inputs(model, B, 3);
+  ardm::engine::ThreadPool one(1), three(3);
+  const auto all = net->forward({B, in.x.data(), in.known.data(), in.t.data(), in.stage.data()}, three);
+  const size_t per = all.size() / B;
+  std::vector<uint8_t> wanted(static_cast<size_t>(D));
+  for (size_t i = 0; i < wanted.size(); ++i) wanted[i] = i % 5 == 1;
+  for (Isa isa : runnable_isas()) {
+    ardm::engine::set_isa(isa);
+    for (int64_t b = 0; b < B; ++b) {
+      const auto single = net->forward({1, in.x.data() + b * D, in.known.data() + b * D, &in.t[b], &in.stage[b]}, one);
+      ASSERT_EQ(std::memcmp(single.data(), all.data() + b * per, per * sizeof(float)), 0)
+          << "item " << b << " on " << ardm::engine::isa_name(isa);
+      const auto some = net->forward(
+          {1, in.x.data() + b * D, in.known.data() + b * D, &in.t[b], &in.stage[b], wanted.data()}, one);
+      const size_t O = per / static_cast<size_t>(D);
+      for (size_t i = 0; i < wanted.size(); ++i)
+        if (wanted[i]) {
+          ASSERT_EQ(std::memcmp(some.data() + i * O, single.data() + i * O, O * sizeof(float)), 0);
+        }
+    }
+  }
+}
+
+TEST(Engine, ByteFilesRoundTripEveryLengthAndFailLoudly) {
+  auto model = random_text_model(33);
+  const auto em = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(model));
+  const EngineCodec enc(em, 2), dec(em, 1);
+  const size_t D = static_cast<size_t>(enc.num_values());
+  // The model's exact code length of a tail equals LibTorch's exact fixed-order length would
+  // need the tail's own policy; here the tail's symbols are checked by decoding them back.
+  for (size_t n : {size_t{0}, size_t{1}, D - 1, D, D + 1, 3 * D + 5}) {
+    SCOPED_TRACE("length " + std::to_string(n));
+    const auto data = text_bytes(n, n + 1);
+    ardm::ByteFileStats st;
+    const auto file = ardm::compress_bytes(data, enc, 5, 2, "model", &st);
+    const auto stored = ardm::compress_bytes(data, enc, 5, 2, "stored");
+    const auto best = ardm::compress_bytes(data, enc, 5, 2, "auto");
+    EXPECT_LE(best.size(), stored.size());
+    EXPECT_LE(best.size(), file.size());
+    EXPECT_EQ(stored.size(), data.size() + (n < 128 ? 11 : n < 16384 ? 12 : 13));  // header, length, CRC
+    for (const auto& f : {file, stored, best}) {
+      const auto parsed = ardm::coding::read_file_v3(f.data(), f.size());
+      ASSERT_TRUE(ardm::holds_bytes(parsed));
+      for (size_t batch : {size_t{1}, size_t{3}}) EXPECT_EQ(ardm::decompress_bytes(parsed, &dec, batch), data);
+    }
+    if (n == 0) continue;
+    EXPECT_EQ(st.method, ardm::coding::Method::kModel);
+    // Batched chunks give the symbols of each chunk alone (the tail included).
+    const auto last = n - (n - 1) / D * D;
+    std::vector<uint16_t> tail(D, 0);
+    std::copy(data.end() - static_cast<std::ptrdiff_t>(last), data.end(), tail.begin());
+    const auto alone = enc.encode_batch({tail.data()}, 5, {static_cast<int64_t>(last)});
+    EXPECT_EQ(alone[0].symbols.size(), last);
+    // Any flipped bit in the payload is an error, never a wrong output.
+    for (size_t at = 4; at < file.size(); at += std::max<size_t>(1, file.size() / 7)) {
+      auto bad = file;
+      bad[at] ^= 0x04;
+      EXPECT_ANY_THROW({
+        const auto parsed = ardm::coding::read_file_v3(bad.data(), bad.size());
+        ardm::decompress_bytes(parsed, &dec, 2);
+      }) << "flip at " << at;
+    }
+  }
+  // A file of another model is refused by name.
+  auto other_model = random_text_model(34);
+  const EngineCodec other(std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(other_model)), 1);
+  const auto data = text_bytes(40, 9);
+  const auto f = ardm::compress_bytes(data, enc, 5, 2, "model");
+  const auto parsed = ardm::coding::read_file_v3(f.data(), f.size());
+  EXPECT_THROW(ardm::decompress_bytes(parsed, &other, 2), ardm::coding::FormatError);
 }

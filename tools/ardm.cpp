@@ -8,12 +8,14 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
 #include "ardm/config_io.h"
 #include "ardm/data/dataset.h"
 #include "ardm/data/png.h"
+#include "ardm/data/text.h"
 #include "ardm/eval.h"
 #include "ardm/sample.h"
 #include "ardm/schedule_dp.h"
@@ -92,6 +94,15 @@ std::string split_text(const ardm::Policies& p) {
   return "[" + ardm::join_ints(k) + "]";
 }
 
+bool is_text(const ardm::Model& m) { return m.data().kind != "image"; }
+
+// A trained model's data of `split` from `source` (empty: the data it was trained on).
+torch::Tensor model_data(const ardm::Model& m, std::string source, const std::string& split, int64_t limit) {
+  if (source.empty()) source = m.train_cfg.data;
+  if (!is_text(m)) return ardm::data::load_images(source, split, limit);
+  return ardm::data::load_text(source, split, m.data().kind, m.data().shape[0], limit);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,8 +118,20 @@ int main(int argc, char** argv) {
               attn = ints_text(mc.net.unet.attn_resolutions);
   bool resume = false;
   double minutes = 0;
+  std::string vocab = "bytes";
+  int64_t seq_len = 250;
   auto* train = app.add_subcommand("train", "train an OA-ARDM or an Upscale ARDM on images; checkpoints go to --out");
-  train->add_option("--data", tc.data, "fashion-mnist, or a folder of 8-bit gray/RGB PNG files")->capture_default_str();
+  train->add_option("--data", tc.data,
+                    "images: fashion-mnist or a folder of 8-bit gray/RGB PNG files; text: kjv, gcide, a file or a "
+                    "folder of files, comma-separated (e.g. kjv,gcide)")
+      ->capture_default_str();
+  train->add_option("--vocab", vocab, "text: bytes (256 classes, any file) or text8 (a-z and space)")
+      ->capture_default_str();
+  train->add_option("--seq-len", seq_len, "text: characters per sequence (D)")->capture_default_str();
+  train->add_option("--width", mc.net.transformer.width, "text: Transformer width")->capture_default_str();
+  train->add_option("--layers", mc.net.transformer.layers, "text: Transformer blocks")->capture_default_str();
+  train->add_option("--heads", mc.net.transformer.heads, "text: attention heads")->capture_default_str();
+  train->add_option("--mlp", mc.net.transformer.mlp, "text: hidden width of each block's MLP")->capture_default_str();
   train->add_option("--limit", tc.limit, "use only the first N training images (0 = all)")->capture_default_str();
   train->add_option("--out", out_dir, "run folder (checkpoint.pt, metrics.jsonl)")->capture_default_str();
   train->add_flag("--resume", resume, "continue the run in --out from its last checkpoint");
@@ -143,13 +166,13 @@ int main(int argc, char** argv) {
   add_common(train, tcommon);
 
   // ---- eval
-  std::string model_path, eval_data = "fashion-mnist", split = "test";
+  std::string model_path, eval_data, split = "test";
   int64_t passes = 4, eval_batch = 100, eval_limit = 0;
   uint64_t eval_seed = 1234;
   Common ecommon;
   auto* eval = app.add_subcommand("eval", "print the test-set bound (bits per dim) of a trained model, EMA weights");
   eval->add_option("--model", model_path, "checkpoint (e.g. runs/default/checkpoint.pt)")->required();
-  eval->add_option("--data", eval_data, "fashion-mnist, or a folder of PNG files")->capture_default_str();
+  eval->add_option("--data", eval_data, "as train's --data (default: the data the model was trained on)");
   eval->add_option("--split", split, "train or test (fashion-mnist)")->capture_default_str();
   eval->add_option("--limit", eval_limit, "use only the first N images (0 = all)")->capture_default_str();
   eval->add_option("--passes", passes, "passes over the data (random order and step per image each)")
@@ -187,7 +210,8 @@ int main(int argc, char** argv) {
   samp->add_option("--budget", sample_budget, "network calls per sample, all stages (0 = all S*D steps)")->capture_default_str();
   samp->add_option("--policy", sample_policy, "optimal or naive")->capture_default_str();
   samp->add_option("--seed", sample_seed, "seed of orders and draws")->capture_default_str();
-  samp->add_option("--out", sample_out, "PNG grid of the samples")->capture_default_str();
+  samp->add_option("--out", sample_out, "PNG grid of the samples (text models: a text file; they are printed too)")
+      ->capture_default_str();
   samp->add_option("--chain", sample_chain, "also write the generation chain as a PNG (rows: samples, columns: steps)");
   samp->add_option("--cols", sample_cols, "grid columns (0 = square)");
   add_common(samp, scommon);
@@ -220,18 +244,30 @@ int main(int argc, char** argv) {
         mc.net.unet.ch_mult = ardm::parse_ints(ch_mult);
         mc.net.unet.attn_resolutions = ardm::parse_ints(attn);
       }
-      const auto data = ardm::data::load_images(model.net ? model.train_cfg.data : tc.data, "train",
-                                                model.net ? model.train_cfg.limit : tc.limit);
-      if (!model.net) {
-        mc.data = ardm::image_spec(data.size(1), data.size(2), data.size(3));
+      torch::Tensor data;
+      if (model.net) {
+        data = model_data(model, "", "train", model.train_cfg.limit);
+      } else {
+        if (ardm::data::is_image_source(tc.data)) {
+          data = ardm::data::load_images(tc.data, "train", tc.limit);
+          mc.data = ardm::image_spec(data.size(1), data.size(2), data.size(3));
+        } else {
+          data = ardm::data::load_text(tc.data, "train", vocab, seq_len, tc.limit);
+          mc.data = ardm::text_spec(vocab, seq_len);
+          mc.net.type = "transformer";
+          mc.net.transformer.dropout = mc.net.unet.dropout;
+          if (!train->count("--ce-term")) oc.ce_term = 1e-4;  // the paper's text setting
+        }
         torch::manual_seed(tc.seed);  // weight init draws from the global generator
         model = ardm::Model(mc, oc, tc);
       }
-      std::fprintf(stderr, "model: %s, %s, %lld parameters; data: %lld images %lldx%lldx%lld; %d thread(s) on %s\n",
+      std::string what = std::to_string(data.size(0)) + " " +
+                         (is_text(model) ? "sequences of " + std::to_string(data.size(1)) + " (" + model.data().kind + ")"
+                                         : "images " + std::to_string(data.size(3)) + "x" + std::to_string(data.size(2)) +
+                                               "x" + std::to_string(data.size(1)));
+      std::fprintf(stderr, "model: %s, %s, %lld parameters; data: %s; %d thread(s) on %s\n",
                    model.process->describe().c_str(), model.model_cfg.net.type.c_str(),
-                   static_cast<long long>(ardm::nets::parameter_count(*model.net)),
-                   static_cast<long long>(data.size(0)), static_cast<long long>(data.size(1)),
-                   static_cast<long long>(data.size(2)), static_cast<long long>(data.size(3)), tcommon.threads,
+                   static_cast<long long>(ardm::nets::parameter_count(*model.net)), what.c_str(), tcommon.threads,
                    dev.str().c_str());
       ardm::RunOptions ro;
       ro.out_dir = out_dir;
@@ -244,11 +280,13 @@ int main(int argc, char** argv) {
     } else if (eval->parsed()) {
       const torch::Device dev = setup(ecommon);
       ardm::Model model = ardm::load_model(model_path);
-      const auto data = ardm::data::load_images(eval_data, split, eval_limit);
+      const auto data = model_data(model, eval_data, split, eval_limit);
+      const char* unit = is_text(model) ? "bpc" : "bpd";  // bits per character = bits per dim
+      const char* items = is_text(model) ? "sequences" : "images";
       if (eval_budget == 0) {
         const auto r = ardm::evaluate(model, data, passes, eval_batch, eval_seed, dev, !ecommon.quiet);
-        std::printf("test bound: %.4f +- %.4f bpd (%lld images x %lld pass%s, EMA weights, step %lld)\n", r.bpd,
-                    r.stderr_bpd, static_cast<long long>(r.images), static_cast<long long>(passes), passes == 1 ? "" : "es",
+        std::printf("test bound: %.4f +- %.4f %s (%lld %s x %lld pass%s, EMA weights, step %lld)\n", r.bpd,
+                    r.stderr_bpd, unit, static_cast<long long>(r.images), items, static_cast<long long>(passes), passes == 1 ? "" : "es",
                     static_cast<long long>(model.step));
       } else {
         const auto policy = model.policy(eval_budget, eval_policy);
@@ -256,17 +294,17 @@ int main(int argc, char** argv) {
         std::printf("%s policy, budget %lld%s: %s\n", eval_policy.c_str(), static_cast<long long>(eval_budget),
                     policy.size() > 1 ? (" split " + split_text(policy)).c_str() : "",
                     policies_text(policy, true).c_str());
-        std::printf("predicted from the loss tracker: %.4f bpd\n", predicted);
+        std::printf("predicted from the loss tracker: %.4f %s\n", predicted, unit);
         const auto b = ardm::evaluate_policy_bound(model, data, policy, passes, eval_batch, eval_seed, dev,
                                                    !ecommon.quiet);
-        std::printf("policy bound: %.4f +- %.4f bpd (%lld images x %lld pass%s)\n", b.bpd, b.stderr_bpd,
-                    static_cast<long long>(b.images), static_cast<long long>(passes), passes == 1 ? "" : "es");
+        std::printf("policy bound: %.4f +- %.4f %s (%lld %s x %lld pass%s)\n", b.bpd, b.stderr_bpd,
+                    unit, static_cast<long long>(b.images), items, static_cast<long long>(passes), passes == 1 ? "" : "es");
         if (exact_limit == 0) return 0;
         const auto exact_data = exact_limit > 0 ? data.slice(0, 0, std::min(exact_limit, data.size(0))) : data;
         const auto e = ardm::evaluate_fixed_order(model, exact_data, policy, eval_batch, dev, !ecommon.quiet);
-        std::printf("exact fixed-order: %.4f bpd (+- %.4f over images; %lld images, %lld network calls each, "
+        std::printf("exact fixed-order: %.4f %s (+- %.4f over %s; %lld %s, %lld network calls each, "
                     "order seed %llu)\n",
-                    e.bpd, e.stderr_images, static_cast<long long>(e.images), static_cast<long long>(e.network_calls),
+                    e.bpd, unit, e.stderr_images, items, static_cast<long long>(e.images), items, static_cast<long long>(e.network_calls),
                     static_cast<unsigned long long>(model.objective_cfg.order_seed));
       }
     } else if (schedule->parsed()) {
@@ -310,10 +348,23 @@ int main(int argc, char** argv) {
       model.ema->to(dev);
       model.ema->eval();
       auto gen = ardm::make_generator(sample_seed);
-      if (model.data().shape.size() != 3) throw std::runtime_error("sample writes images; this model's data is not {C, H, W}");
       const auto t0 = std::chrono::steady_clock::now();
       auto s = ardm::sample(*model.process, model.as_fn(model.ema), sample_count, policy, gen, dev, !sample_chain.empty());
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (is_text(model)) {
+        // Text samples go to stdout, one per block; --out FILE also writes them there.
+        const auto x = s.x.cpu().to(torch::kUInt8).contiguous();
+        std::string all;
+        for (int64_t i = 0; i < sample_count; ++i)
+          all += "--- sample " + std::to_string(i + 1) + " (" + std::to_string(budget) + " network calls) ---\n" +
+                 ardm::data::classes_to_text(x[i].data_ptr<uint8_t>(), static_cast<size_t>(x.size(1)), model.data().kind) +
+                 "\n";
+        std::fwrite(all.data(), 1, all.size(), stdout);
+        if (samp->count("--out")) std::ofstream(sample_out, std::ios::binary) << all;
+        std::fprintf(stderr, "%lld samples, %lld network calls each, %s policy, %.2f s\n",
+                     static_cast<long long>(sample_count), static_cast<long long>(budget), sample_policy.c_str(), secs);
+        return 0;
+      }
       const int64_t cols = sample_cols > 0 ? sample_cols
                                            : static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(sample_count))));
       write_grid(sample_out, s.x.cpu(), cols);

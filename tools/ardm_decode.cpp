@@ -26,6 +26,7 @@
 #include "ardm/image_file.h"
 #include "ardm/util/atomic_file.h"
 #include "ardm/util/progress.h"
+#include "byte_cli.h"
 #if ARDM_HAVE_PNG
 #include "ardm/data/png.h"
 #endif
@@ -40,6 +41,8 @@ namespace {
 
 const char* kUsage =
     "usage: ardm-decode [options] FILE.ardm...\n"
+    "  (images decode to PNG; text and other files to their original bytes, with the text model:\n"
+    "   --model, else $ARDM_TEXT_MODEL, else the bundled one)\n"
     "  --model FILE   engine model (.ardmnet; default: $ARDM_MODEL, else the bundled model)\n"
     "  -o OUT         output file, or the folder to write into with several inputs\n"
     "  -c             write to standard output (one single-image file), keep the inputs\n"
@@ -118,6 +121,27 @@ int run(int argc, char** argv) {
   if (inputs.empty()) throw std::invalid_argument(std::string("no input files\n") + kUsage);
   if (to_stdout && inputs.size() > 1) throw std::invalid_argument("-c takes one input file");
   if (threads < 1 || batch < 1) throw std::invalid_argument("--threads and --batch must be at least 1");
+  // Files of byte streams (text, any file) decode to their original bytes with the text model.
+  int byte_status = 0;
+  {
+    std::vector<std::string> bytes_in, images_in;
+    for (const auto& in : inputs) (ardm::cli::is_byte_stream_input(in) ? bytes_in : images_in).push_back(in);
+    if (!bytes_in.empty()) {
+      ardm::cli::ByteOptions o;
+      o.program = "ardm-decode";
+      o.model = model_path;
+      o.load = [](const std::string& p) {
+        return std::make_shared<const ardm::engine::EngineModel>(ardm::engine::read_model(p));
+      };
+      o.output = output;
+      o.to_stdout = to_stdout, o.force = force, o.keep = keep, o.quiet = quiet;
+      o.threads = threads;
+      o.batch = batch;
+      byte_status = ardm::cli::decompress_byte_files(bytes_in, o);
+    }
+    if (images_in.empty()) return byte_status;
+    inputs = images_in;
+  }
 #if !ARDM_HAVE_PNG
   if (!raw) throw std::invalid_argument("this build has no PNG support (libpng): use --raw");
 #endif
@@ -237,7 +261,7 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "decoded %zu images in %.1f s (%.2f images/s, %d threads, %s kernels)\n", images, secs,
                  static_cast<double>(images) / secs, codec.threads(), ardm::engine::isa_name(ardm::engine::active_isa()));
   }
-  return status;
+  return status | byte_status;
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "codec_cli.h"
+#include "byte_cli.h"
 
 #include <torch/torch.h>
 #include <unistd.h>
@@ -74,14 +75,8 @@ std::string resolve_checkpoint(const std::string& flag) {
   return !bundled.empty() && fs::exists(bundled) ? bundled : "";
 }
 
-std::vector<uint8_t> read_stdin() {
-  std::vector<uint8_t> bytes;
-  uint8_t buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) bytes.insert(bytes.end(), buf, buf + n);
-  if (std::ferror(stdin)) throw std::runtime_error("stdin: read error");
-  return bytes;
-}
+// Standard input, read once (byte_cli.h: it may already have been read to tell PNG from text).
+std::vector<uint8_t> read_stdin() { return stdin_bytes(); }
 
 // Writes a finished output: "-" to stdout (one writer at a time), else atomically to the path.
 void write_output(const std::string& path, const std::vector<uint8_t>& bytes) {
@@ -190,6 +185,28 @@ struct CodecCommands::State {
 
   int run_compress();
   int run_decompress();
+  ByteOptions byte_options() const {
+    ByteOptions o;
+    o.model = model;
+    o.load = [](const std::string& path) { return load_engine_model(path); };
+    o.output = output;
+    o.to_stdout = to_stdout, o.force = force, o.keep = keep, o.verbose = verbose, o.quiet = quiet;
+    o.threads = threads;
+    o.batch = static_cast<size_t>(batch);
+    o.budget = budget;
+    o.method = method_flag;
+    return o;
+  }
+  // Sends the inputs that `is_other` picks to `run_other`; returns its status (0 when none).
+  int split_inputs(const std::function<bool(const std::string&)>& is_other,
+                   const std::function<int(const std::vector<std::string>&)>& run_other, bool& nothing_left) {
+    if (inputs.empty()) inputs.push_back("-");
+    std::vector<std::string> mine, other;
+    for (const auto& in : inputs) (is_other(in) ? other : mine).push_back(in);
+    nothing_left = mine.empty();
+    inputs = mine;
+    return other.empty() ? 0 : run_other(other);
+  }
   int run_images();
   int run_export();
 
@@ -213,9 +230,11 @@ struct CodecCommands::State {
 
 CodecCommands::CodecCommands(CLI::App& app) : s_(std::make_unique<State>()) {
   auto& s = *s_;
-  s.compress = app.add_subcommand("compress", "compress 8-bit PNG images losslessly with a trained model (X.png -> X.png.ardm)");
-  s.add_io_flags(s.compress, "PNG files ('-' or none: stdin to stdout)");
-  s.compress->add_option("--budget", s.budget, "network calls per image: more is smaller and slower")
+  s.compress = app.add_subcommand("compress",
+                                  "compress files losslessly with a trained model (X -> X.ardm): PNG images with the "
+                                  "image model, any other file with the byte-level text model");
+  s.add_io_flags(s.compress, "files ('-' or none: stdin to stdout)");
+  s.compress->add_option("--budget", s.budget, "network calls per image or text chunk: more is smaller and slower")
       ->capture_default_str();
   s.compress->add_option("--data", s.data,
                          "compress a data set item by item instead (fashion-mnist, or a folder of PNG files) into "
@@ -228,7 +247,8 @@ CodecCommands::CodecCommands(CLI::App& app) : s_(std::make_unique<State>()) {
       ->check(CLI::IsMember({"auto", "model", "stored", "jxl"}))
       ->capture_default_str();
 
-  s.decompress = app.add_subcommand("decompress", "decode .ardm files back to PNG images (X.png.ardm -> X.png)");
+  s.decompress = app.add_subcommand("decompress",
+                                    "decode .ardm files back to the original (X.ardm -> X; images as PNG)");
   s.add_io_flags(s.decompress, ".ardm files ('-' or none: stdin to stdout)");
 
   s.images = app.add_subcommand("images", "write a data set's images as PNG files (00000.png, ...)");
@@ -348,6 +368,15 @@ void remove_input(const Job& job) {
 int CodecCommands::State::run_compress() {
   if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
   if (batch < 1) throw std::invalid_argument("--batch must be at least 1");
+  // Anything that is not a PNG image is a byte stream for the text model.
+  int byte_status = 0;
+  if (data.empty()) {
+    bool only_bytes = false;
+    byte_status = split_inputs([](const std::string& in) { return !is_png_input(in); },
+                               [&](const std::vector<std::string>& in) { return compress_byte_files(in, byte_options()); },
+                               only_bytes);
+    if (only_bytes) return byte_status;
+  }
   const auto t_start = std::chrono::steady_clock::now();
   const auto net_model = load_engine_model(resolve_model(model));
   check_image_model(*net_model);
@@ -560,12 +589,17 @@ int CodecCommands::State::run_compress() {
                 static_cast<long long>(mismatches.load()), seconds_since(t0),
                 static_cast<double>(back.size()) / seconds_since(t0));
   }
-  return status;
+  return status | byte_status;
 }
 
 int CodecCommands::State::run_decompress() {
   if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
   if (batch < 1) throw std::invalid_argument("--batch must be at least 1");
+  bool only_bytes = false;
+  const int byte_status = split_inputs(
+      is_byte_stream_input, [&](const std::vector<std::string>& in) { return decompress_byte_files(in, byte_options()); },
+      only_bytes);
+  if (only_bytes) return byte_status;
   const auto t_start = std::chrono::steady_clock::now();
   const auto net_model = load_engine_model(resolve_model(model));
   check_image_model(*net_model);
@@ -709,7 +743,7 @@ int CodecCommands::State::run_decompress() {
   if (!quiet && items_total.load() > 1)
     std::fprintf(stderr, "decompressed %lld images in %.1f s\n", static_cast<long long>(items_total.load()),
                  seconds_since(t_start));
-  return status;
+  return status | byte_status;
 }
 
 int CodecCommands::State::run_images() {

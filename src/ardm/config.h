@@ -19,12 +19,18 @@ struct DataSpec {
   int64_t num_classes = 256;     // K, 2..65,536
   int64_t absorbing = 128;       // OA-ARDM's value of unknown positions (images: K / 2, a real class)
   std::string value_type = "uint8";  // how items are stored: uint8 (K <= 256) or uint16 (K <= 65,536)
+  // What the values mean: "image" ({C, H, W} pixels), or text with a vocabulary: "text8"
+  // (27 classes: space, a-z) or "bytes" (256 classes: any byte). Text shapes are {L}.
+  std::string kind = "image";
 
   int64_t num_values() const;    // D = prod(shape)
 };
 
 // The image data description for K classes and shape {C, H, W}.
 DataSpec image_spec(int64_t channels, int64_t height, int64_t width, int64_t num_classes = 256);
+// The text data description: sequences of `length` symbols of vocabulary "text8" or "bytes";
+// the absorbing state is an extra input class K (spec section 1), never a real symbol.
+DataSpec text_spec(const std::string& vocab, int64_t length);
 
 // What a generation step means (spec sections 1 and 2).
 struct ProcessConfig {
@@ -44,10 +50,23 @@ struct UNetConfig {
   double dropout = 0.0;
 };
 
+// The non-causal text Transformer of spec section 5: pre-LayerNorm blocks over a sequence,
+// fixed sinusoidal positions, and (unlike the paper's released code) the time input, added to
+// every MLP's hidden layer. The defaults are a small CPU network; `width=768, layers=12,
+// heads=12, mlp=3072` is the paper's text8 network.
+struct TransformerConfig {
+  int64_t width = 128;   // model width (embedding and residual stream)
+  int64_t layers = 4;
+  int64_t heads = 4;     // width must divide by heads
+  int64_t mlp = 512;     // hidden width of each block's MLP
+  double dropout = 0.0;
+};
+
 // Which network, and its options. nets::make_net is the only place that reads `type`.
 struct NetConfig {
-  std::string type = "unet";
+  std::string type = "unet";  // "unet" (images) or "transformer" (text)
   UNetConfig unet;
+  TransformerConfig transformer;
 };
 
 struct ModelConfig {
@@ -64,7 +83,7 @@ struct ObjectiveConfig {
 };
 
 struct TrainConfig {
-  std::string data = "fashion-mnist";  // "fashion-mnist" or a folder of PNG files
+  std::string data = "fashion-mnist";  // "fashion-mnist", a folder of PNG files, or text (data/text.h)
   int64_t limit = 0;                   // use only the first N training images (0 = all)
   int64_t steps = 2000;
   int64_t batch = 32;

@@ -57,10 +57,16 @@ Fields fields(ModelConfig& c) {
   add_num(f, "data.num_classes", c.data.num_classes);
   add_num(f, "data.absorbing", c.data.absorbing);
   add_str(f, "data.value_type", c.data.value_type);
+  add_str(f, "data.kind", c.data.kind);
   add_num(f, "process.upscale", c.process.upscale);
   add_str(f, "process.parametrization", c.process.parametrization);
   add_str(f, "net.type", c.net.type);
   add_unet(f, "unet.", c.net.unet);
+  add_num(f, "transformer.width", c.net.transformer.width);
+  add_num(f, "transformer.layers", c.net.transformer.layers);
+  add_num(f, "transformer.heads", c.net.transformer.heads);
+  add_num(f, "transformer.mlp", c.net.transformer.mlp);
+  add_num(f, "transformer.dropout", c.net.transformer.dropout);
   return f;
 }
 
@@ -148,7 +154,18 @@ std::vector<int64_t> parse_ints(const std::string& s) {
   return out;
 }
 
-std::string to_text(const ModelConfig& c) { return write_all(c); }
+std::string to_text(const ModelConfig& c) {
+  // Keys that a model does not use are left out, so image models keep the exact text (and so
+  // the model ids derived from it) they had before text models existed.
+  std::string out;
+  std::istringstream in(write_all(c));
+  for (std::string line; std::getline(in, line);) {
+    if (c.data.kind == "image" && line.rfind("data.kind=", 0) == 0) continue;
+    if (c.net.type != "transformer" && line.rfind("transformer.", 0) == 0) continue;
+    out += line + "\n";
+  }
+  return out;
+}
 std::string to_text(const ObjectiveConfig& c) { return write_all(c); }
 std::string to_text(const TrainConfig& c) { return write_all(c); }
 void from_text(const std::string& t, ModelConfig& c) { read_all(t, c); }
@@ -156,7 +173,7 @@ void from_text(const std::string& t, ObjectiveConfig& c) { read_all(t, c); }
 void from_text(const std::string& t, TrainConfig& c) { read_all(t, c); }
 
 bool is_legacy_image_model(const ModelConfig& c) {
-  return c.process.upscale == 0 && c.net.type == "unet" && c.data.shape.size() == 3 &&
+  return c.process.upscale == 0 && c.net.type == "unet" && c.data.shape.size() == 3 && c.data.kind == "image" &&
          c.data.absorbing == c.data.num_classes / 2 && c.data.value_type == "uint8";
 }
 
@@ -197,7 +214,25 @@ DataSpec image_spec(int64_t channels, int64_t height, int64_t width, int64_t num
   return d;
 }
 
+DataSpec text_spec(const std::string& vocab, int64_t length) {
+  DataSpec d;
+  if (vocab == "text8")
+    d.num_classes = 27;
+  else if (vocab == "bytes")
+    d.num_classes = 256;
+  else
+    throw std::invalid_argument("vocabulary must be 'text8' or 'bytes', not '" + vocab + "'");
+  if (length < 1) throw std::invalid_argument("--seq-len must be at least 1");
+  d.kind = vocab;
+  d.shape = {length};
+  d.absorbing = d.num_classes;  // an extra input class
+  d.value_type = "uint8";
+  return d;
+}
+
 void check_spec(const DataSpec& d) {
+  if (d.kind != "image" && d.kind != "text8" && d.kind != "bytes")
+    throw std::invalid_argument("data: kind '" + d.kind + "' (image, text8 or bytes)");
   if (d.shape.empty()) throw std::invalid_argument("data: the shape needs at least one dimension");
   for (auto s : d.shape)
     if (s < 1) throw std::invalid_argument("data: shape " + join_ints(d.shape) + " has an empty dimension");

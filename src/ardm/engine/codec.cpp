@@ -1,5 +1,6 @@
 #include "ardm/engine/codec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <stdexcept>
@@ -18,7 +19,9 @@ struct StepMasks {
   std::vector<uint8_t> known, wanted;
   std::vector<int64_t> t, stage;
 
-  void set(int64_t B, int64_t D, int64_t s, int64_t t0, int64_t t1, const std::vector<uint32_t>& rank) {
+  // length[b]: item b's values at locations >= length[b] are absent (never known, never coded).
+  void set(int64_t B, int64_t D, int64_t s, int64_t t0, int64_t t1, const std::vector<uint32_t>& rank,
+           const std::vector<int64_t>& length) {
     known.resize(static_cast<size_t>(B * D));
     wanted.resize(known.size());
     t.assign(static_cast<size_t>(B), s * D + t0);
@@ -26,8 +29,9 @@ struct StepMasks {
     for (int64_t b = 0; b < B; ++b)
       for (int64_t i = 0; i < D; ++i) {
         const auto r = static_cast<int64_t>(rank[static_cast<size_t>(i)]);
-        known[static_cast<size_t>(b * D + i)] = r < t0;
-        wanted[static_cast<size_t>(b * D + i)] = r >= t0 && r < t1;
+        const bool present = i < length[static_cast<size_t>(b)];
+        known[static_cast<size_t>(b * D + i)] = present && r < t0;
+        wanted[static_cast<size_t>(b * D + i)] = present && r >= t0 && r < t1;
       }
   }
 };
@@ -82,14 +86,26 @@ const Policies& EngineCodec::policy(int64_t budget) const {
   return it->second;
 }
 
-std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<const uint16_t*>& items,
-                                                          int64_t budget) const {
+std::vector<int64_t> EngineCodec::lengths_or_full(const std::vector<int64_t>& lengths, size_t count) const {
+  const int64_t D = num_values();
+  if (lengths.empty()) return std::vector<int64_t>(count, D);
+  if (lengths.size() != count) throw std::invalid_argument("one length per item");
+  for (auto n : lengths)
+    if (n < 1 || n > D) throw std::invalid_argument("an item's length must be 1.." + std::to_string(D));
+  return lengths;
+}
+
+std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<const uint16_t*>& items, int64_t budget,
+                                                          const std::vector<int64_t>& lengths) const {
   const auto& pol = policy(budget);
   const int64_t B = static_cast<int64_t>(items.size()), D = num_values(), S = num_stages(), K = num_classes();
   const int64_t A = rules_.num_symbols(), O = net_->shape().outputs_per_value;
-  for (const auto* v : items)
-    for (int64_t i = 0; i < D; ++i)
-      if (v[i] >= K) throw std::invalid_argument("value " + std::to_string(v[i]) + " is not below " + std::to_string(K));
+  const auto len = lengths_or_full(lengths, items.size());
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t i = 0; i < len[static_cast<size_t>(b)]; ++i)
+      if (items[static_cast<size_t>(b)][i] >= K)
+        throw std::invalid_argument("value " + std::to_string(items[static_cast<size_t>(b)][i]) + " is not below " +
+                                    std::to_string(K));
   std::vector<Encoded> out(static_cast<size_t>(B));
   for (auto& e : out) e.symbols.resize(static_cast<size_t>(S * D));
   if (B == 0) return out;
@@ -101,6 +117,10 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
     for (int64_t b = 0; b < B; ++b)
       for (int64_t i = 0; i < D; ++i) {
         const size_t j = static_cast<size_t>(b * D + i);
+        if (i >= len[static_cast<size_t>(b)]) {  // absent: held at the start value, never coded
+          past[j] = fut[j] = static_cast<int32_t>(rules_.start_value());
+          continue;
+        }
         past[j] = static_cast<int32_t>(rules_.past(items[static_cast<size_t>(b)][i], s));
         fut[j] = static_cast<int32_t>(rules_.future(items[static_cast<size_t>(b)][i], s));
         sym[j] = static_cast<int32_t>(rules_.symbol(past[j], fut[j], s));
@@ -110,13 +130,14 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
     const auto& order = model_->orders[static_cast<size_t>(s)];
     for (size_t k = 0; k < p.size(); ++k) {
       const int64_t t0 = p[k], t1 = k + 1 < p.size() ? p[k + 1] : D;
-      m.set(B, D, s, t0, t1, rank);
+      m.set(B, D, s, t0, t1, rank, len);
       for (size_t j = 0; j < x.size(); ++j) x[j] = m.known[j] ? fut[j] : past[j];
       const auto o = net_->forward({B, x.data(), m.known.data(), m.t.data(), m.stage.data(), m.wanted.data()}, *pool_);
       pool_->parallel_for(B, [&](int64_t b, int) {
         std::vector<double> w(static_cast<size_t>(A));
         for (int64_t r = t0; r < t1; ++r) {
           const int64_t loc = order[static_cast<size_t>(r)];
+          if (loc >= len[static_cast<size_t>(b)]) continue;  // absent: its slot keeps freq 0 and is dropped
           const size_t j = static_cast<size_t>(b * D + loc);
           rules_.symbol_weights(o.data() + j * static_cast<size_t>(O), past[j], s, w.data());
           const auto table = coding::quantize_probabilities(w.data(), static_cast<size_t>(A), coding::kDefaultPrecision);
@@ -129,7 +150,14 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
       });
     }
   }
-  for (int64_t b = 0; b < B; ++b) out[static_cast<size_t>(b)].model_bits = bits[static_cast<size_t>(b)];
+  for (int64_t b = 0; b < B; ++b) {
+    auto& e = out[static_cast<size_t>(b)];
+    e.model_bits = bits[static_cast<size_t>(b)];
+    if (len[static_cast<size_t>(b)] < D)
+      e.symbols.erase(std::remove_if(e.symbols.begin(), e.symbols.end(),
+                                     [](const coding::CodedSymbol& c) { return c.freq == 0; }),
+                      e.symbols.end());
+  }
   return out;
 }
 
@@ -139,6 +167,9 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
   const int64_t A = rules_.num_symbols(), O = net_->shape().outputs_per_value;
   std::vector<Decoded> out(static_cast<size_t>(B));
   if (B == 0) return out;
+  std::vector<int64_t> len;
+  for (const auto& it : items) len.push_back(it.length < 0 ? D : it.length);
+  len = lengths_or_full(len, items.size());
   std::lock_guard<std::mutex> lock(run_mutex_);
   std::vector<std::optional<coding::RansDecoder>> dec(static_cast<size_t>(B));
   for (int64_t b = 0; b < B; ++b) {
@@ -159,7 +190,7 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
     const auto& order = model_->orders[static_cast<size_t>(s)];
     for (size_t k = 0; k < p.size(); ++k) {
       const int64_t t0 = p[k], t1 = k + 1 < p.size() ? p[k + 1] : D;
-      m.set(B, D, s, t0, t1, rank);
+      m.set(B, D, s, t0, t1, rank, len);
       // Known locations hold their decoded values, the others their past: the encoder's input.
       const auto o = net_->forward({B, values.data(), m.known.data(), m.t.data(), m.stage.data(), m.wanted.data()}, *pool_);
       pool_->parallel_for(B, [&](int64_t b, int) {
@@ -169,6 +200,7 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
           std::vector<double> w(static_cast<size_t>(A));
           for (int64_t r = t0; r < t1; ++r) {
             const int64_t loc = order[static_cast<size_t>(r)];
+            if (loc >= len[static_cast<size_t>(b)]) continue;
             const size_t j = static_cast<size_t>(b * D + loc);
             rules_.symbol_weights(o.data() + j * static_cast<size_t>(O), past[j], s, w.data());
             const auto table = coding::quantize_probabilities(w.data(), static_cast<size_t>(A), coding::kDefaultPrecision);

@@ -48,14 +48,19 @@ class EngineCodec : public ItemCoder {
   // The optimal policies of a total budget (schedule_dp.h on the exported costs), cached.
   const Policies& policy(int64_t budget) const;
 
-  // Encodes items of num_values() values (each below num_classes()) together.
-  std::vector<Encoded> encode_batch(const std::vector<const uint16_t*>& items, int64_t budget) const;
+  // Encodes items of num_values() values (each below num_classes()) together. lengths (one per
+  // item, or empty: all full): an item of length n < D has only its first n values (a file's
+  // tail); the others are absent: held at the start value, never known, never coded, so its
+  // symbols are those of its present values, in the same decoding order.
+  std::vector<Encoded> encode_batch(const std::vector<const uint16_t*>& items, int64_t budget,
+                                    const std::vector<int64_t>& lengths = {}) const;
   Encoded encode(const uint16_t* values, int64_t budget) const { return encode_batch({values}, budget)[0]; }
 
   struct Payload {
     const uint8_t* data = nullptr;
     size_t size = 0;
-    Check check;
+    Check check;        // given all D values (absent ones at the start value)
+    int64_t length = -1;  // present values (encode_batch's lengths); -1: all D
   };
   struct Decoded {
     std::vector<uint16_t> values;
@@ -70,6 +75,7 @@ class EngineCodec : public ItemCoder {
   std::unique_ptr<Net> net_;
   std::vector<std::vector<uint32_t>> rank_of_;  // [S][D]: location -> rank
   std::unique_ptr<ThreadPool> pool_;
+  std::vector<int64_t> lengths_or_full(const std::vector<int64_t>& lengths, size_t count) const;
   mutable std::mutex run_mutex_;  // one batch at a time on the pool
   mutable std::mutex policy_mutex_;
   mutable std::map<int64_t, Policies> policies_;

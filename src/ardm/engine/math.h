@@ -41,4 +41,13 @@ double cos_d(double x);
 // x * sigmoid(x) = x / (1 + e^-x), in float.
 inline float swish_f(float x) { return x / (1.0f + exp_f(-x)); }
 
+// GELU, tanh approximation (torch's gelu(x, "tanh")): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),
+// with tanh(u) = 1 - 2 / (e^(2u) + 1), exact at the saturated ends.
+inline float gelu_tanh_f(float x) {
+  const float kC = 0.7978845608028654f, kA = 0.044715f;
+  const float u = kC * (x + kA * (x * x * x));
+  const float th = 1.0f - 2.0f / (exp_f(2.0f * u) + 1.0f);
+  return 0.5f * x * (1.0f + th);
+}
+
 }  // namespace ardm::engine

@@ -43,6 +43,9 @@ class Net {
 // parameters do not fit it.
 std::unique_ptr<Net> make_net(const EngineModel& model);
 
+// The text Transformer (transformer.cpp).
+std::unique_ptr<Net> make_transformer(const EngineModel& model, NetShape shape);
+
 // Sinusoidal embedding of t already scaled to [0, 1000] (nets::timestep_embedding): [dim].
 std::vector<float> timestep_embedding(float t, int64_t dim);
 

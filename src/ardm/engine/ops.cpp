@@ -181,6 +181,40 @@ Act group_norm(const GroupNorm& g, const Act& x, bool with_swish, ThreadPool& po
   return y;
 }
 
+LayerNorm load_layer_norm(const EngineModel& m, const std::string& name, int64_t c) {
+  LayerNorm ln;
+  ln.c = c;
+  ln.gamma = m.param(name + ".weight", {c}).values;
+  ln.beta = m.param(name + ".bias", {c}).values;
+  return ln;
+}
+
+Act layer_norm(const LayerNorm& ln, const Act& x, ThreadPool& pool) {
+  if (x.c != ln.c) throw std::logic_error("layer_norm: wrong channel count");
+  Act y(x.n, x.h, x.w, x.c);
+  const int64_t rows = x.pixels(), C = x.c;
+  pool.parallel_for((rows + 15) / 16, [&](int64_t blk, int) {
+    for (int64_t r = blk * 16; r < std::min(rows, (blk + 1) * 16); ++r) {
+      const float* in = x.row(r);
+      float* out = y.row(r);
+      double sum = 0;
+      for (int64_t c = 0; c < C; ++c) sum += static_cast<double>(in[c]);
+      const double mean = sum / static_cast<double>(C);
+      double sq = 0;
+      for (int64_t c = 0; c < C; ++c) {
+        const double d = static_cast<double>(in[c]) - mean;
+        sq += d * d;
+      }
+      const double rstd = 1.0 / std::sqrt(sq / static_cast<double>(C) + 1e-6);
+      for (int64_t c = 0; c < C; ++c) {
+        const float n = static_cast<float>((static_cast<double>(in[c]) - mean) * rstd);
+        out[c] = n * ln.gamma[static_cast<size_t>(c)] + ln.beta[static_cast<size_t>(c)];
+      }
+    }
+  });
+  return y;
+}
+
 Act swish(const Act& x) {
   Act y = x;
   for (auto& v : y.v) v = swish_f(v);

@@ -50,6 +50,15 @@ struct GroupNorm {
 GroupNorm load_group_norm(const EngineModel& m, const std::string& name, int64_t requested_groups, int64_t c);
 Act group_norm(const GroupNorm& g, const Act& x, bool swish, ThreadPool& pool);
 
+// LayerNorm over the channels of every row (eps 1e-6); statistics in double, summed in order.
+struct LayerNorm {
+  int64_t c = 0;
+  std::vector<float> gamma, beta;
+};
+LayerNorm load_layer_norm(const EngineModel& m, const std::string& name, int64_t c);
+
+Act layer_norm(const LayerNorm& ln, const Act& x, ThreadPool& pool);
+
 // Elementwise swish, channel concatenation [a, b], a + b, nearest resize.
 Act swish(const Act& x);
 Act concat(const Act& a, const Act& b, ThreadPool& pool);

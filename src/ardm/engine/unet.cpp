@@ -233,7 +233,8 @@ std::vector<float> timestep_embedding(float t, int64_t dim) {
 std::unique_ptr<Net> make_net(const EngineModel& model) {
   const Rules rules(model.cfg.data, model.cfg.process);
   if (model.cfg.net.type == "unet") return std::make_unique<UNet>(model, rules.net_shape());
-  throw std::runtime_error("the engine has no network of type '" + model.cfg.net.type + "' (known: unet)");
+  if (model.cfg.net.type == "transformer") return make_transformer(model, rules.net_shape());
+  throw std::runtime_error("the engine has no network of type '" + model.cfg.net.type + "' (known: unet, transformer)");
 }
 
 }  // namespace ardm::engine

@@ -3,13 +3,15 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "ardm/nets/transformer.h"
 #include "ardm/nets/unet.h"
 
 namespace ardm::nets {
 
 Net make_net(const NetConfig& cfg, const NetIO& io) {
   if (cfg.type == "unet") return std::make_shared<UNetImpl>(cfg.unet, io);
-  throw std::invalid_argument("unknown network type '" + cfg.type + "' (known: unet)");
+  if (cfg.type == "transformer") return std::make_shared<TransformerImpl>(cfg.transformer, io);
+  throw std::invalid_argument("unknown network type '" + cfg.type + "' (known: unet, transformer)");
 }
 
 int64_t parameter_count(const torch::nn::Module& m) {

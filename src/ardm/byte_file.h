@@ -1,0 +1,42 @@
+// Files of any bytes (text or binary) for `ardm compress` and `decompress` (docs/format.md,
+// data kind 2): the byte stream cut into chunks of the model's length D, each coded by a
+// byte-level model ("bytes" vocabulary), a last shorter chunk coded as a tail (its missing
+// positions absent: never known, never coded); or the bytes stored as they are when that is
+// smaller, so a file never grows by more than its header and a CRC.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ardm/coding/format.h"
+#include "ardm/engine/codec.h"
+
+namespace ardm {
+
+// Throws std::runtime_error unless the model codes byte streams (a "bytes" text model).
+void check_byte_model(const engine::EngineModel& m);
+
+struct ByteFileStats {
+  coding::Method method = coding::Method::kModel;
+  size_t chunks = 0;
+  double model_bits = 0;  // the model's exact code length of all chunks (0 when stored without coding)
+};
+
+// method: "auto" (the smaller of model and stored), "model" or "stored". An empty input is
+// always stored. on_progress(chunks done, chunks in all) after each batch.
+std::vector<uint8_t> compress_bytes(const std::vector<uint8_t>& data, const engine::EngineCodec& codec, int64_t budget,
+                                    size_t batch, const std::string& method, ByteFileStats* stats = nullptr,
+                                    const std::function<void(size_t, size_t)>& on_progress = {});
+
+// True when a version-3 file describes a byte stream (parsed without the model).
+bool holds_bytes(const coding::ParsedFileV3& f);
+
+// The original bytes, every chunk checked; throws coding::FormatError or coding::CodingError
+// (naming the chunk) for anything wrong, before returning anything. `codec` may be null for a
+// stored file.
+std::vector<uint8_t> decompress_bytes(const coding::ParsedFileV3& f, const engine::EngineCodec* codec, size_t batch,
+                                      const std::function<void(size_t, size_t)>& on_progress = {});
+
+}  // namespace ardm

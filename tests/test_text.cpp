@@ -1,0 +1,95 @@
+// Text data: the vocabularies, the Bible's split by books, windows, and text model configs.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "ardm/config_io.h"
+#include "ardm/data/text.h"
+#include "ardm/model.h"
+
+namespace fs = std::filesystem;
+
+TEST(Text, Text8VocabularyIsLettersAndSingleSpaces) {
+  const auto c = ardm::data::text_to_classes("In the Beginning, GOD -- 42 x!", "text8");
+  EXPECT_EQ(ardm::data::classes_to_text(c.data(), c.size(), "text8"), "in the beginning god x ");
+  for (auto v : c) EXPECT_LT(v, 27);
+  EXPECT_EQ(ardm::data::vocab_classes("text8"), 27);
+  EXPECT_EQ(ardm::data::vocab_classes("bytes"), 256);
+  EXPECT_THROW(ardm::data::vocab_classes("utf8"), std::invalid_argument);
+  std::string all;
+  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
+  const auto b = ardm::data::text_to_classes(all, "bytes");
+  EXPECT_EQ(ardm::data::classes_to_text(b.data(), b.size(), "bytes"), all);
+}
+
+TEST(Text, BibleSplitsByWholeBooks) {
+  const auto train = ardm::data::kjv_books("train"), valid = ardm::data::kjv_books("valid"),
+             test = ardm::data::kjv_books("test");
+  EXPECT_EQ(train.size(), 59u);
+  EXPECT_EQ(valid, (std::vector<std::string>{"Joel", "Titus", "Jude"}));
+  EXPECT_EQ(test, (std::vector<std::string>{"Ruth", "Jonah", "Philippians", "James"}));
+  std::set<std::string> seen(train.begin(), train.end());
+  for (const auto& b : valid) EXPECT_TRUE(seen.insert(b).second) << b;
+  for (const auto& b : test) EXPECT_TRUE(seen.insert(b).second) << b;
+  EXPECT_EQ(seen.size(), 66u);
+  // The texts partition the whole Bible, each book starting at its heading.
+  const auto t = ardm::data::kjv_text("test");
+  EXPECT_EQ(t.rfind("\nRuth 1\n", 0), 0u);
+  EXPECT_NE(t.find("\nJames 5\n"), std::string::npos);
+  EXPECT_EQ(t.find("\nGenesis 1\n"), std::string::npos);
+  EXPECT_EQ(ardm::data::kjv_text("train").size() + ardm::data::kjv_text("valid").size() + t.size(),
+            ardm::data::kjv_text("all").size());
+  EXPECT_EQ(t.size(), 45090u);  // the four books as `bible` prints them
+}
+
+TEST(Text, WindowsOfFilesAndFolders) {
+  const auto dir = fs::temp_directory_path() / "ardm_text_test";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "sub");
+  std::ofstream(dir / "a.txt") << std::string(100, 'a');
+  std::ofstream(dir / "sub" / "b.txt") << std::string(30, 'b');
+  // Other splits: consecutive windows; a document's partial window is dropped.
+  auto x = ardm::data::load_text(dir.string(), "test", "bytes", 25);
+  ASSERT_EQ(x.sizes(), (torch::IntArrayRef{5, 25}));
+  EXPECT_EQ(x[4][0].item<int>(), 'b');
+  // Training: windows every L/2.
+  x = ardm::data::load_text((dir / "a.txt").string(), "train", "bytes", 20);
+  EXPECT_EQ(x.size(0), 9);
+  EXPECT_EQ(ardm::data::load_text(dir.string(), "train", "bytes", 20, 3).size(0), 3);
+  EXPECT_THROW(ardm::data::load_text((dir / "sub").string(), "train", "bytes", 31), std::runtime_error);
+  EXPECT_THROW(ardm::data::load_text((dir / "missing").string(), "train", "bytes", 10), std::runtime_error);
+  EXPECT_FALSE(ardm::data::is_image_source(dir.string()));
+  EXPECT_TRUE(ardm::data::is_image_source("fashion-mnist"));
+  fs::remove_all(dir);
+}
+
+TEST(Text, ModelConfigRoundTripsAndImageConfigsKeepTheirText) {
+  ardm::ModelConfig m;
+  m.data = ardm::text_spec("text8", 250);
+  m.net.type = "transformer";
+  m.net.transformer.width = 64;
+  ardm::ModelConfig back;
+  ardm::from_text(ardm::to_text(m), back);
+  EXPECT_EQ(back.data.kind, "text8");
+  EXPECT_EQ(back.data.absorbing, 27);
+  EXPECT_EQ(back.net.transformer.width, 64);
+  EXPECT_EQ(back.data.shape, std::vector<int64_t>{250});
+  // An image model's text names neither the kind nor the transformer: model ids made from it
+  // before text models existed stay the same.
+  const auto img = ardm::to_text(ardm::ModelConfig{});
+  EXPECT_EQ(img.find("data.kind"), std::string::npos);
+  EXPECT_EQ(img.find("transformer."), std::string::npos);
+  // A text model's input has the absorbing class; its outputs only the K real ones.
+  torch::manual_seed(0);
+  ardm::Model model(back, ardm::ObjectiveConfig{}, ardm::TrainConfig{});
+  const auto io = model.process->net_io();
+  EXPECT_EQ(io.input_classes, 28);
+  EXPECT_EQ(io.outputs_per_value, 27);
+  auto x = torch::full({2, 250}, 27, torch::kInt64);
+  auto out = model.net->forward(x, torch::zeros({2, 250}, torch::kBool), torch::zeros({2}, torch::kInt64),
+                                torch::zeros({2}, torch::kInt64));
+  EXPECT_EQ(out.sizes(), (torch::IntArrayRef{2, 27, 250}));
+}
