@@ -2,7 +2,9 @@
 # ardm's main job on its built-in defaults: install, build, then compress Fashion-MNIST test
 # images losslessly with the bundled model, each image its own file; decompress them in another
 # process, check that every image comes back exactly, and print the bits per pixel from the real
-# file sizes next to PNG (optipng -o7) and JPEG-XL (cjxl -d 0 -e 9) on the same images.
+# file sizes next to PNG (optipng -o7) and JPEG-XL (cjxl -d 0 -e 9) on the same images. Then
+# the same for text: 8 KB of English the text model never saw (the start of the GNU GPL v3),
+# compressed with the bundled byte-level model, back byte for byte, next to xz and bzip2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -28,3 +30,15 @@ echo "bits per pixel, each image its own file, headers included:"
 echo "  ardm (bundled model, budget 20)  $(bits "$work/png" '*.ardm')"
 echo "  PNG (optipng -o7)                $(bits "$work/opt" '*.png')"
 echo "  JPEG-XL (cjxl -d 0 -e 9)         $(bits "$work/jxl" '*.jxl')"
+
+head -c 8192 /usr/share/common-licenses/GPL-3 >"$work/gpl.txt"
+echo "compressing 8,192 bytes of English text (the start of the GNU GPL v3) with the bundled text model"
+build/ardm compress -q -k "$work/gpl.txt"
+build/ardm decompress -q -o "$work/gpl-back.txt" "$work/gpl.txt.ardm"
+cmp -s "$work/gpl.txt" "$work/gpl-back.txt" || { echo "text round trip FAILED" >&2; exit 1; }
+tbits() { awk -v s="$1" 'BEGIN {printf "%.3f", 8 * s / 8192}'; }
+echo "round trip: the text decoded byte for byte (separate processes)"
+echo "bits per character, headers included:"
+echo "  ardm (bundled text model, budget 20)  $(tbits "$(stat -c %s "$work/gpl.txt.ardm")")"
+echo "  xz -9e                                $(tbits "$(xz -9e -c "$work/gpl.txt" | wc -c)")"
+echo "  bzip2 -9                              $(tbits "$(bzip2 -9 -c "$work/gpl.txt" | wc -c)")"

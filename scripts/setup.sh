@@ -16,6 +16,7 @@ packages=(
   dataset-fashion-mnist  # the default data set
   bible-kjv dict-gcide   # text: the King James Bible (`bible`) and the GCIDE dictionary
   libjxl-tools optipng   # the quick start's comparison: JPEG-XL and optimised PNG
+  xz-utils bzip2         # ... and for text
   g++-aarch64-linux-gnu qemu-user-static file  # the cross-machine decode test: an aarch64 build, qemu
 )
 if [ "${ARDM_SETUP_BENCH:-0}" = 1 ]; then

@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
   int64_t sample_count = 16, sample_budget = 0, sample_cols = 0;
   uint64_t sample_seed = 0;
   Common scommon;
-  auto* samp = app.add_subcommand("sample", "generate images along a schedule and write them as a PNG grid");
+  auto* samp = app.add_subcommand("sample", "generate images (a PNG grid) or text (printed) along a schedule");
   samp->add_option("--model", sample_model, "checkpoint")->required();
   samp->add_option("--count", sample_count, "number of samples")->capture_default_str();
   samp->add_option("--budget", sample_budget, "network calls per sample, all stages (0 = all S*D steps)")->capture_default_str();
@@ -215,6 +215,13 @@ int main(int argc, char** argv) {
   samp->add_option("--chain", sample_chain, "also write the generation chain as a PNG (rows: samples, columns: steps)");
   samp->add_option("--cols", sample_cols, "grid columns (0 = square)");
   add_common(samp, scommon);
+
+  // ---- text: a text source's split as one file (what the text benchmarks compress)
+  std::string text_data = "kjv", text_split = "test", text_out;
+  auto* text_cmd = app.add_subcommand("text", "write a text source's split as one file (e.g. the Bible's test books)");
+  text_cmd->add_option("--data", text_data, "kjv, gcide, a file or a folder (comma-separated)")->capture_default_str();
+  text_cmd->add_option("--split", text_split, "train, valid, test or all")->capture_default_str();
+  text_cmd->add_option("--out", text_out, "file to write")->required();
 
   // ---- compress, decompress, images, export
   ardm::cli::CodecCommands codec(app);
@@ -227,7 +234,12 @@ int main(int argc, char** argv) {
   if (codec.parsed()) return codec.run();
 
   try {
-    if (train->parsed()) {
+    if (text_cmd->parsed()) {
+      std::string all;
+      for (const auto& d : ardm::data::text_documents(text_data, text_split)) all += d;
+      std::ofstream(text_out, std::ios::binary) << all;
+      std::printf("wrote %s: %zu bytes (%s, %s)\n", text_out.c_str(), all.size(), text_data.c_str(), text_split.c_str());
+    } else if (train->parsed()) {
       const torch::Device dev = setup(tcommon);
       ardm::Model model;
       const std::string ckpt = out_dir + "/checkpoint.pt";

@@ -50,6 +50,25 @@ ARDM_VECTOR_CLONES void scale_shift(const float* x, float* out, int64_t pixels, 
   }
 }
 
+// r[j] = exp_f(r[j] - mx) and r[j] / sum: elementwise, so vectorised lanes give the scalar bits.
+ARDM_VECTOR_CLONES void exp_shifted(float* r, int64_t n, float mx) {
+  for (int64_t j = 0; j < n; ++j) r[j] = exp_f(r[j] - mx);
+}
+ARDM_VECTOR_CLONES void divide_by(float* r, int64_t n, float d) {
+  for (int64_t j = 0; j < n; ++j) r[j] = r[j] / d;
+}
+ARDM_VECTOR_CLONES void scale_and_bias(float* r, int64_t i, int64_t n, float scale, const float* dist_bias) {
+  if (!dist_bias) {
+    for (int64_t j = 0; j < n; ++j) r[j] = r[j] / scale;
+    return;
+  }
+  for (int64_t j = 0; j < i; ++j) r[j] = r[j] / scale + dist_bias[i - j];
+  for (int64_t j = i; j < n; ++j) r[j] = r[j] / scale + dist_bias[j - i];
+}
+ARDM_VECTOR_CLONES void add_row_gelu(float* x, const float* t, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) x[c] = gelu_tanh_f(x[c] + t[c]);
+}
+
 std::vector<float>& scratch() {
   thread_local std::vector<float> buf;
   return buf;
@@ -215,6 +234,23 @@ Act layer_norm(const LayerNorm& ln, const Act& x, ThreadPool& pool) {
   return y;
 }
 
+void softmax_rows(float* s, int64_t rows, int64_t n, float scale, const float* dist_bias) {
+  for (int64_t i = 0; i < rows; ++i) {
+    float* r = s + i * n;
+    scale_and_bias(r, i, n, scale, dist_bias);
+    float mx = -INFINITY;
+    for (int64_t j = 0; j < n; ++j) mx = std::max(mx, r[j]);
+    exp_shifted(r, n, mx);
+    float sum = 0;
+    for (int64_t j = 0; j < n; ++j) sum = sum + r[j];  // in order
+    divide_by(r, n, sum);
+  }
+}
+
+void add_rows_gelu(Act& x, const Act& t, int64_t per_item, ThreadPool& pool) {
+  pool.parallel_for(x.pixels(), [&](int64_t p, int) { add_row_gelu(x.row(p), t.row(p / per_item), x.c); });
+}
+
 Act swish(const Act& x) {
   Act y = x;
   for (auto& v : y.v) v = swish_f(v);
@@ -280,20 +316,7 @@ Act attention(const Attention& a, const Act& x, ThreadPool& pool) {
     // scores[i][j] = q_i . k_j (a dense layer whose weights are k), then / sqrt(C) and softmax.
     std::vector<float> s(static_cast<size_t>(N * N));
     dense_rows(make_dense(k.data(), nullptr, N, C), q.data(), C, N, s.data(), N);
-    for (int64_t i = 0; i < N; ++i) {
-      float* r = s.data() + i * N;
-      float mx = -INFINITY;
-      for (int64_t j = 0; j < N; ++j) {
-        r[j] = r[j] / inv_scale;
-        mx = std::max(mx, r[j]);
-      }
-      float sum = 0;
-      for (int64_t j = 0; j < N; ++j) {
-        r[j] = exp_f(r[j] - mx);
-        sum = sum + r[j];
-      }
-      for (int64_t j = 0; j < N; ++j) r[j] = r[j] / sum;
-    }
+    softmax_rows(s.data(), N, N, inv_scale, nullptr);
     // out_i = sum_j p_ij v_j (a dense layer whose weights are v transposed).
     dense_rows(make_dense(vt.data(), nullptr, C, N), s.data(), N, N, out.row(img * N), C);
   });

@@ -59,6 +59,12 @@ LayerNorm load_layer_norm(const EngineModel& m, const std::string& name, int64_t
 
 Act layer_norm(const LayerNorm& ln, const Act& x, ThreadPool& pool);
 
+// Attention weights in place: each row i of s [rows, n] becomes softmax(s[i][j] / scale +
+// dist_bias[|i - j|]) (dist_bias null: no bias); the sum runs in order.
+void softmax_rows(float* s, int64_t rows, int64_t n, float scale, const float* dist_bias);
+// x[p][c] = gelu_tanh(x[p][c] + t[p / per_item][c]): a per-item row added, then GELU.
+void add_rows_gelu(Act& x, const Act& t, int64_t per_item, ThreadPool& pool);
+
 // Elementwise swish, channel concatenation [a, b], a + b, nearest resize.
 Act swish(const Act& x);
 Act concat(const Act& a, const Act& b, ThreadPool& pool);

@@ -123,21 +123,7 @@ class Transformer : public Net {
       }
       std::vector<float> s(static_cast<size_t>(L * L));
       dense_rows(make_dense(k.data(), nullptr, L, hd), q.data(), hd, L, s.data(), L);
-      const float* bias = dist_bias_.data() + hh * L;
-      for (int64_t i = 0; i < L; ++i) {
-        float* r = s.data() + i * L;
-        float mx = -INFINITY;
-        for (int64_t j = 0; j < L; ++j) {
-          r[j] = r[j] / scale + bias[j > i ? j - i : i - j];
-          mx = std::max(mx, r[j]);
-        }
-        float sum = 0;
-        for (int64_t j = 0; j < L; ++j) {
-          r[j] = exp_f(r[j] - mx);
-          sum = sum + r[j];
-        }
-        for (int64_t j = 0; j < L; ++j) r[j] = r[j] / sum;
-      }
+      softmax_rows(s.data(), L, L, scale, dist_bias_.data() + hh * L);
       std::vector<float> o(static_cast<size_t>(L * hd));
       dense_rows(make_dense(vt.data(), nullptr, hd, L), s.data(), L, L, o.data(), hd);
       for (int64_t i = 0; i < L; ++i) std::copy_n(o.data() + i * hd, hd, a.row(b * L + i) + hh * hd);
@@ -146,14 +132,7 @@ class Transformer : public Net {
     add_inplace(x, h, pool);  // h + proj(a)
     Act m = dense(blk.fc1, layer_norm(blk.ln2, x, pool), pool);
     const Act tp = dense(blk.temb_proj, temb_act, pool);  // [B, mlp]
-    const int64_t M = m.c;
-    pool.parallel_for(B, [&](int64_t b, int) {
-      const float* t = tp.row(b);
-      for (int64_t p = b * L; p < (b + 1) * L; ++p) {
-        float* r = m.row(p);
-        for (int64_t c = 0; c < M; ++c) r[c] = gelu_tanh_f(r[c] + t[c]);
-      }
-    });
+    add_rows_gelu(m, tp, L, pool);
     Act y = dense(blk.fc2, m, pool);
     add_inplace(y, x, pool);  // x + fc2(...)
     return y;
