@@ -10,18 +10,7 @@ ARDM=${1:?usage: text_cli_test.sh path/to/ardm path/to/ardm-decode SOURCE_DIR}
 DECODE=${2:?}
 SRC=${3:?}
 unset ARDM_MODEL ARDM_TEXT_MODEL
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fails=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect_ok() { local n=$1; shift; if "$@" >"$work/out" 2>"$work/err"; then pass "$n"; else fail "$n (exit $?): $(tail -2 "$work/err")"; fi; }
-expect_err() {
-  local n=$1 pat=$2; shift 2
-  if "$@" >"$work/out" 2>"$work/err"; then fail "$n: succeeded but should fail"; return; fi
-  if grep -q -- "$pat" "$work/err"; then pass "$n"; else fail "$n: stderr lacks '$pat': $(tail -2 "$work/err")"; fi
-}
-same() { cmp -s "$2" "$3" && pass "$1" || fail "$1: $2 and $3 differ"; }
+source "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 
 # A corpus file (text), a tiny model: 32 characters per sequence.
 corpus="$work/corpus.txt"

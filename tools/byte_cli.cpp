@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 
 #include "ardm/byte_file.h"
 #include "ardm/coding/format.h"
@@ -27,10 +28,6 @@ namespace {
 
 constexpr const char* kSuffix = ".ardm";
 
-bool ends_with(const std::string& s, const std::string& end) {
-  return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
-}
-
 std::vector<uint8_t> head_of(const std::string& input, size_t n) {
   if (input == "-") {
     const auto& b = stdin_bytes();
@@ -45,12 +42,6 @@ std::vector<uint8_t> head_of(const std::string& input, size_t n) {
 
 std::vector<uint8_t> read_input(const std::string& input) {
   return input == "-" ? stdin_bytes() : util::read_file_bytes(input);
-}
-
-void write_output(const std::string& path, const std::vector<uint8_t>& bytes) {
-  if (path != "-") return util::write_file_atomic(path, bytes);
-  if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0)
-    throw std::runtime_error("stdout: write error");
 }
 
 std::string text_model_path(const std::string& flag) {
@@ -121,6 +112,18 @@ double since(std::chrono::steady_clock::time_point t0) {
 }
 
 }  // namespace
+
+bool ends_with(const std::string& s, const std::string& end) {
+  return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+}
+
+void write_output(const std::string& path, const std::vector<uint8_t>& bytes) {
+  if (path != "-") return util::write_file_atomic(path, bytes);
+  static std::mutex stdout_mu;
+  std::lock_guard<std::mutex> lock(stdout_mu);
+  if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0)
+    throw std::runtime_error("stdout: write error");
+}
 
 const std::vector<uint8_t>& stdin_bytes() {
   static const std::vector<uint8_t> bytes = [] {

@@ -26,6 +26,10 @@ struct ByteOptions {
   std::string method = "auto";  // compress: auto, model or stored
 };
 
+bool ends_with(const std::string& s, const std::string& end);
+// Writes a finished output: "-" to stdout (one writer at a time), else atomically to the path.
+void write_output(const std::string& path, const std::vector<uint8_t>& bytes);
+
 // Standard input, read once (the first caller reads it; later ones get the same bytes).
 const std::vector<uint8_t>& stdin_bytes();
 // An image for the image codec: named *.png, or its first bytes ("-": stdin) are a PNG signature.

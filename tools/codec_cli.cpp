@@ -46,10 +46,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-bool ends_with(const std::string& s, const std::string& end) {
-  return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
-}
-
 // --model, else $ARDM_MODEL, else the model bundled with the sources.
 std::string resolve_model(const std::string& flag) {
   if (!flag.empty()) return flag;
@@ -78,14 +74,6 @@ std::string resolve_checkpoint(const std::string& flag) {
 // Standard input, read once (byte_cli.h: it may already have been read to tell PNG from text).
 std::vector<uint8_t> read_stdin() { return stdin_bytes(); }
 
-// Writes a finished output: "-" to stdout (one writer at a time), else atomically to the path.
-void write_output(const std::string& path, const std::vector<uint8_t>& bytes) {
-  if (path != "-") return util::write_file_atomic(path, bytes);
-  static std::mutex stdout_mu;
-  std::lock_guard<std::mutex> lock(stdout_mu);
-  if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0)
-    throw std::runtime_error("stdout: write error");
-}
 
 // The command line codes 8-bit images; the codec itself takes any data description.
 void check_image_model(const engine::EngineModel& m) {
