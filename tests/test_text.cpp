@@ -9,6 +9,7 @@
 #include "ardm/config_io.h"
 #include "ardm/data/text.h"
 #include "ardm/model.h"
+#include "ardm/process/process.h"
 
 namespace fs = std::filesystem;
 
@@ -92,4 +93,42 @@ TEST(Text, ModelConfigRoundTripsAndImageConfigsKeepTheirText) {
   auto out = model.net->forward(x, torch::zeros({2, 250}, torch::kBool), torch::zeros({2}, torch::kInt64),
                                 torch::zeros({2}, torch::kInt64));
   EXPECT_EQ(out.sizes(), (torch::IntArrayRef{2, 27, 250}));
+}
+
+TEST(Text, Text8UpscaleStagesComposeToTheCharacterDistribution) {
+  const ardm::DataSpec spec = ardm::text_spec("text8", 4);
+  ardm::ProcessConfig pc;
+  pc.upscale = 2;
+  pc.parametrization = "text8";
+  const auto process = ardm::make_process(pc, spec);
+  ASSERT_EQ(process->num_stages(), 2);
+  EXPECT_EQ(process->net_io().input_classes, 31);
+  EXPECT_EQ(process->net_io().outputs_per_value, 27);
+  auto x = torch::arange(27, torch::kInt64).view({27, 1});  // every character, one per example
+  auto s0 = torch::zeros({27}, torch::kInt64), s1 = torch::ones({27}, torch::kInt64);
+  auto p0 = process->past(x, s0), f0 = process->future(x, s0);
+  auto p1 = process->past(x, s1), f1 = process->future(x, s1);
+  EXPECT_TRUE(p0.eq(30).all().item<bool>());
+  EXPECT_TRUE(f0.equal(p1));  // stage 1 starts where stage 0 ends
+  EXPECT_TRUE(f1.equal(x));
+  EXPECT_TRUE(process->value(p0, process->symbol(p0, f0, s0), s0).equal(f0));
+  EXPECT_TRUE(process->value(p1, process->symbol(p1, f1, s1), s1).equal(f1));
+  // Vowels a, e, i, o, u (1, 5, 9, 15, 21) share a group; space has its own.
+  std::set<int64_t> vowel_groups, consonant_groups;
+  for (int64_t c = 1; c <= 26; ++c)
+    (c == 1 || c == 5 || c == 9 || c == 15 || c == 21 ? vowel_groups : consonant_groups).insert(f0[c][0].item<int64_t>());
+  EXPECT_EQ(vowel_groups.size(), 1u);
+  EXPECT_EQ(consonant_groups.size(), 1u);
+  EXPECT_NE(*vowel_groups.begin(), *consonant_groups.begin());
+  EXPECT_NE(f0[0][0].item<int64_t>(), *vowel_groups.begin());
+  // p(group) p(character | group) is the network's distribution over characters, exactly.
+  auto g = torch::Generator(at::detail::createCPUGenerator(3));
+  auto out = torch::randn({27, 27, 1}, g) * 3;  // the same logits for every example
+  out = out[0].unsqueeze(0).expand({27, 27, 1}).contiguous();
+  auto lp0 = torch::log_softmax(process->symbol_logits(out, p0, 0), 1).gather(1, process->symbol(p0, f0, s0).unsqueeze(1));
+  auto lp1 = torch::log_softmax(process->symbol_logits(out, p1, 1), 1).gather(1, process->symbol(p1, f1, s1).unsqueeze(1));
+  auto want = torch::log_softmax(out[0], 0).view({27});
+  auto got = (lp0 + lp1).view({27});
+  EXPECT_TRUE(torch::allclose(got, want, 1e-5, 1e-5)) << got << want;
+  EXPECT_NEAR(got.exp().sum().item<double>(), 1.0, 1e-5);
 }

@@ -27,6 +27,12 @@ expect_ok "schedule" "$ARDM" schedule --model "$work/run/checkpoint.pt" --budget
 expect_ok "sample prints text" "$ARDM" sample --model "$work/run/checkpoint.pt" --count 2 --budget 8 --out "$work/s.txt"
 [ "$(grep -c -- '--- sample' "$work/out")" = 2 ] && [ -s "$work/s.txt" ] && pass "2 samples printed and written" ||
   fail "sample output: $(head -3 "$work/out")"
+expect_ok "a text8 Upscale model (space/vowel/consonant, then the letter)" "$ARDM" train --data "$corpus" --vocab text8 \
+  --upscale 2 --upscale-param text8 --out "$work/t8" "${TINY[@]}"
+expect_ok "its bound and exact length" "$ARDM" eval --model "$work/t8/checkpoint.pt" --budget 6 --exact-limit 2 --passes 1 -q
+grep -Eq "exact fixed-order: [0-9.]+ bpc" "$work/out" && pass "text8 Upscale: exact length in bpc" || fail "text8: $(cat "$work/out")"
+expect_ok "text8 Upscale samples" "$ARDM" sample --model "$work/t8/checkpoint.pt" --count 1 --budget 6
+grep -Eq "^[a-z ]{32}$" "$work/out" && pass "text8 samples are letters and spaces" || fail "text8 sample: $(cat "$work/out")"
 expect_err "text8 training rejects a bad vocabulary" "vocabulary" "$ARDM" train --data "$corpus" --vocab utf16 --out "$work/v"
 expect_ok "export" "$ARDM" export --model "$work/run/checkpoint.pt" --out "$work/m.ardmnet"
 export ARDM_TEXT_MODEL="$work/m.ardmnet"

@@ -154,7 +154,8 @@ int main(int argc, char** argv) {
                     "8-bit data: 8, 4, 2 stages)")
       ->capture_default_str();
   train->add_option("--upscale-param", mc.process.parametrization,
-                    "Upscale: matrix (K logits per value) or direct (S*b logits per value)")
+                    "Upscale: matrix (K logits per value), direct (S*b logits per value), or text8 (text8 data: "
+                    "2 stages, space/vowel/consonant then the letter; any --upscale >= 2)")
       ->capture_default_str();
   train->add_option("--ch", mc.net.unet.ch, "UNet base width")->capture_default_str();
   train->add_option("--ch-mult", ch_mult, "width multiplier per level, e.g. 1,2,2")->capture_default_str();

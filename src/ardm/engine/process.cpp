@@ -16,6 +16,9 @@ Rules::Rules(const DataSpec& data, const ProcessConfig& process)
     return;
   }
   if (b_ < 2) throw std::invalid_argument("upscale branching factor must be at least 2");
+  if (process.parametrization != "direct" && process.parametrization != "matrix")
+    throw std::invalid_argument("the engine runs OA-ARDMs and Upscale ARDMs of base-b digits, not the '" +
+                                process.parametrization + "' process (text8 models are for evaluation and sampling)");
   pow_ = {1};
   while (pow_.back() < K_) pow_.push_back(pow_.back() * b_);  // S: the smallest with b^S >= K
   S_ = static_cast<int64_t>(pow_.size()) - 1;

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "ardm/process/oa.h"
+#include "ardm/process/text8_upscale.h"
 #include "ardm/process/upscale.h"
 
 namespace ardm {
@@ -10,8 +11,10 @@ namespace ardm {
 std::shared_ptr<const Process> make_process(const ProcessConfig& cfg, const DataSpec& data) {
   if (cfg.upscale == 0) return std::make_shared<OAProcess>(data);
   if (cfg.upscale < 2) throw std::invalid_argument("--upscale must be 0 (OA-ARDM) or a branching factor >= 2");
+  if (cfg.parametrization == "text8") return std::make_shared<Text8UpscaleProcess>(data);
   if (cfg.parametrization != "direct" && cfg.parametrization != "matrix")
-    throw std::invalid_argument("upscale parametrization must be 'direct' or 'matrix', not '" + cfg.parametrization + "'");
+    throw std::invalid_argument("upscale parametrization must be 'direct', 'matrix' or 'text8', not '" +
+                                cfg.parametrization + "'");
   return std::make_shared<UpscaleProcess>(data, cfg.upscale, cfg.parametrization == "direct");
 }
 
