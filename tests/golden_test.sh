@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Golden files: .ardm files made by an earlier ardm build, with the bundled model, committed in
-# tests/golden/ beside the PNG images they code. Any later build must decode them to the same
+# Golden files: .ardm files made by an earlier ardm build, with the bundled models, committed in
+# tests/golden/ beside the PNG images and the text they code. Any later build must decode them to the same
 # PNG bytes, encode the PNG images to the same .ardm bytes, and reject a damaged copy leaving
 # nothing behind. The .ardm bytes may change only with a format version bump (tests/golden/README.md).
 #
@@ -30,7 +30,7 @@ if [ "${1:-}" = "--signature" ]; then cpu_signature; exit 0; fi
 ARDM=${1:?usage: golden_test.sh path/to/ardm [path/to/ardm-decode] (or --signature)}
 DECODE=${2:-}
 GOLDEN_DIR=${GOLDEN_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/golden}
-unset ARDM_MODEL  # the bundled model
+unset ARDM_MODEL ARDM_TEXT_MODEL  # the bundled models
 
 # The pinned cases: committed PNG, the budget its .ardm file was made at, the file, whether this
 # build must also encode the PNG to exactly those bytes (what it writes now) or only decode them
@@ -43,6 +43,8 @@ cases=(
   "fmnist-test-00001-b5.png 5 fmnist-test-00001-b5.v3.ardm decode cpu"      # format 3, LibTorch
   "fmnist-test-00000.png 20 fmnist-test-00000.engine.ardm encode any"       # format 3, engine
   "fmnist-test-00001-b5.png 5 fmnist-test-00001-b5.engine.ardm encode any"  # format 3, engine
+  "kjv-jonah-1.txt 20 kjv-jonah-1.b20.text.ardm encode any"                 # format 3, engine, text model
+  "kjv-jonah-1.txt 100 kjv-jonah-1.b100.text.ardm encode any"               # format 3, engine, text model
 )
 
 work=$(mktemp -d)
