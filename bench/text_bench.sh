@@ -6,7 +6,9 @@
 #   * ardm at several budgets (network calls per 250-byte chunk; 250 = every step), its real
 #     file size in bits per character, the model's exact code length, compress and decompress
 #     speed in characters per second, and a byte-for-byte round trip in separate processes;
-#   * gzip -9, bzip2 -9, xz -9e and zstd -19 on the same files.
+#   * gzip -9, bzip2 -9, xz -9e and zstd -19 on the same files;
+#   * the same test books cut into files of 1,000 bytes, each compressed alone (the case ARDMs
+#     are made for: single data points, no shared history), at the first budget.
 #
 #   bash bench/text_bench.sh [BUDGETS="20 50 250"]
 # Environment: ARDM (default build/ardm), ARDM_TEXT_MODEL (default: the bundled model),
@@ -58,3 +60,26 @@ for f in "${files[@]}"; do
     echo "| ardm, budget $b (model's exact length $model bpc; round trip $ok) | $(bpc "$s" "$n") | $s | $(echo "scale=0; $n / $tc" | bc) | $(echo "scale=0; $n / $td" | bc) |"
   done
 done
+
+# Small files: the test books in pieces of 1,000 bytes, each its own file.
+mkdir -p "$work/small"
+split -b 1000 -d -a 3 "$work/kjv-test.txt" "$work/small/part-"
+n=$(stat -c %s "$work/kjv-test.txt")
+count=$(ls "$work/small" | wc -l)
+echo
+echo "### the test books as $count files of 1,000 bytes (the last $(stat -c %s "$(ls -d "$work"/small/* | tail -1)")), each compressed alone"
+echo
+echo "| codec | bits per char | bytes in all |"
+echo "|---|---|---|"
+for c in "gzip -9" "bzip2 -9" "xz -9e" "zstd -19"; do
+  s=0
+  for f in "$work"/small/part-*; do s=$((s + $($c -c < "$f" | wc -c))); done
+  echo "| $c | $(bpc "$s" "$n") | $s |"
+done
+b=${BUDGETS%% *}
+mkdir -p "$work/small-ardm" "$work/small-back"
+"$ARDM" compress -q -k --threads "$THREADS" --budget "$b" -o "$work/small-ardm" "$work"/small/part-*
+"$ARDM" decompress -q -k --threads "$THREADS" -o "$work/small-back" "$work"/small-ardm/*.ardm
+diff -r "$work/small" "$work/small-back" > /dev/null && ok=exact || ok=DIFFERS
+s=$(find "$work/small-ardm" -name '*.ardm' -printf '%s\n' | awk '{t += $1} END {print t}')
+echo "| ardm, budget $b (round trip $ok) | $(bpc "$s" "$n") | $s |"
