@@ -2,18 +2,8 @@
 # CLI round trips: help, a tiny train + eval, kill -9 and --resume, and clear errors.
 set -u
 ARDM=${1:?usage: cli_test.sh path/to/ardm}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fails=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 # expect_ok NAME CMD...: exit 0; expect_err NAME PATTERN CMD...: non-zero and stderr matches
-expect_ok() { local n=$1; shift; if "$@" >"$work/out" 2>"$work/err"; then pass "$n"; else fail "$n (exit $?): $(tail -2 "$work/err")"; fi; }
-expect_err() {
-  local n=$1 pat=$2; shift 2
-  if "$@" >"$work/out" 2>"$work/err"; then fail "$n: succeeded but should fail"; return; fi
-  if grep -q -- "$pat" "$work/err"; then pass "$n"; else fail "$n: stderr lacks '$pat': $(tail -2 "$work/err")"; fi
-}
 TINY=(--limit 64 --ch 8 --ch-mult 1,2 --attn-res "" --batch 8 --threads 2 -q)
 
 expect_ok "help" "$ARDM" --help
