@@ -148,13 +148,15 @@ bool is_png_input(const std::string& input) {
 }
 
 bool is_byte_stream_input(const std::string& input) {
+  // From the first 4 bytes alone (docs/format.md): a version-3 signature with `described` set,
+  // then the 2-byte model id, then the data kind (one varint byte): 2 = byte stream. Anything
+  // else, damaged files included, goes to the image path, which says what is wrong with it.
   try {
-    const auto h = head_of(input, 1);
-    if (h.empty() || (h[0] >> 4) != 0xB) return false;  // not version 3
-    const auto bytes = read_input(input);
-    return holds_bytes(coding::read_file_v3(bytes.data(), bytes.size()));
+    const auto h = head_of(input, 4);
+    return h.size() == 4 && (h[0] >> 4) == 0xB && ((h[0] >> 1) & 1) == 1 &&
+           h[3] == static_cast<uint8_t>(coding::DataKind::kBytes);
   } catch (const std::exception&) {
-    return false;  // the image path reports what is wrong with it
+    return false;
   }
 }
 
