@@ -17,6 +17,9 @@ packages=(
   bible-kjv dict-gcide   # text: the King James Bible (`bible`) and the GCIDE dictionary
   libjxl-tools optipng   # the quick start's comparison: JPEG-XL and optimised PNG
   xz-utils bzip2         # ... and for text
+  libsndfile1-dev        # audio: WAV in and out
+  asterisk-core-sounds-en-wav  # audio: 568 real speech recordings (16-bit mono 8 kHz)
+  flac                   # the quick start's and bench's audio comparison
   g++-aarch64-linux-gnu qemu-user-static file  # the cross-machine decode test: an aarch64 build, qemu
 )
 if [ "${ARDM_SETUP_BENCH:-0}" = 1 ]; then

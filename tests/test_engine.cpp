@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "ardm/byte_file.h"
+#include "ardm/schedule_dp.h"
+#include "ardm/wav_file.h"
 #include "ardm/codec.h"
 #include "ardm/coding/format.h"
 #include "ardm/engine/codec.h"
@@ -357,13 +359,16 @@ TEST(Engine, TransformerMatchesLibTorch) {
   expect_twin_outputs(model, 3);
 }
 
-TEST(Engine, TransformerIsTheSameBitsForAnyBatchThreadsAndIsa) {
+namespace {
+
+// One item alone on one thread gives the bits of the same item in a batch on three threads,
+// on every instruction set; so do the wanted outputs when only some are asked for.
+void expect_same_bits_any_batch(ardm::Model& model, uint64_t seed) {
   IsaGuard guard;
-  auto model = random_text_model(32);
   const auto em = ardm::engine_model_of(model);
   const auto net = ardm::engine::make_net(em);
   const int64_t B = 4, D = model.num_values();
-  const auto in = random_inputs(model, B, 3);
+  const auto in = random_inputs(model, B, seed);
   ardm::engine::ThreadPool one(1), three(3);
   const auto all = net->forward({B, in.x.data(), in.known.data(), in.t.data(), in.stage.data()}, three);
   const size_t per = all.size() / B;
@@ -384,6 +389,13 @@ TEST(Engine, TransformerIsTheSameBitsForAnyBatchThreadsAndIsa) {
         }
     }
   }
+}
+
+}  // namespace
+
+TEST(Engine, TransformerIsTheSameBitsForAnyBatchThreadsAndIsa) {
+  auto model = random_text_model(32);
+  expect_same_bits_any_batch(model, 3);
 }
 
 TEST(Engine, ByteFilesRoundTripEveryLengthAndFailLoudly) {
@@ -433,4 +445,128 @@ TEST(Engine, ByteFilesRoundTripEveryLengthAndFailLoudly) {
   const auto f = ardm::compress_bytes(data, enc, 5, 2, "model");
   const auto parsed = ardm::coding::read_file_v3(f.data(), f.size());
   EXPECT_THROW(ardm::decompress_bytes(parsed, &other, 2), ardm::coding::FormatError);
+}
+
+namespace {
+
+// A small audio DiffWave (Upscale direct, b = 16: 4 stages, or b = 2: 16) with every weight randomised.
+ardm::Model random_audio_model(uint64_t seed, int64_t b, int64_t length = 40) {
+  ardm::ModelConfig m;
+  m.data = ardm::audio_spec(length);
+  m.process.upscale = b;
+  m.process.parametrization = "direct";
+  m.net.type = "diffwave";
+  m.net.diffwave.width = 8, m.net.diffwave.layers = 3, m.net.diffwave.cycle = 2;
+  torch::manual_seed(seed);
+  ardm::Model model(m, ardm::ObjectiveConfig{}, ardm::TrainConfig{});
+  torch::NoGradGuard g;
+  for (auto& p : model.ema->named_parameters())
+    p.value().copy_((p.key().find("embed.") == 0 ? 1.0 : 0.5) * torch::randn_like(p.value()));
+  return model;
+}
+
+void put16(std::vector<uint8_t>& v, uint32_t x) { v.push_back(static_cast<uint8_t>(x)), v.push_back(static_cast<uint8_t>(x >> 8)); }
+void put32(std::vector<uint8_t>& v, uint32_t x) { put16(v, x & 0xFFFF), put16(v, x >> 16); }
+
+// A WAV file with n speech-like samples (a sum of two sines and a little noise), a LIST chunk
+// before the data and an odd-sized chunk after it.
+std::vector<uint8_t> wav_file(size_t n, int bits, uint64_t seed) {
+  std::vector<uint8_t> v = {'R', 'I', 'F', 'F'};
+  put32(v, 0);  // patched below
+  for (char c : std::string("WAVEfmt ")) v.push_back(static_cast<uint8_t>(c));
+  put32(v, 16), put16(v, 1), put16(v, 1), put32(v, 8000), put32(v, 8000 * bits / 8), put16(v, static_cast<uint32_t>(bits / 8)), put16(v, static_cast<uint32_t>(bits));
+  for (char c : std::string("LIST")) v.push_back(static_cast<uint8_t>(c));
+  put32(v, 4);
+  for (char c : std::string("INFO")) v.push_back(static_cast<uint8_t>(c));
+  for (char c : std::string("data")) v.push_back(static_cast<uint8_t>(c));
+  put32(v, static_cast<uint32_t>(n * bits / 8));
+  uint64_t s = seed * 0x9e3779b97f4a7c15ULL + 7;
+  for (size_t i = 0; i < n; ++i) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    const double x = 6000 * std::sin(0.07 * static_cast<double>(i)) + 2500 * std::sin(0.31 * static_cast<double>(i)) +
+                     static_cast<double>((s >> 40) % 200) - 100;
+    if (bits == 16) put16(v, static_cast<uint16_t>(static_cast<int16_t>(x)));
+    else v.push_back(static_cast<uint8_t>(128 + static_cast<int>(x / 256)));
+  }
+  for (char c : std::string("junk")) v.push_back(static_cast<uint8_t>(c));
+  put32(v, 3), v.push_back(1), v.push_back(2), v.push_back(3), v.push_back(0);
+  const auto riff = static_cast<uint32_t>(v.size() - 8);
+  for (int i = 0; i < 4; ++i) v[4 + static_cast<size_t>(i)] = static_cast<uint8_t>(riff >> (8 * i));
+  return v;
+}
+
+}  // namespace
+
+TEST(Engine, DiffWaveMatchesLibTorch) {
+  for (int64_t b : {16, 2}) {
+    SCOPED_TRACE("b = " + std::to_string(b));
+    auto model = random_audio_model(41, b);
+    expect_twin_outputs(model, 3);
+  }
+}
+
+TEST(Engine, DiffWaveIsTheSameBitsForAnyBatchThreadsAndIsa) {
+  auto model = random_audio_model(42, 16);
+  expect_same_bits_any_batch(model, 5);
+}
+
+TEST(Engine, WavFilesRoundTripByteForByteAndFailLoudly) {
+  auto model = random_audio_model(43, 16);
+  const auto em = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(model));
+  const EngineCodec enc(em, 2), dec(em, 1);
+  const size_t D = static_cast<size_t>(enc.num_values());
+  for (int bits : {16, 8})
+    for (size_t n : {size_t{0}, size_t{1}, D - 1, D, 2 * D + 3}) {
+      SCOPED_TRACE(std::to_string(bits) + "-bit, " + std::to_string(n) + " samples");
+      const auto wav = wav_file(n, bits, n + 1);
+      ardm::ByteFileStats st;
+      const auto file = ardm::compress_wav(wav, "t.wav", enc, 6, 2, "model", &st);
+      const auto stored = ardm::compress_wav(wav, "t.wav", enc, 6, 2, "stored");
+      const auto best = ardm::compress_wav(wav, "t.wav", enc, 6, 2, "auto");
+      EXPECT_LE(best.size(), std::min(file.size(), stored.size()));
+      for (const auto& f : {file, stored, best}) {
+        const auto parsed = ardm::coding::read_file_v3(f.data(), f.size());
+        ASSERT_TRUE(ardm::holds_pcm(parsed));
+        EXPECT_FALSE(ardm::holds_bytes(parsed));
+        for (size_t batch : {size_t{1}, size_t{3}}) EXPECT_EQ(ardm::decompress_wav(parsed, &dec, batch), wav);
+      }
+      if (n == 0) continue;
+      EXPECT_EQ(st.method, ardm::coding::Method::kModel);
+      EXPECT_EQ(st.chunks, (n + D - 1) / D);
+      // Any flipped bit in the payload is an error, never a wrong output.
+      const size_t body = file.size() - 20;
+      for (size_t at = body; at < file.size(); at += 3) {
+        auto bad = file;
+        bad[at] ^= 0x10;
+        EXPECT_ANY_THROW({
+          const auto p = ardm::coding::read_file_v3(bad.data(), bad.size());
+          ardm::decompress_wav(p, &dec, 2);
+        }) << "flip at " << at;
+      }
+    }
+  // A WAV needs an audio model, and bytes are not audio.
+  auto text = random_text_model(44);
+  const auto tm = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(text));
+  const EngineCodec text_codec(tm, 1);
+  EXPECT_THROW(ardm::compress_wav(wav_file(10, 16, 1), "t.wav", text_codec, 6, 1, "model"), std::runtime_error);
+  EXPECT_THROW(ardm::compress_bytes({1, 2, 3}, enc, 6, 1, "model"), std::runtime_error);
+}
+
+TEST(Engine, AudioBudgetsStayCheapForLongClips) {
+  // Clips of 8,000 samples in 16 stages (b = 2): the policies of the largest budget a file may
+  // ask (1,024 calls) come from tables of costs only, solved again for each stage's share.
+  std::vector<std::vector<double>> costs(16);
+  for (size_t s = 0; s < costs.size(); ++s)
+    for (int i = 0; i < 8000; ++i) costs[s].push_back(1.0 / (1.0 + static_cast<double>(i + 37 * s) / 500.0));
+  const auto tab = ardm::optimal_staged_schedules(costs, 1024);
+  for (const auto& st : tab.stages) EXPECT_TRUE(st.parent.empty());
+  const auto pol = tab.policies(1024);
+  int64_t calls = 0;
+  double cost = 0;
+  for (size_t s = 0; s < pol.size(); ++s) {
+    calls += static_cast<int64_t>(pol[s].size());
+    cost += ardm::policy_cost(tab.stages[s].costs, pol[s]);
+  }
+  EXPECT_EQ(calls, 1024);
+  EXPECT_NEAR(cost, tab.best_cost[1024], 1e-9 * cost);
 }

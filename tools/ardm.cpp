@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "ardm/config_io.h"
+#include "ardm/data/audio.h"
 #include "ardm/data/dataset.h"
 #include "ardm/data/png.h"
 #include "ardm/data/text.h"
@@ -94,11 +95,16 @@ std::string split_text(const ardm::Policies& p) {
   return "[" + ardm::join_ints(k) + "]";
 }
 
-bool is_text(const ardm::Model& m) { return m.data().kind != "image"; }
+bool is_text(const ardm::Model& m) { return m.data().kind == "text8" || m.data().kind == "bytes"; }
+bool is_audio(const ardm::Model& m) { return m.data().kind == "audio"; }
+// Bits per dim, per character, per sample.
+const char* unit_of(const ardm::Model& m) { return is_text(m) ? "bpc" : is_audio(m) ? "bits/sample" : "bpd"; }
+const char* items_of(const ardm::Model& m) { return is_text(m) ? "sequences" : is_audio(m) ? "clips" : "images"; }
 
 // A trained model's data of `split` from `source` (empty: the data it was trained on).
 torch::Tensor model_data(const ardm::Model& m, std::string source, const std::string& split, int64_t limit) {
   if (source.empty()) source = m.train_cfg.data;
+  if (is_audio(m)) return ardm::data::load_audio(source, split, m.data().shape[0], limit);
   if (!is_text(m)) return ardm::data::load_images(source, split, limit);
   return ardm::data::load_text(source, split, m.data().kind, m.data().shape[0], limit);
 }
@@ -119,17 +125,22 @@ int main(int argc, char** argv) {
   bool resume = false;
   double minutes = 0;
   std::string vocab = "bytes";
-  int64_t seq_len = 250;
+  int64_t seq_len = 250, clip_len = 8000;
   auto* train = app.add_subcommand("train", "train an OA-ARDM or an Upscale ARDM on images; checkpoints go to --out");
   train->add_option("--data", tc.data,
-                    "images: fashion-mnist or a folder of 8-bit gray/RGB PNG files; text: kjv, gcide, a file or a "
-                    "folder of files, comma-separated (e.g. kjv,gcide)")
+                    "images: fashion-mnist or a folder of 8-bit gray/RGB PNG files; audio: speech, a .wav file or a "
+                    "folder of them; text: kjv, gcide, a file or a folder of files, comma-separated (e.g. kjv,gcide)")
       ->capture_default_str();
   train->add_option("--vocab", vocab, "text: bytes (256 classes, any file) or text8 (a-z and space)")
       ->capture_default_str();
   train->add_option("--seq-len", seq_len, "text: characters per sequence (D)")->capture_default_str();
-  train->add_option("--width", mc.net.transformer.width, "text: Transformer width")->capture_default_str();
-  train->add_option("--layers", mc.net.transformer.layers, "text: Transformer blocks")->capture_default_str();
+  train->add_option("--clip-len", clip_len, "audio: samples per clip (D)")->capture_default_str();
+  train->add_option("--width", mc.net.transformer.width,
+                    "text: Transformer width (default 128); audio: DiffWave channels (default 64)");
+  train->add_option("--layers", mc.net.transformer.layers,
+                    "text: Transformer blocks (default 4); audio: DiffWave residual blocks (default 12)");
+  train->add_option("--dilation-cycle", mc.net.diffwave.cycle, "audio: DiffWave dilations 1..2^(cycle-1), repeated")
+      ->capture_default_str();
   train->add_option("--heads", mc.net.transformer.heads, "text: attention heads")->capture_default_str();
   train->add_option("--mlp", mc.net.transformer.mlp, "text: hidden width of each block's MLP")->capture_default_str();
   train->add_option("--limit", tc.limit, "use only the first N training images (0 = all)")->capture_default_str();
@@ -202,17 +213,20 @@ int main(int argc, char** argv) {
 
   // ---- sample
   std::string sample_model, sample_out = "samples.png", sample_chain, sample_policy = "optimal";
-  int64_t sample_count = 16, sample_budget = 0, sample_cols = 0;
+  int64_t sample_count = 16, sample_budget = 0, sample_cols = 0, sample_rate = 8000;
   uint64_t sample_seed = 0;
   Common scommon;
-  auto* samp = app.add_subcommand("sample", "generate images (a PNG grid) or text (printed) along a schedule");
+  auto* samp = app.add_subcommand("sample", "generate images (a PNG grid), text (printed) or audio (WAV files) along a schedule");
   samp->add_option("--model", sample_model, "checkpoint")->required();
   samp->add_option("--count", sample_count, "number of samples")->capture_default_str();
   samp->add_option("--budget", sample_budget, "network calls per sample, all stages (0 = all S*D steps)")->capture_default_str();
   samp->add_option("--policy", sample_policy, "optimal or naive")->capture_default_str();
   samp->add_option("--seed", sample_seed, "seed of orders and draws")->capture_default_str();
-  samp->add_option("--out", sample_out, "PNG grid of the samples (text models: a text file; they are printed too)")
+  samp->add_option("--out", sample_out,
+                   "PNG grid of the samples (text models: a text file, they are printed too; audio models: "
+                   "OUT-1.wav, OUT-2.wav, ...)")
       ->capture_default_str();
+  samp->add_option("--rate", sample_rate, "audio: sample rate written in the WAV files")->capture_default_str();
   samp->add_option("--chain", sample_chain, "also write the generation chain as a PNG (rows: samples, columns: steps)");
   samp->add_option("--cols", sample_cols, "grid columns (0 = square)");
   add_common(samp, scommon);
@@ -264,6 +278,15 @@ int main(int argc, char** argv) {
         if (ardm::data::is_image_source(tc.data)) {
           data = ardm::data::load_images(tc.data, "train", tc.limit);
           mc.data = ardm::image_spec(data.size(1), data.size(2), data.size(3));
+        } else if (ardm::data::is_audio_source(tc.data)) {
+          data = ardm::data::load_audio(tc.data, "train", clip_len, tc.limit);
+          mc.data = ardm::audio_spec(clip_len);
+          mc.net.type = "diffwave";
+          if (train->count("--width")) mc.net.diffwave.width = mc.net.transformer.width;
+          if (train->count("--layers")) mc.net.diffwave.layers = mc.net.transformer.layers;
+          if (!train->count("--upscale")) mc.process.upscale = 16;  // 4 stages of 4 bits
+          if (!train->count("--upscale-param")) mc.process.parametrization = "direct";
+          if (!train->count("--ce-term")) oc.ce_term = 1e-4;  // the paper's audio setting
         } else {
           data = ardm::data::load_text(tc.data, "train", vocab, seq_len, tc.limit);
           mc.data = ardm::text_spec(vocab, seq_len);
@@ -275,8 +298,9 @@ int main(int argc, char** argv) {
         model = ardm::Model(mc, oc, tc);
       }
       std::string what = std::to_string(data.size(0)) + " " +
-                         (is_text(model) ? "sequences of " + std::to_string(data.size(1)) + " (" + model.data().kind + ")"
-                                         : "images " + std::to_string(data.size(3)) + "x" + std::to_string(data.size(2)) +
+                         (is_text(model)    ? "sequences of " + std::to_string(data.size(1)) + " (" + model.data().kind + ")"
+                          : is_audio(model) ? "clips of " + std::to_string(data.size(1)) + " samples"
+                                            : "images " + std::to_string(data.size(3)) + "x" + std::to_string(data.size(2)) +
                                                "x" + std::to_string(data.size(1)));
       std::fprintf(stderr, "model: %s, %s, %lld parameters; data: %s; %d thread(s) on %s\n",
                    model.process->describe().c_str(), model.model_cfg.net.type.c_str(),
@@ -294,8 +318,8 @@ int main(int argc, char** argv) {
       const torch::Device dev = setup(ecommon);
       ardm::Model model = ardm::load_model(model_path);
       const auto data = model_data(model, eval_data, split, eval_limit);
-      const char* unit = is_text(model) ? "bpc" : "bpd";  // bits per character = bits per dim
-      const char* items = is_text(model) ? "sequences" : "images";
+      const char* unit = unit_of(model);
+      const char* items = items_of(model);
       if (eval_budget == 0) {
         const auto r = ardm::evaluate(model, data, passes, eval_batch, eval_seed, dev, !ecommon.quiet);
         std::printf("test bound: %.4f +- %.4f %s (%lld %s x %lld pass%s, EMA weights, step %lld)\n", r.bpd,
@@ -364,6 +388,22 @@ int main(int argc, char** argv) {
       const auto t0 = std::chrono::steady_clock::now();
       auto s = ardm::sample(*model.process, model.as_fn(model.ema), sample_count, policy, gen, dev, !sample_chain.empty());
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (is_audio(model)) {
+        // One 16-bit WAV per sample: OUT.wav -> OUT-1.wav, OUT-2.wav, ...
+        const auto x = s.x.cpu().to(torch::kInt32).contiguous();
+        std::string stem = samp->count("--out") ? sample_out : "samples.wav";
+        if (stem.size() > 4 && stem.compare(stem.size() - 4, 4, ".wav") == 0) stem.resize(stem.size() - 4);
+        for (int64_t i = 0; i < sample_count; ++i) {
+          std::vector<int16_t> pcm(static_cast<size_t>(x.size(1)));
+          const int32_t* v = x.data_ptr<int32_t>() + i * x.size(1);
+          for (int64_t j = 0; j < x.size(1); ++j) pcm[static_cast<size_t>(j)] = static_cast<int16_t>(v[j] - 32768);
+          ardm::data::write_wav(stem + "-" + std::to_string(i + 1) + ".wav", pcm, sample_rate);
+        }
+        std::printf("wrote %lld samples to %s-1.wav ... (%lld Hz, %lld network calls each, %s policy, %.2f s)\n",
+                    static_cast<long long>(sample_count), stem.c_str(), static_cast<long long>(sample_rate),
+                    static_cast<long long>(budget), sample_policy.c_str(), secs);
+        return 0;
+      }
       if (is_text(model)) {
         // Text samples go to stdout, one per block; --out FILE also writes them there.
         const auto x = s.x.cpu().to(torch::kUInt8).contiguous();

@@ -41,8 +41,9 @@ namespace {
 
 const char* kUsage =
     "usage: ardm-decode [options] FILE.ardm...\n"
-    "  (images decode to PNG; text and other files to their original bytes, with the text model:\n"
-    "   --model, else $ARDM_TEXT_MODEL, else the bundled one)\n"
+    "  (images decode to PNG; WAV files to their original bytes with the audio model, text and\n"
+    "   other files with the text model: --model, else $ARDM_AUDIO_MODEL / $ARDM_TEXT_MODEL,\n"
+    "   else the bundled one)\n"
     "  --model FILE   engine model (.ardmnet; default: $ARDM_MODEL, else the bundled model)\n"
     "  -o OUT         output file, or the folder to write into with several inputs\n"
     "  -c             write to standard output (one single-image file), keep the inputs\n"

@@ -16,9 +16,13 @@
 #include "ardm/engine/codec.h"
 #include "ardm/util/atomic_file.h"
 #include "ardm/util/progress.h"
+#include "ardm/wav_file.h"
 
 #ifndef ARDM_DEFAULT_TEXT_MODEL
 #define ARDM_DEFAULT_TEXT_MODEL ""
+#endif
+#ifndef ARDM_DEFAULT_AUDIO_MODEL
+#define ARDM_DEFAULT_AUDIO_MODEL ""
 #endif
 
 namespace fs = std::filesystem;
@@ -44,15 +48,43 @@ std::vector<uint8_t> read_input(const std::string& input) {
   return input == "-" ? stdin_bytes() : util::read_file_bytes(input);
 }
 
-std::string text_model_path(const std::string& flag) {
+// The model of a kind of stream: --model, else $ARDM_TEXT_MODEL / $ARDM_AUDIO_MODEL, else the bundled one.
+std::string model_path(const std::string& flag, bool audio) {
   if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("ARDM_TEXT_MODEL"); env && *env) return env;
-  const std::string bundled = ARDM_DEFAULT_TEXT_MODEL;
+  const char* var = audio ? "ARDM_AUDIO_MODEL" : "ARDM_TEXT_MODEL";
+  if (const char* env = std::getenv(var); env && *env) return env;
+  const std::string bundled = audio ? ARDM_DEFAULT_AUDIO_MODEL : ARDM_DEFAULT_TEXT_MODEL;
   if (bundled.empty() || !fs::exists(bundled))
-    throw std::runtime_error("no text model: pass --model MODEL or set ARDM_TEXT_MODEL (the bundled model " +
+    throw std::runtime_error(std::string("no ") + (audio ? "audio" : "text") + " model: pass --model MODEL or set " + var +
+                             " (the bundled model " +
                              (bundled.empty() ? std::string("was not configured") : bundled + " is missing") + ")");
   return bundled;
 }
+
+// The text and the audio codec, each loaded when a file first needs it.
+struct Codecs {
+  const ByteOptions& o;
+  std::unique_ptr<engine::EngineCodec> text, audio;
+
+  const engine::EngineCodec& get(bool for_audio, bool compress) {
+    auto& slot = for_audio ? audio : text;
+    if (slot) return *slot;
+    auto c = std::make_unique<engine::EngineCodec>(o.load(model_path(o.model, for_audio)), o.threads);
+    if (for_audio)
+      check_audio_model(c->model());
+    else
+      check_byte_model(c->model());
+    if (compress) {
+      if (o.budget > static_cast<int64_t>(coding::kMaxBudget))
+        throw std::invalid_argument("--budget " + std::to_string(o.budget) + " is above " +
+                                    std::to_string(coding::kMaxBudget) +
+                                    ", the most network calls per chunk a file may ask");
+      c->policy(o.budget);  // checks the budget against the model
+    }
+    slot = std::move(c);
+    return *slot;
+  }
+};
 
 struct Out {
   std::string label, output, remove;  // remove: the input to delete after success
@@ -147,14 +179,23 @@ bool is_png_input(const std::string& input) {
   return h.size() == 8 && std::equal(h.begin(), h.end(), kSig);
 }
 
+bool is_wav_input(const std::string& input) {
+  std::string lower = input;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ends_with(lower, ".wav")) return true;  // the WAV path says so if it is not one
+  const auto h = head_of(input, 12);
+  return looks_like_wav(h.data(), h.size());
+}
+
 bool is_byte_stream_input(const std::string& input) {
   // From the first 4 bytes alone (docs/format.md): a version-3 signature with `described` set,
-  // then the 2-byte model id, then the data kind (one varint byte): 2 = byte stream. Anything
-  // else, damaged files included, goes to the image path, which says what is wrong with it.
+  // then the 2-byte model id, then the data kind (one varint byte): 2 = byte stream, 3 = PCM
+  // audio. Anything else, damaged files included, goes to the image path, which says what is
+  // wrong with it.
   try {
     const auto h = head_of(input, 4);
     return h.size() == 4 && (h[0] >> 4) == 0xB && ((h[0] >> 1) & 1) == 1 &&
-           h[3] == static_cast<uint8_t>(coding::DataKind::kBytes);
+           (h[3] == static_cast<uint8_t>(coding::DataKind::kBytes) || h[3] == static_cast<uint8_t>(coding::DataKind::kPcm));
   } catch (const std::exception&) {
     return false;
   }
@@ -164,19 +205,8 @@ int compress_byte_files(const std::vector<std::string>& inputs, const ByteOption
   const auto t_start = std::chrono::steady_clock::now();
   std::vector<std::string> errors;
   const auto outs = plan(inputs, o, true, errors);
-  // The model is loaded once a file needs it (inputs refused by the plan do not).
-  std::unique_ptr<engine::EngineCodec> codec_ptr;
-  auto get_codec = [&]() -> const engine::EngineCodec& {
-    if (codec_ptr) return *codec_ptr;
-    auto c = std::make_unique<engine::EngineCodec>(o.load(text_model_path(o.model)), o.threads);
-    check_byte_model(c->model());
-    if (o.budget > static_cast<int64_t>(coding::kMaxBudget))
-      throw std::invalid_argument("--budget " + std::to_string(o.budget) + " is above " +
-                                  std::to_string(coding::kMaxBudget) + ", the most network calls per chunk a file may ask");
-    c->policy(o.budget);  // checks the budget against the model
-    codec_ptr = std::move(c);
-    return *codec_ptr;
-  };
+  // A model is loaded once a file needs it (inputs refused by the plan do not).
+  Codecs codecs{o, nullptr, nullptr};
   int status = 0;
   size_t bytes_in = 0, bytes_out = 0, files = 0;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -185,15 +215,16 @@ int compress_byte_files(const std::vector<std::string>& inputs, const ByteOption
       if (!errors[i].empty()) throw std::runtime_error(errors[i]);
       const auto t0 = std::chrono::steady_clock::now();
       const auto data = read_input(inputs[i]);
-      const auto& codec = get_codec();
+      const bool audio = is_wav_input(inputs[i]);
+      const auto& codec = codecs.get(audio, true);
       const auto D = static_cast<size_t>(codec.num_values());
-      const auto chunks = static_cast<int64_t>((data.size() + D - 1) / D);
+      const size_t values = audio ? parse_wav(data.data(), data.size(), out.label).samples : data.size();
+      const auto chunks = static_cast<int64_t>((values + D - 1) / D);
       util::Progress progress("compress " + out.label, chunks, "chunk", !o.quiet && chunks > 4);
       ByteFileStats st;
-      const auto file = compress_bytes(data, codec, o.budget, o.batch, o.method, &st, [&](size_t done, size_t total) {
-        (void)total;
-        progress.update(static_cast<int64_t>(done));
-      });
+      auto on_progress = [&](size_t done, size_t) { progress.update(static_cast<int64_t>(done)); };
+      const auto file = audio ? compress_wav(data, out.label, codec, o.budget, o.batch, o.method, &st, on_progress)
+                              : compress_bytes(data, codec, o.budget, o.batch, o.method, &st, on_progress);
       progress.finish();
       write_output(out.output, file);
       if (!out.remove.empty() && std::remove(out.remove.c_str()) != 0)
@@ -202,13 +233,14 @@ int compress_byte_files(const std::vector<std::string>& inputs, const ByteOption
       bytes_out += file.size();
       ++files;
       if (o.verbose) {
-        const double n = static_cast<double>(std::max<size_t>(data.size(), 1)), secs = since(t0);
+        const double n = static_cast<double>(std::max<size_t>(values, 1)), secs = since(t0);
+        const char* per = audio ? "sample" : "byte";
         std::fprintf(stderr,
-                     "%s: %zu -> %zu bytes, %.4f bits per byte (model %.4f), method %s, %zu chunk%s, budget %lld, "
-                     "%.1f s, %.0f bytes/s -> %s\n",
-                     out.label.c_str(), data.size(), file.size(), 8.0 * static_cast<double>(file.size()) / n,
+                     "%s: %zu -> %zu bytes, %.4f bits per %s (model %.4f), method %s, %zu chunk%s, budget %lld, "
+                     "%.1f s, %.0f %ss/s -> %s\n",
+                     out.label.c_str(), data.size(), file.size(), 8.0 * static_cast<double>(file.size()) / n, per,
                      st.model_bits / n, coding::method_name(st.method), st.chunks, st.chunks == 1 ? "" : "s",
-                     static_cast<long long>(o.budget), secs, static_cast<double>(data.size()) / secs,
+                     static_cast<long long>(o.budget), secs, static_cast<double>(values) / secs, per,
                      out.output == "-" ? "stdout" : out.output.c_str());
       }
     } catch (const std::exception& e) {
@@ -226,7 +258,7 @@ int compress_byte_files(const std::vector<std::string>& inputs, const ByteOption
 int decompress_byte_files(const std::vector<std::string>& inputs, const ByteOptions& o) {
   std::vector<std::string> errors;
   const auto outs = plan(inputs, o, false, errors);
-  std::unique_ptr<engine::EngineCodec> codec;  // loaded when a model-coded file needs it
+  Codecs codecs{o, nullptr, nullptr};  // each loaded when a model-coded file needs it
   int status = 0;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Out& out = outs[i];
@@ -235,14 +267,16 @@ int decompress_byte_files(const std::vector<std::string>& inputs, const ByteOpti
       const auto t0 = std::chrono::steady_clock::now();
       const auto file = read_input(inputs[i]);
       const auto parsed = coding::read_file_v3(file.data(), file.size());
-      if (!codec && parsed.header.method == coding::Method::kModel)
-        codec = std::make_unique<engine::EngineCodec>(o.load(text_model_path(o.model)), o.threads);
+      const bool audio = holds_pcm(parsed);
+      const engine::EngineCodec* codec =
+          parsed.header.method == coding::Method::kModel ? &codecs.get(audio, false) : nullptr;
       util::Progress progress("decompress " + out.label, static_cast<int64_t>(parsed.parts.size()), "chunk",
                               !o.quiet && parsed.parts.size() > 4);
       std::vector<uint8_t> data;
       try {
-        data = decompress_bytes(parsed, codec.get(), o.batch,
-                                [&](size_t done, size_t) { progress.update(static_cast<int64_t>(done)); });
+        auto on_progress = [&](size_t done, size_t) { progress.update(static_cast<int64_t>(done)); };
+        data = audio ? decompress_wav(parsed, codec, o.batch, on_progress)
+                     : decompress_bytes(parsed, codec, o.batch, on_progress);
       } catch (const coding::CodingError& e) {
         throw std::runtime_error(std::string("corrupted: ") + e.what() + " (a damaged file, or one made with another model)");
       }

@@ -1,6 +1,6 @@
-// Compressing and decompressing files of any bytes (text, binary) with a byte-level text model:
-// shared by `ardm compress`/`decompress` and the torch-free `ardm-decode`. PNG inputs go to the
-// image codec; everything else comes here.
+// Compressing and decompressing WAV files with an audio model, and files of any other bytes
+// (text, binary) with a byte-level text model: shared by `ardm compress`/`decompress` and the
+// torch-free `ardm-decode`. PNG inputs go to the image codec; everything else comes here.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,7 @@ namespace ardm::cli {
 
 struct ByteOptions {
   std::string program = "ardm";  // prefix of error lines
-  std::string model;             // --model; empty: $ARDM_TEXT_MODEL, else the bundled text model
+  std::string model;  // --model; empty: $ARDM_TEXT_MODEL / $ARDM_AUDIO_MODEL, else the bundled text / audio model
   // Loads a model file (ardm: .ardmnet or a checkpoint; ardm-decode: .ardmnet).
   std::function<std::shared_ptr<const engine::EngineModel>(const std::string&)> load;
   std::string output;  // -o: a file, or with several inputs the folder to write into
@@ -34,7 +34,9 @@ void write_output(const std::string& path, const std::vector<uint8_t>& bytes);
 const std::vector<uint8_t>& stdin_bytes();
 // An image for the image codec: named *.png, or its first bytes ("-": stdin) are a PNG signature.
 bool is_png_input(const std::string& input);
-// The path ("-": stdin) is an ardm file of a byte stream (unreadable or other files: false).
+// A WAV file for the audio model: named *.wav, or its first bytes are RIFF ... WAVE.
+bool is_wav_input(const std::string& input);
+// The path ("-": stdin) is an ardm file of a byte stream or of audio (unreadable or other files: false).
 bool is_byte_stream_input(const std::string& input);
 
 // X -> X.ardm; returns the exit status (0, or 1 after any error, each on stderr).

@@ -220,9 +220,10 @@ CodecCommands::CodecCommands(CLI::App& app) : s_(std::make_unique<State>()) {
   auto& s = *s_;
   s.compress = app.add_subcommand("compress",
                                   "compress files losslessly with a trained model (X -> X.ardm): PNG images with the "
-                                  "image model, any other file with the byte-level text model");
+                                  "image model, WAV files with the audio model, any other file with the byte-level "
+                                  "text model");
   s.add_io_flags(s.compress, "files ('-' or none: stdin to stdout)");
-  s.compress->add_option("--budget", s.budget, "network calls per image or text chunk: more is smaller and slower")
+  s.compress->add_option("--budget", s.budget, "network calls per image, text chunk or audio chunk: more is smaller and slower")
       ->capture_default_str();
   s.compress->add_option("--data", s.data,
                          "compress a data set item by item instead (fashion-mnist, or a folder of PNG files) into "

@@ -34,29 +34,53 @@ void check_byte_model(const engine::EngineModel& m) {
                              ", not bytes: files other than PNG images need a byte-level text model");
 }
 
+namespace {
+
+uint16_t identity(uint16_t v) { return v; }
+constexpr WordMap kBytes{identity, identity};
+
+}  // namespace
+
 std::vector<uint8_t> compress_bytes(const std::vector<uint8_t>& data, const engine::EngineCodec& codec, int64_t budget,
                                     size_t batch, const std::string& method, ByteFileStats* stats,
                                     const std::function<void(size_t, size_t)>& on_progress) {
   check_byte_model(codec.model());
   if (method != "auto" && method != "model" && method != "stored")
     throw std::invalid_argument("a byte stream is coded by the model or stored, not by '" + method + "'");
+  const std::vector<uint16_t> words(data.begin(), data.end());
+  return compress_stream(bytes_header(coding::Method::kModel, 0, data.size(), 0).description, words, kBytes, codec,
+                         budget, batch, method, stats, on_progress);
+}
+
+std::vector<uint8_t> compress_stream(const coding::Description& description, const std::vector<uint16_t>& words,
+                                     const WordMap& map, const engine::EngineCodec& codec, int64_t budget, size_t batch,
+                                     const std::string& method, ByteFileStats* stats,
+                                     const std::function<void(size_t, size_t)>& on_progress) {
   if (batch < 1) throw std::invalid_argument("batch must be at least 1");
-  const size_t N = data.size(), D = static_cast<size_t>(codec.num_values());
-  const size_t chunks = (N + D - 1) / D;
+  const size_t N = words.size(), D = static_cast<size_t>(codec.num_values());
+  if (description.num_values() != N) throw std::logic_error("compress_stream: the description's shape is not the words'");
+  const size_t chunks = (N + D - 1) / D, vb = description.value_bytes();
   ByteFileStats local;
   ByteFileStats& st = stats ? *stats : local;
   st = ByteFileStats{};
   st.chunks = chunks;
+  const auto bytes = coding::value_bytes(words.data(), N, description.value_bits);
 
-  // Stored: the bytes and a CRC of the whole file.
-  const auto stored_head = coding::encode_header(bytes_header(coding::Method::kStored, codec.fingerprint(), N, 0), false);
-  auto stored = coding::assemble_file(stored_head, coding::Method::kStored, false, {data});
+  coding::Header h;
+  h.model_id = static_cast<uint16_t>(codec.fingerprint());
+  h.described = true;
+  h.description = description;
+  // Stored: the words' bytes and a CRC of the whole file.
+  h.method = coding::Method::kStored;
+  auto stored = coding::assemble_file(coding::encode_header(h, false), coding::Method::kStored, false, {bytes});
   if (method == "stored" || N == 0) {
     st.method = coding::Method::kStored;
     return stored;
   }
   const bool chunked = chunks != 1;
-  const auto head = coding::encode_header(bytes_header(coding::Method::kModel, codec.fingerprint(), N, budget), chunked);
+  h.method = coding::Method::kModel;
+  h.budget = static_cast<uint32_t>(budget);
+  const auto head = coding::encode_header(h, chunked);
   std::vector<std::vector<uint8_t>> payloads(chunks);
   for (size_t c0 = 0; c0 < chunks; c0 += batch) {
     const size_t n = std::min(batch, chunks - c0);
@@ -65,15 +89,15 @@ std::vector<uint8_t> compress_bytes(const std::vector<uint8_t>& data, const engi
     std::vector<int64_t> lengths;
     for (size_t k = 0; k < n; ++k) {
       const size_t begin = (c0 + k) * D, len = std::min(D, N - begin);
-      std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(begin), len, values[k].begin());
+      for (size_t j = 0; j < len; ++j) values[k][j] = map.to_model(words[begin + j]);
       ptrs.push_back(values[k].data());
       lengths.push_back(static_cast<int64_t>(len));
     }
     const auto encoded = codec.encode_batch(ptrs, budget, lengths);
     for (size_t k = 0; k < n; ++k) {
       const size_t i = c0 + k, begin = i * D;
-      payloads[i] = coding::encode_checked(encoded[k].symbols,
-                                           check_of(codec, head, i, data.data() + begin, static_cast<size_t>(lengths[k])));
+      payloads[i] = coding::encode_checked(
+          encoded[k].symbols, check_of(codec, head, i, bytes.data() + begin * vb, static_cast<size_t>(lengths[k]) * vb));
       st.model_bits += encoded[k].model_bits;
     }
     if (on_progress) on_progress(c0 + n, chunks);
@@ -91,35 +115,54 @@ bool holds_bytes(const coding::ParsedFileV3& f) {
   return f.header.described && f.header.description.kind == coding::DataKind::kBytes;
 }
 
-std::vector<uint8_t> decompress_bytes(const coding::ParsedFileV3& f, const engine::EngineCodec* codec_ptr, size_t batch,
+std::vector<uint8_t> decompress_bytes(const coding::ParsedFileV3& f, const engine::EngineCodec* codec, size_t batch,
                                       const std::function<void(size_t, size_t)>& on_progress) {
   if (!holds_bytes(f)) throw coding::FormatError("this file holds no byte stream");
+  const auto& d = f.header.description;
+  if (d.value_bits != 8 || d.shape.size() != 1) throw coding::FormatError("corrupted: a byte stream of 8-bit values has rank 1");
+  if (codec && f.header.method == coding::Method::kModel) check_byte_model(codec->model());
+  const auto words = decompress_stream(f, kBytes, codec, batch, on_progress);
+  std::vector<uint8_t> out(words.size());
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (words[i] > 255) throw coding::CodingError("a byte stream decoded a value above 255");
+    out[i] = static_cast<uint8_t>(words[i]);
+  }
+  return out;
+}
+
+std::vector<uint16_t> decompress_stream(const coding::ParsedFileV3& f, const WordMap& map,
+                                        const engine::EngineCodec* codec_ptr, size_t batch,
+                                        const std::function<void(size_t, size_t)>& on_progress) {
   if (batch < 1) throw std::invalid_argument("batch must be at least 1");
   const auto& h = f.header;
   const auto& d = h.description;
-  if (d.value_bits != 8 || d.shape.size() != 1) throw coding::FormatError("corrupted: a byte stream of 8-bit values has rank 1");
-  const uint64_t N = d.shape[0];
+  if (!h.described) throw coding::FormatError("corrupted: a stream file without its description");
+  const uint64_t N = d.num_values();
+  const size_t vb = d.value_bytes();
   if (h.method == coding::Method::kStored) {
-    if (f.parts.size() != 1 || f.parts[0].size != N)
+    if (f.parts.size() != 1 || f.parts[0].size != N * vb)
       throw coding::FormatError("corrupted: " + std::to_string(f.parts.empty() ? 0 : f.parts[0].size) +
-                                " stored bytes for a stream of " + std::to_string(N));
-    return std::vector<uint8_t>(f.parts[0].data, f.parts[0].data + N);
+                                " stored bytes for " + std::to_string(N) + " values of " + std::to_string(vb) + " byte(s)");
+    std::vector<uint16_t> out(static_cast<size_t>(N));
+    const uint8_t* p = f.parts[0].data;
+    for (size_t i = 0; i < out.size(); ++i)
+      out[i] = vb == 1 ? p[i] : static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8));
+    return out;
   }
-  if (h.method != coding::Method::kModel) throw coding::FormatError("corrupted: a byte stream is coded by the model or stored");
-  if (!codec_ptr) throw std::invalid_argument("decompress_bytes: a model-coded file needs the model");
+  if (h.method != coding::Method::kModel) throw coding::FormatError("corrupted: a stream is coded by the model or stored");
+  if (!codec_ptr) throw std::invalid_argument("decompress_stream: a model-coded file needs the model");
   const engine::EngineCodec& codec = *codec_ptr;
-  check_byte_model(codec.model());
   coding::check_model_v3(f, codec.fingerprint());
   const uint64_t D = static_cast<uint64_t>(codec.num_values());
   const uint64_t chunks = (N + D - 1) / D;
   if (f.parts.size() != chunks)
     throw coding::FormatError("corrupted: " + std::to_string(f.parts.size()) + " chunks for a stream of " +
-                              std::to_string(N) + " bytes (" + std::to_string(chunks) + " expected)");
+                              std::to_string(N) + " values (" + std::to_string(chunks) + " expected)");
   const int64_t S = codec.num_stages();
   if (h.budget < static_cast<uint64_t>(S) || h.budget > static_cast<uint64_t>(S) * D)
     throw coding::FormatError("corrupted: budget " + std::to_string(h.budget) + " outside " + std::to_string(S) + ".." +
                               std::to_string(static_cast<uint64_t>(S) * D) + " for this model");
-  std::vector<uint8_t> out(static_cast<size_t>(N));
+  std::vector<uint16_t> out(static_cast<size_t>(N));
   for (size_t c0 = 0; c0 < chunks; c0 += batch) {
     const size_t n = std::min<size_t>(batch, chunks - c0);
     std::vector<engine::EngineCodec::Payload> payloads;
@@ -130,10 +173,11 @@ std::vector<uint8_t> decompress_bytes(const coding::ParsedFileV3& f, const engin
       p.data = f.parts[i].data;
       p.size = f.parts[i].size;
       p.length = static_cast<int64_t>(len);
-      p.check = [&f, &codec, i, len](const std::vector<uint16_t>& v) {
-        std::vector<uint8_t> b(len);
-        for (size_t j = 0; j < len; ++j) b[j] = static_cast<uint8_t>(v[j]);  // values below K = 256
-        return check_of(codec, f.header_bytes, i, b.data(), len);
+      p.check = [&f, &codec, &map, &d, i, len](const std::vector<uint16_t>& v) {
+        std::vector<uint16_t> w(len);
+        for (size_t j = 0; j < len; ++j) w[j] = map.to_word(v[j]);
+        const auto b = coding::value_bytes(w.data(), len, d.value_bits);
+        return check_of(codec, f.header_bytes, i, b.data(), b.size());
       };
       payloads.push_back(std::move(p));
     }
@@ -144,8 +188,10 @@ std::vector<uint8_t> decompress_bytes(const coding::ParsedFileV3& f, const engin
         throw coding::CodingError("chunk " + std::to_string(i) + " of " + std::to_string(chunks) + ": " + decoded[k].error);
       const size_t len = static_cast<size_t>(payloads[k].length);
       for (size_t j = 0; j < len; ++j) {
-        if (decoded[k].values[j] > 255) throw coding::CodingError("chunk " + std::to_string(i) + ": a value above 255");
-        out[i * D + j] = static_cast<uint8_t>(decoded[k].values[j]);
+        const uint16_t v = decoded[k].values[j], w = map.to_word(v);
+        if (map.to_model(w) != v)
+          throw coding::CodingError("chunk " + std::to_string(i) + ": value " + std::to_string(v) + " is no word of this file");
+        out[i * D + j] = w;
       }
     }
     if (on_progress) on_progress(c0 + n, chunks);

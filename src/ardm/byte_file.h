@@ -30,6 +30,27 @@ std::vector<uint8_t> compress_bytes(const std::vector<uint8_t>& data, const engi
                                     size_t batch, const std::string& method, ByteFileStats* stats = nullptr,
                                     const std::function<void(size_t, size_t)>& on_progress = {});
 
+// ---- Any 1-D stream of words (bytes, 8- or 16-bit samples): what byte and WAV files share ----
+// A word w (as the file stores it: a byte, or a 16-bit little-endian word) is coded as the model
+// value to_model(w); decoding maps a value back with to_word, and a value for which
+// to_model(to_word(v)) != v is corruption. Chunks of D words, a shorter last one a tail
+// (docs/format.md, "Chunks"); each chunk's check covers its words' bytes.
+struct WordMap {
+  uint16_t (*to_model)(uint16_t word);
+  uint16_t (*to_word)(uint16_t value);
+};
+// `description` says what the file holds (kind, value bits, shape, container bytes); words are
+// its N values. Returns the smaller of model and stored for "auto" (an empty stream is stored).
+std::vector<uint8_t> compress_stream(const coding::Description& description, const std::vector<uint16_t>& words,
+                                     const WordMap& map, const engine::EngineCodec& codec, int64_t budget, size_t batch,
+                                     const std::string& method, ByteFileStats* stats,
+                                     const std::function<void(size_t, size_t)>& on_progress);
+// The N words of a described 1-D stream (n = description.num_values()); `codec` may be null
+// for a stored file.
+std::vector<uint16_t> decompress_stream(const coding::ParsedFileV3& f, const WordMap& map,
+                                        const engine::EngineCodec* codec, size_t batch,
+                                        const std::function<void(size_t, size_t)>& on_progress);
+
 // True when a version-3 file describes a byte stream (parsed without the model).
 bool holds_bytes(const coding::ParsedFileV3& f);
 

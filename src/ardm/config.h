@@ -19,8 +19,9 @@ struct DataSpec {
   int64_t num_classes = 256;     // K, 2..65,536
   int64_t absorbing = 128;       // OA-ARDM's value of unknown positions (images: K / 2, a real class)
   std::string value_type = "uint8";  // how items are stored: uint8 (K <= 256) or uint16 (K <= 65,536)
-  // What the values mean: "image" ({C, H, W} pixels), or text with a vocabulary: "text8"
-  // (27 classes: space, a-z) or "bytes" (256 classes: any byte). Text shapes are {L}.
+  // What the values mean: "image" ({C, H, W} pixels), text with a vocabulary: "text8"
+  // (27 classes: space, a-z) or "bytes" (256 classes: any byte), or "audio" (16-bit PCM
+  // samples s as s + 32,768, K = 65,536). Text and audio shapes are {L}.
   std::string kind = "image";
 
   int64_t num_values() const;    // D = prod(shape)
@@ -31,6 +32,9 @@ DataSpec image_spec(int64_t channels, int64_t height, int64_t width, int64_t num
 // The text data description: sequences of `length` symbols of vocabulary "text8" or "bytes";
 // the absorbing state is an extra input class K (spec section 1), never a real symbol.
 DataSpec text_spec(const std::string& vocab, int64_t length);
+// The audio data description: clips of `length` 16-bit mono samples, values s + 32,768 in
+// [0, 65,536); absorbing K / 2 = 32,768 (digital silence, a real value, as for images).
+DataSpec audio_spec(int64_t length);
 
 // What a generation step means (spec sections 1 and 2).
 struct ProcessConfig {
@@ -62,11 +66,23 @@ struct TransformerConfig {
   double dropout = 0.0;
 };
 
+// The non-causal audio DiffWave of spec section 5: residual blocks of dilated 3-tap
+// convolutions with a gated tanh * sigmoid unit and skip connections, the time embedding added
+// in every block. Dilation of block i: 2^(i mod cycle). The defaults are a small CPU network
+// (receptive field 1 + 2 * (2^12 - 1) = 8,191 samples); `width=256, layers=36, cycle=12` is
+// the paper's SC09 network.
+struct DiffWaveConfig {
+  int64_t width = 64;   // F: residual channels (the gate has 2F)
+  int64_t layers = 12;  // residual blocks
+  int64_t cycle = 12;   // dilations 1, 2, ..., 2^(cycle-1), then again
+};
+
 // Which network, and its options. nets::make_net is the only place that reads `type`.
 struct NetConfig {
-  std::string type = "unet";  // "unet" (images) or "transformer" (text)
+  std::string type = "unet";  // "unet" (images), "transformer" (text) or "diffwave" (audio)
   UNetConfig unet;
   TransformerConfig transformer;
+  DiffWaveConfig diffwave;
 };
 
 struct ModelConfig {

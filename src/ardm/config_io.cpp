@@ -67,6 +67,9 @@ Fields fields(ModelConfig& c) {
   add_num(f, "transformer.heads", c.net.transformer.heads);
   add_num(f, "transformer.mlp", c.net.transformer.mlp);
   add_num(f, "transformer.dropout", c.net.transformer.dropout);
+  add_num(f, "diffwave.width", c.net.diffwave.width);
+  add_num(f, "diffwave.layers", c.net.diffwave.layers);
+  add_num(f, "diffwave.cycle", c.net.diffwave.cycle);
   return f;
 }
 
@@ -162,6 +165,7 @@ std::string to_text(const ModelConfig& c) {
   for (std::string line; std::getline(in, line);) {
     if (c.data.kind == "image" && line.rfind("data.kind=", 0) == 0) continue;
     if (c.net.type != "transformer" && line.rfind("transformer.", 0) == 0) continue;
+    if (c.net.type != "diffwave" && line.rfind("diffwave.", 0) == 0) continue;
     out += line + "\n";
   }
   return out;
@@ -230,9 +234,20 @@ DataSpec text_spec(const std::string& vocab, int64_t length) {
   return d;
 }
 
+DataSpec audio_spec(int64_t length) {
+  if (length < 1) throw std::invalid_argument("--clip-len must be at least 1");
+  DataSpec d;
+  d.kind = "audio";
+  d.shape = {length};
+  d.num_classes = 65536;
+  d.absorbing = 32768;
+  d.value_type = "uint16";
+  return d;
+}
+
 void check_spec(const DataSpec& d) {
-  if (d.kind != "image" && d.kind != "text8" && d.kind != "bytes")
-    throw std::invalid_argument("data: kind '" + d.kind + "' (image, text8 or bytes)");
+  if (d.kind != "image" && d.kind != "text8" && d.kind != "bytes" && d.kind != "audio")
+    throw std::invalid_argument("data: kind '" + d.kind + "' (image, text8, bytes or audio)");
   if (d.shape.empty()) throw std::invalid_argument("data: the shape needs at least one dimension");
   for (auto s : d.shape)
     if (s < 1) throw std::invalid_argument("data: shape " + join_ints(d.shape) + " has an empty dimension");

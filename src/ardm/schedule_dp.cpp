@@ -23,7 +23,7 @@ void check_inputs(const std::vector<double>& costs, int64_t max_budget) {
   if (T > std::numeric_limits<int32_t>::max() - 1) throw std::invalid_argument("schedule: too many steps");
 }
 
-BudgetTable make_table(std::vector<double> costs, int64_t max_budget) {
+BudgetTable make_table(std::vector<double> costs, int64_t max_budget, bool with_policies = true) {
   check_inputs(costs, max_budget);
   std::sort(costs.begin(), costs.end(), std::greater<double>());
   BudgetTable tab;
@@ -31,7 +31,7 @@ BudgetTable make_table(std::vector<double> costs, int64_t max_budget) {
   tab.max_budget = max_budget;
   tab.costs = std::move(costs);
   tab.best_cost.assign(static_cast<size_t>(max_budget + 1), kInf);
-  tab.parent.assign(static_cast<size_t>((max_budget + 1) * (tab.num_steps + 1)), -1);
+  if (with_policies) tab.parent.assign(static_cast<size_t>((max_budget + 1) * (tab.num_steps + 1)), -1);
   return tab;
 }
 
@@ -40,10 +40,11 @@ template <typename RowSolver>
 void fill(BudgetTable& tab, RowSolver solve_row) {
   const int64_t T = tab.num_steps;
   std::vector<double> prev(static_cast<size_t>(T + 1), kInf), row(static_cast<size_t>(T + 1));
+  std::vector<int32_t> scratch(tab.parent.empty() ? static_cast<size_t>(T + 1) : 0);  // costs only: one row
   prev[0] = 0.0;
   for (int64_t k = 1; k <= tab.max_budget; ++k) {
     std::fill(row.begin(), row.end(), kInf);
-    solve_row(prev, row, tab.parent.data() + k * (T + 1));
+    solve_row(prev, row, tab.parent.empty() ? scratch.data() : tab.parent.data() + k * (T + 1));
     tab.best_cost[static_cast<size_t>(k)] = row[static_cast<size_t>(T)];
     std::swap(prev, row);
   }
@@ -55,6 +56,7 @@ std::vector<int64_t> BudgetTable::policy(int64_t budget) const {
   if (budget < 1 || budget > max_budget)
     throw std::invalid_argument("schedule: budget " + std::to_string(budget) + " outside 1.." +
                                 std::to_string(max_budget));
+  if (parent.empty()) return optimal_schedules(costs, budget).policy(budget);  // a table of costs only
   std::vector<int64_t> p(static_cast<size_t>(budget));
   int64_t t = num_steps;
   for (int64_t k = budget; k >= 1; --k) {
@@ -79,8 +81,8 @@ BudgetTable optimal_schedules_reference(std::vector<double> costs, int64_t max_b
   return tab;
 }
 
-BudgetTable optimal_schedules(std::vector<double> costs, int64_t max_budget) {
-  BudgetTable tab = make_table(std::move(costs), max_budget);
+BudgetTable optimal_schedules(std::vector<double> costs, int64_t max_budget, bool with_policies) {
+  BudgetTable tab = make_table(std::move(costs), max_budget, with_policies);
   const auto& L = tab.costs;
   const int64_t T = tab.num_steps;
   // Hull of lines y = m * t + b (m = L[s], b = prev[s] - s * L[s]), slopes non-increasing.
@@ -161,7 +163,7 @@ StagedTable optimal_staged_schedules(const std::vector<std::vector<double>>& sta
   tab.max_total = max_total;
   for (const auto& c : stage_costs) {
     const int64_t cap = std::min<int64_t>(static_cast<int64_t>(c.size()), max_total - (S - 1));
-    tab.stages.push_back(optimal_schedules(c, cap));
+    tab.stages.push_back(optimal_schedules(c, cap, false));  // policies are rebuilt for the chosen share
   }
   // f[t]: best cost of the stages so far with t calls; choice[s][t]: stage s's share.
   const int64_t W = max_total + 1;

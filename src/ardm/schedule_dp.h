@@ -33,14 +33,17 @@ struct BudgetTable {
   int64_t max_budget = 0;          // K_max
   std::vector<double> costs;       // the (sorted) per-step costs the table was built from, [T]
   std::vector<double> best_cost;   // [K_max + 1]: best_cost[K] = optimal total cost with K steps (bpd); [0] = inf
-  std::vector<int32_t> parent;     // [(K_max + 1) * (T + 1)]: argmin s of cost[k][t]
+  std::vector<int32_t> parent;     // [(K_max + 1) * (T + 1)]: argmin s of cost[k][t]; empty: costs only
 
-  // The optimal policy for budget K (1 <= K <= max_budget): K strictly increasing start steps, first 0.
+  // The optimal policy for budget K (1 <= K <= max_budget): K strictly increasing start steps,
+  // first 0. A table of costs only solves budget K again (O(K * T) time and memory).
   std::vector<int64_t> policy(int64_t budget) const;
 };
 
-// Sorts `costs` descending and solves all budgets 1..max_budget (<= T) with the convex hull trick.
-BudgetTable optimal_schedules(std::vector<double> costs, int64_t max_budget);
+// Sorts `costs` descending and solves all budgets 1..max_budget (<= T) with the convex hull trick:
+// O(max_budget * T) time; memory O(max_budget * T) for the policies, O(T) without them
+// (with_policies = false keeps the optimal costs only).
+BudgetTable optimal_schedules(std::vector<double> costs, int64_t max_budget, bool with_policies = true);
 
 // The same table by the direct O(K_max * T^2) recursion: the test oracle.
 BudgetTable optimal_schedules_reference(std::vector<double> costs, int64_t max_budget);
@@ -56,8 +59,10 @@ double policy_cost(const std::vector<double>& costs, const std::vector<int64_t>&
 // (k_s <= its T_s), sum k_s = total, and spends them on its own optimal policy. The split that
 // minimises sum_s best_cost_s[k_s] is a min-plus knapsack over the stages' cost curves, solved
 // exactly by a DP over stages: O(S * total * max_k) for one table of all totals up to max_total.
+// Memory stays O(S * (T + max_total)): the stages keep their cost curves only, and a total's
+// policies are solved again for the shares it gets (audio: S = 16 stages of T = 8,000 steps).
 struct StagedTable {
-  std::vector<BudgetTable> stages;   // each stage's own table (its costs sorted descending)
+  std::vector<BudgetTable> stages;   // each stage's own table (its costs sorted descending, no policies)
   int64_t max_total = 0;
   std::vector<double> best_cost;     // [max_total + 1]: optimal summed cost (inf below S)
   std::vector<int64_t> choice;       // [S * (max_total + 1)]: budget of stage s in the best split of a total

@@ -46,6 +46,9 @@ std::unique_ptr<Net> make_net(const EngineModel& model);
 // The text Transformer (transformer.cpp).
 std::unique_ptr<Net> make_transformer(const EngineModel& model, NetShape shape);
 
+// The audio DiffWave (diffwave.cpp).
+std::unique_ptr<Net> make_diffwave(const EngineModel& model, NetShape shape);
+
 // Sinusoidal embedding of t already scaled to [0, 1000] (nets::timestep_embedding): [dim].
 std::vector<float> timestep_embedding(float t, int64_t dim);
 

@@ -138,6 +138,54 @@ Act conv3x3_at(const Conv3x3& conv, const Act& x, const std::vector<int64_t>& pi
   return y;
 }
 
+Conv1d load_conv1d(const EngineModel& m, const std::string& name, int64_t in, int64_t out, int64_t kernel,
+                   int64_t dilation) {
+  if (kernel < 1 || kernel % 2 == 0 || dilation < 1) throw std::runtime_error(name + ": bad 1-D convolution");
+  const auto& w = m.param(name + ".weight", {out, in, kernel});
+  // [out, in, k] -> [out, (k, in)]
+  std::vector<float> t(static_cast<size_t>(out * kernel * in));
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t i = 0; i < in; ++i)
+      for (int64_t k = 0; k < kernel; ++k)
+        t[static_cast<size_t>((o * kernel + k) * in + i)] = w.values[static_cast<size_t>((o * in + i) * kernel + k)];
+  Conv1d c;
+  c.dense = make_dense(t.data(), bias_or_null(m, name + ".bias", out), out, kernel * in);
+  c.in = in, c.out = out, c.kernel = kernel, c.dilation = dilation;
+  return c;
+}
+
+Act conv1d(const Conv1d& conv, const Act& x, ThreadPool& pool) {
+  if (x.c != conv.in || x.h != 1)
+    throw std::logic_error("conv1d: input has " + std::to_string(x.c) + " channels, not " + std::to_string(conv.in));
+  Act y(x.n, 1, x.w, conv.out);
+  const int64_t rows = y.pixels(), L = x.w, K = conv.kernel * conv.in, half = conv.kernel / 2;
+  if (conv.kernel == 1) {
+    pool.parallel_for(blocks_of(rows), [&](int64_t b, int) {
+      const int64_t r0 = b * kRowBlock;
+      dense_rows(conv.dense, x.row(r0), x.c, std::min(kRowBlock, rows - r0), y.row(r0), conv.out);
+    });
+    return y;
+  }
+  pool.parallel_for(blocks_of(rows), [&](int64_t b, int) {
+    const int64_t r0 = b * kRowBlock, nr = std::min(kRowBlock, rows - r0);
+    auto& col = scratch();
+    col.resize(static_cast<size_t>(nr * K));
+    for (int64_t r = 0; r < nr; ++r) {
+      const int64_t p = r0 + r, item = p / L, i = p % L;
+      float* dst = col.data() + r * K;
+      for (int64_t k = 0; k < conv.kernel; ++k, dst += conv.in) {
+        const int64_t j = i + (k - half) * conv.dilation;
+        if (j < 0 || j >= L)
+          std::fill(dst, dst + conv.in, 0.0f);
+        else
+          std::copy_n(x.row(item * L + j), conv.in, dst);
+      }
+    }
+    dense_rows(conv.dense, col.data(), K, nr, y.row(r0), conv.out);
+  });
+  return y;
+}
+
 Dense load_dense(const EngineModel& m, const std::string& name, int64_t in, int64_t out, bool conv1x1) {
   const auto& w = conv1x1 ? m.param(name + ".weight", {out, in, 1, 1}) : m.param(name + ".weight", {out, in});
   return make_dense(w.values.data(), bias_or_null(m, name + ".bias", out), out, in);

@@ -38,6 +38,17 @@ Act conv3x3(const Conv3x3& conv, const Act& x, ThreadPool& pool);
 // same bits as those rows of conv3x3 (rows are independent).
 Act conv3x3_at(const Conv3x3& conv, const Act& x, const std::vector<int64_t>& pixels, ThreadPool& pool);
 
+// A 1-D convolution over sequences (Acts of n x 1 x L rows), zero padding dilation * (k / 2)
+// on both sides (torch's "same" for odd k), from torch's [out, in, k] weights; the sum runs over
+// (tap, in) in that order.
+struct Conv1d {
+  Dense dense;
+  int64_t in = 0, out = 0, kernel = 1, dilation = 1;
+};
+Conv1d load_conv1d(const EngineModel& m, const std::string& name, int64_t in, int64_t out, int64_t kernel,
+                   int64_t dilation = 1);
+Act conv1d(const Conv1d& conv, const Act& x, ThreadPool& pool);
+
 // A linear layer or 1x1 convolution from torch's [out, in] or [out, in, 1, 1] weights.
 Dense load_dense(const EngineModel& m, const std::string& name, int64_t in, int64_t out, bool conv1x1);
 Act dense(const Dense& d, const Act& x, ThreadPool& pool);

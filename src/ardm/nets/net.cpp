@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "ardm/nets/diffwave.h"
 #include "ardm/nets/transformer.h"
 #include "ardm/nets/unet.h"
 
@@ -11,7 +12,8 @@ namespace ardm::nets {
 Net make_net(const NetConfig& cfg, const NetIO& io) {
   if (cfg.type == "unet") return std::make_shared<UNetImpl>(cfg.unet, io);
   if (cfg.type == "transformer") return std::make_shared<TransformerImpl>(cfg.transformer, io);
-  throw std::invalid_argument("unknown network type '" + cfg.type + "' (known: unet, transformer)");
+  if (cfg.type == "diffwave") return std::make_shared<DiffWaveImpl>(cfg.diffwave, io);
+  throw std::invalid_argument("unknown network type '" + cfg.type + "' (known: unet, transformer, diffwave)");
 }
 
 int64_t parameter_count(const torch::nn::Module& m) {

@@ -1,0 +1,152 @@
+// The audio DiffWave (nets/diffwave.cpp) in the engine: the same layers, names and order, on
+// Acts of B x 1 x L rows of channels. tanh and sigmoid are built from exp_f (math.h).
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "ardm/engine/math.h"
+#include "ardm/engine/net.h"
+#include "ardm/engine/ops.h"
+
+namespace ardm::engine {
+namespace {
+
+struct Block {
+  Dense temb_proj;
+  Conv1d dilated, out;
+};
+
+// tanh(u) * sigmoid(v) = (1 - 2 / (e^(2u) + 1)) / (1 + e^-v): exact at the saturated ends.
+inline float gate_f(float u, float v) {
+  const float th = 1.0f - 2.0f / (exp_f(2.0f * u) + 1.0f);
+  return th / (1.0f + exp_f(-v));
+}
+
+class DiffWave : public Net {
+ public:
+  DiffWave(const EngineModel& m, NetShape io) : Net(std::move(io)) {
+    const auto& cfg = m.cfg.net.diffwave;
+    if (shape_.data_shape.size() != 1) throw std::runtime_error("diffwave takes sequences {L}");
+    if (cfg.width < 8 || cfg.width % 4 != 0 || cfg.width > 4096 || cfg.layers < 1 || cfg.layers > 4096 ||
+        cfg.cycle < 1 || cfg.cycle > 20)
+      throw std::runtime_error("bad diffwave config");
+    L_ = shape_.data_shape[0];
+    F_ = cfg.width;
+    mask_ch_ = 1 + (shape_.num_stages > 1 ? shape_.num_stages : 0);
+    in_conv_ = load_conv1d(m, "in_conv", 1 + mask_ch_, 3 * F_ / 4, 3);
+    embed_ = m.param("embed.weight", {shape_.input_classes, F_ / 4}).values;
+    embed_proj_ = load_dense(m, "embed_proj", F_ / 4, F_ / 4, false);
+    temb1_ = load_dense(m, "temb1", F_, 4 * F_, false);
+    temb2_ = load_dense(m, "temb2", 4 * F_, 4 * F_, false);
+    for (int64_t i = 0; i < cfg.layers; ++i) {
+      const std::string n = "blocks_" + std::to_string(i);
+      Block b;
+      b.temb_proj = load_dense(m, n + ".temb_proj", 4 * F_, F_, false);
+      b.dilated = load_conv1d(m, n + ".dilated", F_, 2 * F_, 3, int64_t{1} << (i % cfg.cycle));
+      b.out = load_conv1d(m, n + ".out", F_, 2 * F_, 1);
+      blocks_.push_back(std::move(b));
+    }
+    skip_conv_ = load_conv1d(m, "skip_conv", F_, F_, 1);
+    out_conv_ = load_conv1d(m, "out_conv", F_, shape_.outputs_per_value, 1);
+  }
+
+  std::vector<float> forward(const NetBatch& in, ThreadPool& pool) const override {
+    const int64_t B = in.batch, L = L_, F = F_, O = shape_.outputs_per_value, S = shape_.num_stages;
+    Act ts(B, 1, 1, F);
+    for (int64_t b = 0; b < B; ++b) {
+      if (in.stage[b] < 0 || in.stage[b] >= S) throw std::invalid_argument("stage out of range");
+      const float t = static_cast<float>(in.t[b]) * static_cast<float>(1000.0 / static_cast<double>(shape_.max_time));
+      const auto row = timestep_embedding(t, F);
+      std::copy(row.begin(), row.end(), ts.row(b));
+    }
+    const Act temb = swish(dense(temb2_, swish(dense(temb1_, ts, pool)), pool));  // [B, 4F]
+
+    // Input channels: x * 2 / K_in - 1, known, the stage's one-hot.
+    const float scale = static_cast<float>(2.0 / static_cast<double>(shape_.input_classes));
+    Act chans(B, 1, L, 1 + mask_ch_);
+    Act emb(B, 1, L, F / 4);
+    pool.parallel_for(B, [&](int64_t b, int) {
+      for (int64_t p = 0; p < L; ++p) {
+        const int32_t v = in.x[b * L + p];
+        if (v < 0 || v >= shape_.input_classes) throw std::invalid_argument("input class out of range");
+        float* r = chans.row(b * L + p);
+        r[0] = static_cast<float>(v) * scale - 1.0f;
+        r[1] = in.known[b * L + p] ? 1.0f : 0.0f;
+        for (int64_t s = 0; s + 2 < 1 + mask_ch_; ++s) r[2 + s] = s == in.stage[b] ? 1.0f : 0.0f;
+        std::copy_n(embed_.data() + v * (F / 4), F / 4, emb.row(b * L + p));
+      }
+    });
+    Act x = concat(conv1d(in_conv_, chans, pool), dense(embed_proj_, emb, pool), pool);
+    for (auto& v : x.v) v = v > 0.0f ? v : 0.0f;
+
+    Act skip;
+    const float inv_sqrt2 = static_cast<float>(M_SQRT1_2);
+    for (const auto& blk : blocks_) {
+      const Act tp = dense(blk.temb_proj, temb, pool);  // [B, F]
+      Act h = x;
+      pool.parallel_for(B, [&](int64_t b, int) {
+        const float* t = tp.row(b);
+        for (int64_t p = 0; p < L; ++p) {
+          float* r = h.row(b * L + p);
+          for (int64_t c = 0; c < F; ++c) r[c] = r[c] + t[c];
+        }
+      });
+      Act uv = conv1d(blk.dilated, h, pool);  // [B, L, 2F]
+      Act y(B, 1, L, F);
+      pool.parallel_for(B, [&](int64_t b, int) {
+        for (int64_t p = b * L; p < (b + 1) * L; ++p) {
+          const float* r = uv.row(p);
+          float* o = y.row(p);
+          for (int64_t c = 0; c < F; ++c) o[c] = gate_f(r[c], r[F + c]);
+        }
+      });
+      const Act rs = conv1d(blk.out, y, pool);  // [B, L, 2F]: residual, skip
+      const bool first = skip.v.empty();
+      if (first) skip = Act(B, 1, L, F);
+      pool.parallel_for(B, [&](int64_t b, int) {
+        for (int64_t p = b * L; p < (b + 1) * L; ++p) {
+          const float* r = rs.row(p);
+          float* xr = x.row(p);
+          float* sr = skip.row(p);
+          for (int64_t c = 0; c < F; ++c) {
+            xr[c] = (xr[c] + r[c]) * inv_sqrt2;
+            sr[c] = first ? r[F + c] : sr[c] + r[F + c];
+          }
+        }
+      });
+    }
+
+    // The output layers at the wanted positions only.
+    std::vector<int64_t> rows;
+    for (int64_t r = 0; r < B * L; ++r)
+      if (in.wanted == nullptr || in.wanted[r]) rows.push_back(r);
+    const float skip_scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(blocks_.size())));
+    Act sel(1, 1, static_cast<int64_t>(rows.size()), F);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const float* r = skip.row(rows[i]);
+      float* o = sel.row(static_cast<int64_t>(i));
+      for (int64_t c = 0; c < F; ++c) o[c] = r[c] * skip_scale;
+    }
+    Act hid = conv1d(skip_conv_, sel, pool);
+    for (auto& v : hid.v) v = v > 0.0f ? v : 0.0f;
+    const Act o = conv1d(out_conv_, hid, pool);
+    std::vector<float> out(static_cast<size_t>(B * L * O));
+    for (size_t i = 0; i < rows.size(); ++i) std::copy_n(o.row(static_cast<int64_t>(i)), O, out.data() + rows[i] * O);
+    return out;
+  }
+
+ private:
+  int64_t L_ = 0, F_ = 0, mask_ch_ = 1;
+  Conv1d in_conv_, skip_conv_, out_conv_;
+  std::vector<float> embed_;  // [K_in, F/4]
+  Dense embed_proj_, temb1_, temb2_;
+  std::vector<Block> blocks_;
+};
+
+}  // namespace
+
+std::unique_ptr<Net> make_diffwave(const EngineModel& model, NetShape shape) {
+  return std::make_unique<DiffWave>(model, std::move(shape));
+}
+
+}  // namespace ardm::engine

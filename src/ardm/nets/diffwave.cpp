@@ -1,0 +1,90 @@
+#include "ardm/nets/diffwave.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace ardm::nets {
+namespace {
+
+torch::nn::Conv1d conv(int64_t in, int64_t out, int64_t kernel, int64_t dilation = 1) {
+  torch::nn::Conv1d c(torch::nn::Conv1dOptions(in, out, kernel).dilation(dilation).padding(dilation * (kernel / 2)));
+  torch::NoGradGuard g;
+  torch::nn::init::kaiming_normal_(c->weight, 0.0, torch::kFanIn, torch::kReLU);  // He-normal, as the reference
+  c->bias.zero_();
+  return c;
+}
+
+torch::nn::Linear dense(int64_t in, int64_t out) {
+  torch::nn::Linear l(torch::nn::LinearOptions(in, out));
+  torch::NoGradGuard g;
+  torch::nn::init::kaiming_normal_(l->weight, 0.0, torch::kFanIn, torch::kReLU);
+  l->bias.zero_();
+  return l;
+}
+
+torch::Tensor swish(const torch::Tensor& x) { return x * torch::sigmoid(x); }
+
+}  // namespace
+
+int64_t diffwave_dilation(int64_t block, int64_t cycle) { return int64_t{1} << (block % cycle); }
+
+DiffWaveBlockImpl::DiffWaveBlockImpl(int64_t width, int64_t dilation, int64_t temb_dim) {
+  temb_proj = register_module("temb_proj", dense(temb_dim, width));
+  dilated = register_module("dilated", conv(width, 2 * width, 3, dilation));
+  out = register_module("out", conv(width, 2 * width, 1));
+}
+
+std::pair<torch::Tensor, torch::Tensor> DiffWaveBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& temb) {
+  const int64_t F = x.size(1);
+  auto h = x + temb_proj(temb).unsqueeze(2);
+  auto uv = dilated(h);
+  auto y = torch::tanh(uv.narrow(1, 0, F)) * torch::sigmoid(uv.narrow(1, F, F));
+  auto rs = out(y);
+  return {(x + rs.narrow(1, 0, F)) * M_SQRT1_2, rs.narrow(1, F, F)};
+}
+
+DiffWaveImpl::DiffWaveImpl(const DiffWaveConfig& c, const NetIO& io_) : cfg(c) {
+  io = io_;
+  if (io.data_shape.size() != 1)
+    throw std::invalid_argument("diffwave takes sequences of samples (a data shape {L}), not a shape of rank " +
+                                std::to_string(io.data_shape.size()));
+  if (cfg.width < 8 || cfg.width % 4 != 0 || cfg.layers < 1 || cfg.cycle < 1 || cfg.cycle > 20)
+    throw std::invalid_argument("diffwave: width must be a multiple of 4 (>= 8), layers >= 1, cycle 1..20");
+  const int64_t F = cfg.width, mask_ch = 1 + (io.num_stages > 1 ? io.num_stages : 0);
+  in_conv = register_module("in_conv", conv(1 + mask_ch, 3 * F / 4, 3));
+  embed = register_module("embed", torch::nn::Embedding(io.input_classes, F / 4));
+  embed_proj = register_module("embed_proj", dense(F / 4, F / 4));
+  temb1 = register_module("temb1", dense(F, 4 * F));
+  temb2 = register_module("temb2", dense(4 * F, 4 * F));
+  for (int64_t i = 0; i < cfg.layers; ++i)
+    blocks.push_back(register_module("blocks_" + std::to_string(i), DiffWaveBlock(F, diffwave_dilation(i, cfg.cycle), 4 * F)));
+  skip_conv = register_module("skip_conv", conv(F, F, 1));
+  out_conv = register_module("out_conv", conv(F, io.outputs_per_value, 1));
+  torch::NoGradGuard g;
+  out_conv->weight.zero_();
+}
+
+torch::Tensor DiffWaveImpl::forward(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
+                                    const torch::Tensor& stage) {
+  const int64_t B = x_in.size(0), L = x_in.size(1);
+  auto t_scaled = t.to(torch::kFloat32) * (1000.0 / static_cast<double>(io.max_time));
+  auto temb = swish(temb2(swish(temb1(timestep_embedding(t_scaled, cfg.width)))));  // [B, 4F]
+  std::vector<torch::Tensor> chans = {
+      (x_in.to(torch::kFloat32) * (2.0 / static_cast<double>(io.input_classes)) - 1.0).unsqueeze(1),
+      known.to(torch::kFloat32).unsqueeze(1)};
+  if (io.num_stages > 1)
+    chans.push_back(torch::one_hot(stage.to(torch::kInt64), io.num_stages).to(torch::kFloat32).unsqueeze(2).expand({B, io.num_stages, L}));
+  auto a = in_conv(torch::cat(chans, 1));                            // [B, 3F/4, L]
+  auto e = embed_proj(embed(x_in)).permute({0, 2, 1});               // [B, F/4, L]
+  auto x = torch::relu(torch::cat({a, e}, 1));                       // [B, F, L]
+  torch::Tensor skip;
+  for (auto& b : blocks) {
+    auto [nx, s] = b(x, temb);
+    x = nx;
+    skip = skip.defined() ? skip + s : s;
+  }
+  skip = skip * (1.0 / std::sqrt(static_cast<double>(blocks.size())));
+  return out_conv(torch::relu(skip_conv(skip))).contiguous();        // [B, O, L]
+}
+
+}  // namespace ardm::nets

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Audio through the command line: a tiny DiffWave Upscale model trained on speech WAVs, its
+# bound (bits per sample), exact length, schedule and WAV samples; compress/decompress of WAV
+# files (16- and 8-bit, extra chunks before and after the samples, empty, one sample, several
+# chunks with a tail) back byte for byte in another process and by the torch-free ardm-decode;
+# WAVs the model cannot code (stereo, 24-bit, float) and damaged files as clear errors with no
+# output.
+#   bash tests/audio_cli_test.sh path/to/ardm path/to/ardm-decode
+set -u
+ARDM=${1:?usage: audio_cli_test.sh path/to/ardm path/to/ardm-decode}
+DECODE=${2:?}
+unset ARDM_MODEL ARDM_TEXT_MODEL ARDM_AUDIO_MODEL
+source "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
+SPEECH=/usr/share/asterisk/sounds/en_US_f_Allison
+if [ ! -d "$SPEECH" ]; then echo "skip: asterisk-core-sounds-en-wav is not installed"; exit 77; fi
+
+# Little-endian fields and a WAV of N samples of B bits (C channels, format tag T) with a LIST
+# chunk before the data and an odd-sized chunk after it.
+le() { local v=$1 n=$2 i; for ((i = 0; i < n; i++)); do printf "\\x$(printf %02x $(((v >> (8 * i)) & 255)))"; done; }
+mkwav() {  # FILE SAMPLES BITS [CHANNELS] [TAG]
+  local f=$1 n=$2 bits=$3 ch=${4:-1} tag=${5:-1} bytes
+  bytes=$((n * ch * bits / 8))
+  { printf 'RIFF'; le $((4 + 24 + 12 + 8 + bytes + 12)) 4; printf 'WAVEfmt '; le 16 4; le "$tag" 2; le "$ch" 2
+    le 8000 4; le $((8000 * ch * bits / 8)) 4; le $((ch * bits / 8)) 2; le "$bits" 2
+    printf 'LIST'; le 4 4; printf 'INFO'; printf 'data'; le "$bytes" 4
+    head -c 200000 "$SPEECH/hello-world.wav" | tail -c +45 | head -c "$bytes"
+    printf 'junk'; le 3 4; printf 'abc\0'; } >"$f"
+}
+
+mkdir -p "$work/train"
+cp "$SPEECH/hello-world.wav" "$SPEECH/goodbye.wav" "$SPEECH/digits/5.wav" "$work/train/"
+TINY=(--clip-len 200 --width 8 --layers 2 --dilation-cycle 2 --batch 4 --steps 10 --threads 2 -q)
+expect_ok "train an audio model on a folder of WAVs" "$ARDM" train --data "$work/train" --out "$work/run" "${TINY[@]}"
+grep -q '"step":10' "$work/run/metrics.jsonl" && pass "metrics logged" || fail "metrics logged"
+expect_ok "eval: bound in bits per sample" "$ARDM" eval --model "$work/run/checkpoint.pt" --passes 1 --limit 20 --threads 2 -q
+grep -Eq "test bound: [0-9.]+ \+- [0-9.]+ bits/sample \(20 clips" "$work/out" && pass "eval prints bits/sample" ||
+  fail "eval: $(cat "$work/out")"
+expect_ok "eval: a budget and the exact fixed-order length" "$ARDM" eval --model "$work/run/checkpoint.pt" --budget 8 \
+  --limit 4 --passes 1 --threads 2 -q
+grep -Eq "exact fixed-order: [0-9.]+ bits/sample" "$work/out" && pass "exact length in bits/sample" || fail "exact: $(cat "$work/out")"
+expect_ok "schedule over 4 stages" "$ARDM" schedule --model "$work/run/checkpoint.pt" --budget 4,8,100
+grep -q "split \[" "$work/out" && pass "schedule splits the budget over the stages" || fail "schedule: $(cat "$work/out")"
+expect_ok "sample writes WAV files" "$ARDM" sample --model "$work/run/checkpoint.pt" --count 2 --budget 8 --out "$work/s.wav"
+[ "$(head -c 4 "$work/s-1.wav")" = RIFF ] && [ "$(stat -c %s "$work/s-2.wav")" = 444 ] && pass "2 WAVs of 200 samples" ||
+  fail "samples: $(ls -l "$work"/s-*)"
+expect_ok "an Upscale model with b = 2 (16 stages)" "$ARDM" train --data "$work/train" --upscale 2 --out "$work/b2" "${TINY[@]}"
+expect_ok "its exact length" "$ARDM" eval --model "$work/b2/checkpoint.pt" --budget 20 --limit 2 --passes 1 -q
+grep -Eq "exact fixed-order: [0-9.]+ bits/sample" "$work/out" && pass "b = 2: exact length" || fail "b = 2: $(cat "$work/out")"
+expect_err "audio refuses an OA-ARDM" "Upscale ARDM" "$ARDM" train --data "$work/train" --upscale 0 --out "$work/oa" "${TINY[@]}"
+expect_ok "export" "$ARDM" export --model "$work/run/checkpoint.pt" --out "$work/a.ardmnet"
+export ARDM_AUDIO_MODEL="$work/a.ardmnet"
+
+d="$work/d"
+mkdir -p "$d" "$work/orig" "$work/back" "$work/back2"
+cp "$SPEECH/hello-world.wav" "$d/speech.wav"      # several chunks of 200 and a tail
+mkwav "$d/extra-chunks.wav" 450 16
+mkwav "$d/eight-bit.wav" 333 8
+mkwav "$d/one.wav" 1 16
+mkwav "$d/empty.wav" 0 16
+cp "$d"/* "$work/orig/"
+expect_ok "compress WAVs by the model (-v)" "$ARDM" compress -v --method model --budget 8 "$d"/*.wav
+grep -Eq "extra-chunks.wav: [0-9]+ -> [0-9]+ bytes, [0-9.]+ bits per sample \(model [0-9.]+\), method model, 3 chunks" \
+  "$work/err" && pass "-v reports bits per sample and chunks" || fail "-v line: $(grep extra "$work/err")"
+[ "$(ls "$d"/*.ardm | wc -l)" = 5 ] && [ ! -e "$d/speech.wav" ] && pass "5 files replaced by .ardm" || fail "outputs: $(ls "$d")"
+expect_ok "decompress in another process, 1 thread, batch 1" "$ARDM" decompress -k -q --threads 1 --batch 1 -o "$work/back" "$d"/*.ardm
+expect_ok "ardm-decode (no LibTorch)" "$DECODE" -k -q -o "$work/back2" "$d"/*.ardm
+for f in speech extra-chunks eight-bit one empty; do
+  same "$f.wav back byte for byte" "$work/orig/$f.wav" "$work/back/$f.wav"
+  same "$f.wav back byte for byte (ardm-decode)" "$work/orig/$f.wav" "$work/back2/$f.wav"
+done
+expect_ok "auto picks the smaller method" "$ARDM" compress -k -f -v --budget 8 "$work/orig/speech.wav" -o "$work/auto.ardm"
+expect_ok "stdin to stdout" bash -c "'$ARDM' compress -q --budget 8 < '$work/orig/extra-chunks.wav' > '$work/p.ardm' && \
+  '$ARDM' decompress -q < '$work/p.ardm' > '$work/p.wav'"
+same "piped WAV back" "$work/orig/extra-chunks.wav" "$work/p.wav"
+
+# What cannot be coded, and damage.
+mkwav "$work/stereo.wav" 100 16 2
+mkwav "$work/24.wav" 100 24
+mkwav "$work/float.wav" 100 32 1 3
+expect_err "stereo is a clear error" "2 channels" "$ARDM" compress -k "$work/stereo.wav"
+expect_err "24-bit is a clear error" "24-bit" "$ARDM" compress -k "$work/24.wav"
+expect_err "float is a clear error" "floating-point" "$ARDM" compress -k "$work/float.wav"
+[ ! -e "$work/stereo.wav.ardm" ] && pass "no output for a refused WAV" || fail "output left behind"
+echo "not a WAV" >"$work/note.txt"
+expect_err "the audio model for a text file" "codes audio data, not bytes" env ARDM_TEXT_MODEL="$work/a.ardmnet" \
+  "$ARDM" compress -k --budget 4 "$work/note.txt"
+cp "$d/speech.wav.ardm" "$work/bad.wav.ardm"
+printf '\x55' | dd of="$work/bad.wav.ardm" bs=1 seek=200 conv=notrunc 2>/dev/null
+expect_err "a damaged file fails loudly" "corrupted" "$ARDM" decompress -k "$work/bad.wav.ardm"
+[ ! -e "$work/bad.wav" ] && pass "nothing written for the damaged file" || fail "output written for a damaged file"
+expect_err "ardm-decode too" "corrupted" "$DECODE" -k "$work/bad.wav.ardm"
+
+echo "$fails failed"
+[ "$fails" = 0 ]
