@@ -8,7 +8,8 @@
 #   (c) in a static aarch64 build run under qemu-aarch64 (NEON kernel, and scalar).
 # The files: a tiny OA-ARDM and a tiny Upscale ARDM trained here for a few steps and exported
 # (budgets 4 and 13), the bundled model at budget 2, a tiny text Transformer's files (text with
-# a partial last chunk, binary bytes), and the committed golden engine files; all coded by the
+# a partial last chunk, binary bytes), a tiny audio DiffWave's WAV files, and the committed
+# golden engine files; all coded by the
 # model (--method model). Emulated runs take the cheaper of them (see ONLY below).
 #
 #   bash tests/cross_decode_test.sh SOURCE_DIR BUILD_DIR WORK_DIR
@@ -95,11 +96,28 @@ if "$ARDM" export --model "$WORK/txt/checkpoint.pt" --out "$WORK/txt.ardmnet" >/
 else
   fail "exporting the text model"
 fi
+# A tiny audio model (DiffWave, Upscale b = 16) and WAV files for it: speech of several chunks
+# with a tail, and a short one; only where the speech data is installed.
+SPEECH=/usr/share/asterisk/sounds/en_US_f_Allison
+if [ -d "$SPEECH" ]; then
+  mkdir -p "$WORK/wav" "$WORK/wavtrain"
+  cp "$SPEECH/digits/7.wav" "$SPEECH/goodbye.wav" "$WORK/wav/"
+  cp "$SPEECH/hello-world.wav" "$WORK/wavtrain/"
+  "$ARDM" train --out "$WORK/aud" --data "$WORK/wavtrain" --clip-len 500 --width 8 --layers 2 --dilation-cycle 2 \
+    --batch 4 --steps 3 --threads 2 -q >/dev/null 2>&1 || fail "training a tiny audio model"
+  if "$ARDM" export --model "$WORK/aud/checkpoint.pt" --out "$WORK/aud.ardmnet" >/dev/null; then
+    encode wav "$WORK/aud.ardmnet" 6 "$WORK"/wav/*
+  else
+    fail "exporting the audio model"
+  fi
+fi
 mkdir -p "$WORK/files/golden"
 cp "$SRC"/tests/golden/*.engine.ardm "$WORK/files/golden/" && cases+=("golden $SRC/models/fashion-mnist.ardmnet")
 mkdir -p "$WORK/files/golden-text"
 # The bundled text model's golden file at budget 20 (the budget-250 one costs minutes under qemu).
 cp "$SRC"/tests/golden/*.b20.text.ardm "$WORK/files/golden-text/" && cases+=("golden-text $SRC/models/text-bytes.ardmnet")
+mkdir -p "$WORK/files/golden-audio"
+cp "$SRC"/tests/golden/*.wav.ardm "$WORK/files/golden-audio/" && cases+=("golden-audio $SRC/models/speech.ardmnet")
 
 # The reference: this machine's decoder, all threads, default batch and kernel. Its PNGs must be
 # the original images.
@@ -113,7 +131,7 @@ n=0
 bad=0
 for c in "${cases[@]}"; do
   set -- $c
-  case "$1" in golden* | *-one | txt) continue ;; esac
+  case "$1" in golden* | *-one | txt | wav) continue ;; esac
   mkdir -p "$WORK/png/$1"
   "$ARDM" decompress -q -k --model "$2" -o "$WORK/png/$1" "$WORK/files/$1"/*.ardm 2>"$WORK/err" ||
     fail "decompress $1: $(tail -1 "$WORK/err")"
@@ -129,6 +147,13 @@ mkdir -p "$WORK/textback"
   fail "decompress txt: $(tail -1 "$WORK/err")"
 diff -rq "$WORK/text" "$WORK/textback" >/dev/null && pass "ardm decompress gives back the 3 text and binary files" ||
   fail "text files differ after ardm decompress"
+if [ -d "$SPEECH" ]; then
+  mkdir -p "$WORK/wavback"
+  "$ARDM" decompress -q -k --model "$WORK/aud.ardmnet" -o "$WORK/wavback" "$WORK/files/wav"/*.ardm 2>"$WORK/err" ||
+    fail "decompress wav: $(tail -1 "$WORK/err")"
+  diff -rq "$WORK/wav" "$WORK/wavback" >/dev/null && pass "ardm decompress gives back the 2 WAV files" ||
+    fail "WAV files differ after ardm decompress"
+fi
 
 same_as_ref() {  # label, output folder, case name
   if diff -rq "$WORK/ref/$3" "$2" >/dev/null 2>&1; then return 0; fi
@@ -166,12 +191,12 @@ ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell run_all "ONEDNN_MAX_CPU_ISA=AV
 # and on an emulated CPU without AVX or FMA (qemu64: fmaf in software, slow) on one per model
 if [ -x "$WORK/baseline/ardm-decode" ]; then
   run_all "baseline x86-64 build" "$WORK/baseline/ardm-decode"
-  ONLY='oa-one|up-one|txt' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
+  ONLY='oa-one|up-one|txt|wav' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
 fi
 # (c) aarch64 under qemu-user: NEON on the tiny models and the bundled one, scalar on the tiny ones
 if [ -x "$WORK/aarch64/ardm-decode" ]; then
-  ONLY='oa-.*|up-.*|bundled-b2|txt|golden-text' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
-  ONLY='oa-.*|up-.*|txt' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
+  ONLY='oa-.*|up-.*|bundled-b2|txt|wav|golden-text|golden-audio' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
+  ONLY='oa-.*|up-.*|txt|wav' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
 fi
 
 echo "$fails failed"

@@ -30,7 +30,7 @@ if [ "${1:-}" = "--signature" ]; then cpu_signature; exit 0; fi
 ARDM=${1:?usage: golden_test.sh path/to/ardm [path/to/ardm-decode] (or --signature)}
 DECODE=${2:-}
 GOLDEN_DIR=${GOLDEN_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/golden}
-unset ARDM_MODEL ARDM_TEXT_MODEL  # the bundled models
+unset ARDM_MODEL ARDM_TEXT_MODEL ARDM_AUDIO_MODEL  # the bundled models
 
 # The pinned cases: committed PNG, the budget its .ardm file was made at, the file, whether this
 # build must also encode the PNG to exactly those bytes (what it writes now) or only decode them

@@ -4,12 +4,14 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "ardm/config_io.h"
@@ -238,6 +240,13 @@ int main(int argc, char** argv) {
   text_cmd->add_option("--split", text_split, "train, valid, test or all")->capture_default_str();
   text_cmd->add_option("--out", text_out, "file to write")->required();
 
+  // ---- audio: a split's WAV files copied into a folder (what the audio benchmark compresses)
+  std::string audio_data = "speech", audio_split = "test", audio_out;
+  auto* audio_cmd = app.add_subcommand("audio", "copy an audio source's split (e.g. the speech test files) into a folder");
+  audio_cmd->add_option("--data", audio_data, "speech, a .wav file or a folder of them")->capture_default_str();
+  audio_cmd->add_option("--split", audio_split, "train, valid, test or all")->capture_default_str();
+  audio_cmd->add_option("--out", audio_out, "folder to write into")->required();
+
   // ---- compress, decompress, images, export
   ardm::cli::CodecCommands codec(app);
 
@@ -249,7 +258,22 @@ int main(int argc, char** argv) {
   if (codec.parsed()) return codec.run();
 
   try {
-    if (text_cmd->parsed()) {
+    if (audio_cmd->parsed()) {
+      const auto files = ardm::data::audio_files(audio_data, audio_split);
+      std::filesystem::create_directories(audio_out);
+      std::set<std::string> names;
+      for (const auto& f : files) {
+        // Names are made unique by their path below the source (digits/1.wav -> digits-1.wav).
+        std::string rel = audio_data == "speech" ? std::filesystem::relative(f, ardm::data::speech_folder()).string()
+                                                 : std::filesystem::path(f).filename().string();
+        std::replace(rel.begin(), rel.end(), '/', '-');
+        if (!names.insert(rel).second) throw std::runtime_error("two files would be written as " + rel);
+        std::filesystem::copy_file(f, std::filesystem::path(audio_out) / rel,
+                                   std::filesystem::copy_options::overwrite_existing);
+      }
+      std::printf("wrote %zu WAV files to %s (%s, %s)\n", files.size(), audio_out.c_str(), audio_data.c_str(),
+                  audio_split.c_str());
+    } else if (text_cmd->parsed()) {
       std::string all;
       for (const auto& d : ardm::data::text_documents(text_data, text_split)) all += d;
       std::ofstream(text_out, std::ios::binary) << all;
