@@ -544,6 +544,31 @@ TEST(Engine, WavFilesRoundTripByteForByteAndFailLoudly) {
         }) << "flip at " << at;
       }
     }
+  // 8-bit samples take the 2 stages of their top 8 bits (b = 16), 8 of 16 with b = 2; with b = 8
+  // the digits do not split at 8 bits, so every stage codes them.
+  EXPECT_EQ(enc.stages_for_bits(8), 2);
+  EXPECT_EQ(enc.stages_for_bits(16), 4);
+  for (int64_t b : {2, 8}) {
+    auto m = random_audio_model(45, b, 24);
+    const auto mm = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(m));
+    const EngineCodec c(mm, 2);
+    EXPECT_EQ(c.stages_for_bits(8), b == 2 ? 8 : 0);
+    const auto wav = wav_file(50, 8, 9);
+    const auto f = ardm::compress_wav(wav, "t.wav", c, 16, 2, "model");
+    EXPECT_EQ(ardm::decompress_wav(ardm::coding::read_file_v3(f.data(), f.size()), &c, 2), wav) << "b = " << b;
+  }
+  {
+    // The 2 coded stages of an 8-bit file cost far less than all 4 would: the lower digits are free.
+    const auto wav = wav_file(3 * D, 8, 5);
+    ardm::ByteFileStats st8;
+    ardm::compress_wav(wav, "t.wav", enc, 8, 2, "model", &st8);
+    std::vector<uint16_t> v(D);
+    for (size_t i = 0; i < D; ++i) v[i] = static_cast<uint16_t>(wav[wav.size() - 12 - 3 * D + i] << 8);
+    const auto two = enc.encode_batch({v.data()}, 8, {}, 2)[0], all = enc.encode_batch({v.data()}, 8)[0];
+    EXPECT_EQ(two.symbols.size(), 2 * D);
+    EXPECT_LT(two.model_bits + 2.0 * static_cast<double>(D), all.model_bits);
+    EXPECT_THROW(enc.encode_batch({v.data()}, 8, {}, 1), std::invalid_argument);  // digits below the coded stage
+  }
   // A WAV needs an audio model, and bytes are not audio.
   auto text = random_text_model(44);
   const auto tm = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(text));

@@ -37,7 +37,7 @@ void check_byte_model(const engine::EngineModel& m) {
 namespace {
 
 uint16_t identity(uint16_t v) { return v; }
-constexpr WordMap kBytes{identity, identity};
+constexpr WordMap kBytes{identity, identity, 0};
 
 }  // namespace
 
@@ -93,7 +93,7 @@ std::vector<uint8_t> compress_stream(const coding::Description& description, con
       ptrs.push_back(values[k].data());
       lengths.push_back(static_cast<int64_t>(len));
     }
-    const auto encoded = codec.encode_batch(ptrs, budget, lengths);
+    const auto encoded = codec.encode_batch(ptrs, budget, lengths, map.stages);
     for (size_t k = 0; k < n; ++k) {
       const size_t i = c0 + k, begin = i * D;
       payloads[i] = coding::encode_checked(
@@ -158,7 +158,7 @@ std::vector<uint16_t> decompress_stream(const coding::ParsedFileV3& f, const Wor
   if (f.parts.size() != chunks)
     throw coding::FormatError("corrupted: " + std::to_string(f.parts.size()) + " chunks for a stream of " +
                               std::to_string(N) + " values (" + std::to_string(chunks) + " expected)");
-  const int64_t S = codec.num_stages();
+  const int64_t S = map.stages > 0 ? map.stages : codec.num_stages();
   if (h.budget < static_cast<uint64_t>(S) || h.budget > static_cast<uint64_t>(S) * D)
     throw coding::FormatError("corrupted: budget " + std::to_string(h.budget) + " outside " + std::to_string(S) + ".." +
                               std::to_string(static_cast<uint64_t>(S) * D) + " for this model");
@@ -181,7 +181,7 @@ std::vector<uint16_t> decompress_stream(const coding::ParsedFileV3& f, const Wor
       };
       payloads.push_back(std::move(p));
     }
-    const auto decoded = codec.decode_batch(payloads, h.budget);
+    const auto decoded = codec.decode_batch(payloads, h.budget, map.stages);
     for (size_t k = 0; k < n; ++k) {
       const size_t i = c0 + k;
       if (!decoded[k].error.empty())

@@ -38,6 +38,7 @@ std::vector<uint8_t> compress_bytes(const std::vector<uint8_t>& data, const engi
 struct WordMap {
   uint16_t (*to_model)(uint16_t word);
   uint16_t (*to_word)(uint16_t value);
+  int64_t stages = 0;  // the model stages that code a value (0: all; 8-bit audio: those of its top 8 bits)
 };
 // `description` says what the file holds (kind, value bits, shape, container bytes); words are
 // its N values. Returns the smaller of model and stored for "auto" (an empty stream is stored).

@@ -16,8 +16,11 @@ uint16_t sample16_to_model(uint16_t w) { return static_cast<uint16_t>(w ^ 0x8000
 uint16_t model_to_sample16(uint16_t v) { return static_cast<uint16_t>(v ^ 0x8000u); }
 uint16_t sample8_to_model(uint16_t u) { return static_cast<uint16_t>(u << 8); }        // (u - 128) * 256 + 32,768
 uint16_t model_to_sample8(uint16_t v) { return static_cast<uint16_t>(v >> 8); }
-constexpr WordMap kPcm16{sample16_to_model, model_to_sample16};
-constexpr WordMap kPcm8{sample8_to_model, model_to_sample8};
+constexpr WordMap kPcm16{sample16_to_model, model_to_sample16, 0};
+
+// 8-bit samples take only the stages that decide a value's top 8 bits, where the model's digits
+// split there (docs/format.md); else every stage, the lower digits coded as zeros.
+WordMap pcm8(const engine::EngineCodec& codec) { return {sample8_to_model, model_to_sample8, codec.stages_for_bits(8)}; }
 
 }  // namespace
 
@@ -95,7 +98,7 @@ std::vector<uint8_t> compress_wav(const std::vector<uint8_t>& file, const std::s
   std::vector<uint16_t> words(w.samples);
   for (size_t i = 0; i < w.samples; ++i)
     words[i] = vb == 1 ? file[w.data_begin + i] : u16(file.data() + w.data_begin + 2 * i);
-  return compress_stream(d, words, vb == 1 ? kPcm8 : kPcm16, codec, budget, batch, method, stats, on_progress);
+  return compress_stream(d, words, vb == 1 ? pcm8(codec) : kPcm16, codec, budget, batch, method, stats, on_progress);
 }
 
 bool holds_pcm(const coding::ParsedFileV3& f) {
@@ -108,7 +111,9 @@ std::vector<uint8_t> decompress_wav(const coding::ParsedFileV3& f, const engine:
   const auto& d = f.header.description;
   if (d.shape.size() != 2 || d.shape[1] != 1) throw coding::FormatError("corrupted: only mono audio is coded");
   if (codec && f.header.method == coding::Method::kModel) check_audio_model(codec->model());
-  const auto words = decompress_stream(f, d.value_bits == 8 ? kPcm8 : kPcm16, codec, batch, on_progress);
+  WordMap map = kPcm16;
+  if (d.value_bits == 8) map = codec ? pcm8(*codec) : WordMap{sample8_to_model, model_to_sample8, 0};
+  const auto words = decompress_stream(f, map, codec, batch, on_progress);
   std::vector<uint8_t> out(d.prefix);
   const auto samples = coding::value_bytes(words.data(), words.size(), d.value_bits);
   out.insert(out.end(), samples.begin(), samples.end());

@@ -63,8 +63,24 @@ std::vector<uint32_t> EngineCodec::shape() const {
   return out;
 }
 
-void EngineCodec::check_budget(int64_t budget) const {
-  const int64_t S = num_stages(), D = num_values();
+int64_t EngineCodec::coded_stages(int64_t stages) const {
+  if (stages == 0) return num_stages();
+  if (stages < 0 || stages > num_stages())
+    throw std::invalid_argument("cannot code " + std::to_string(stages) + " of " + std::to_string(num_stages()) + " stages");
+  return stages;
+}
+
+int64_t EngineCodec::stages_for_bits(int64_t bits) const {
+  const int64_t S = num_stages(), K = num_classes();
+  if (bits < 1 || (int64_t{1} << bits) > K || K % (int64_t{1} << bits) != 0) return 0;
+  const int64_t low = K >> bits;  // the weight of the lowest coded bit
+  for (int64_t k = 1; k <= S; ++k)
+    if (rules_.digit_weight(k - 1) == low) return k;
+  return 0;
+}
+
+void EngineCodec::check_budget(int64_t budget, int64_t stages) const {
+  const int64_t S = coded_stages(stages), D = num_values();
   if (budget < S || budget > S * D)
     throw std::invalid_argument("--budget " + std::to_string(budget) + " is outside " + std::to_string(S) + ".." +
                                 std::to_string(S * D) + " (the model has " + std::to_string(S) + " stage" +
@@ -72,16 +88,17 @@ void EngineCodec::check_budget(int64_t budget) const {
                                 (S == 1 ? "" : "; every stage needs at least one network call") + ")");
 }
 
-const Policies& EngineCodec::policy(int64_t budget) const {
-  check_budget(budget);
+const Policies& EngineCodec::policy(int64_t budget, int64_t stages) const {
+  check_budget(budget, stages);
+  const int64_t S = coded_stages(stages);
   std::lock_guard<std::mutex> lock(policy_mutex_);
-  auto it = policies_.find(budget);
+  auto it = policies_.find({budget, S});
   if (it == policies_.end()) {
-    const int64_t S = num_stages(), D = num_values();
+    const int64_t D = num_values();
     std::vector<std::vector<double>> costs;
     for (int64_t s = 0; s < S; ++s)
       costs.emplace_back(model_->sorted_costs.begin() + s * D, model_->sorted_costs.begin() + (s + 1) * D);
-    it = policies_.emplace(budget, optimal_staged_schedules(costs, budget).policies(budget)).first;
+    it = policies_.emplace(std::make_pair(budget, S), optimal_staged_schedules(costs, budget).policies(budget)).first;
   }
   return it->second;
 }
@@ -96,9 +113,9 @@ std::vector<int64_t> EngineCodec::lengths_or_full(const std::vector<int64_t>& le
 }
 
 std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<const uint16_t*>& items, int64_t budget,
-                                                          const std::vector<int64_t>& lengths) const {
-  const auto& pol = policy(budget);
-  const int64_t B = static_cast<int64_t>(items.size()), D = num_values(), S = num_stages(), K = num_classes();
+                                                          const std::vector<int64_t>& lengths, int64_t stages) const {
+  const auto& pol = policy(budget, stages);
+  const int64_t B = static_cast<int64_t>(items.size()), D = num_values(), S = coded_stages(stages), K = num_classes();
   const int64_t A = rules_.num_symbols(), O = net_->shape().outputs_per_value;
   const auto len = lengths_or_full(lengths, items.size());
   for (int64_t b = 0; b < B; ++b)
@@ -106,6 +123,9 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
       if (items[static_cast<size_t>(b)][i] >= K)
         throw std::invalid_argument("value " + std::to_string(items[static_cast<size_t>(b)][i]) + " is not below " +
                                     std::to_string(K));
+      else if (rules_.future(items[static_cast<size_t>(b)][i], S - 1) != items[static_cast<size_t>(b)][i])
+        throw std::invalid_argument("value " + std::to_string(items[static_cast<size_t>(b)][i]) +
+                                    " has digits below the " + std::to_string(S) + " coded stages");
   std::vector<Encoded> out(static_cast<size_t>(B));
   for (auto& e : out) e.symbols.resize(static_cast<size_t>(S * D));
   if (B == 0) return out;
@@ -161,9 +181,10 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
   return out;
 }
 
-std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Payload>& items, int64_t budget) const {
-  const auto& pol = policy(budget);
-  const int64_t B = static_cast<int64_t>(items.size()), D = num_values(), S = num_stages(), K = num_classes();
+std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Payload>& items, int64_t budget,
+                                                            int64_t stages) const {
+  const auto& pol = policy(budget, stages);
+  const int64_t B = static_cast<int64_t>(items.size()), D = num_values(), S = coded_stages(stages), K = num_classes();
   const int64_t A = rules_.num_symbols(), O = net_->shape().outputs_per_value;
   std::vector<Decoded> out(static_cast<size_t>(B));
   if (B == 0) return out;

@@ -43,17 +43,24 @@ class EngineCodec : public ItemCoder {
   const Rules& rules() const { return rules_; }
   int threads() const { return pool_->size(); }
 
-  // Throws std::invalid_argument unless S <= budget <= S * D.
-  void check_budget(int64_t budget) const;
-  // The optimal policies of a total budget (schedule_dp.h on the exported costs), cached.
-  const Policies& policy(int64_t budget) const;
+  // Throws std::invalid_argument unless S' <= budget <= S' * D for the S' coded stages.
+  void check_budget(int64_t budget, int64_t stages = 0) const;
+  // The optimal policies of a total budget over the first `stages` stages (0: all S;
+  // schedule_dp.h on the exported costs), cached.
+  const Policies& policy(int64_t budget, int64_t stages = 0) const;
+  // The stages that decide a value's top `bits` bits (its lower digits all zero), when the model's
+  // digits split there: for 8-bit audio under a 16-bit model, 2 of b = 16's 4 stages, 8 of b = 2's
+  // 16. 0 when they do not (b = 8 splits 16 bits as 1 + 3 + 3 + 3 + 3 + 3).
+  int64_t stages_for_bits(int64_t bits) const;
 
   // Encodes items of num_values() values (each below num_classes()) together. lengths (one per
   // item, or empty: all full): an item of length n < D has only its first n values (a file's
   // tail); the others are absent: held at the start value, never known, never coded, so its
   // symbols are those of its present values, in the same decoding order.
+  // stages > 0 codes only the first `stages` stages: every present value must then be what they
+  // make (its lower digits zero), and decoding the same stages gives it back.
   std::vector<Encoded> encode_batch(const std::vector<const uint16_t*>& items, int64_t budget,
-                                    const std::vector<int64_t>& lengths = {}) const;
+                                    const std::vector<int64_t>& lengths = {}, int64_t stages = 0) const;
   Encoded encode(const uint16_t* values, int64_t budget) const { return encode_batch({values}, budget)[0]; }
 
   struct Payload {
@@ -67,7 +74,7 @@ class EngineCodec : public ItemCoder {
     std::string error;  // empty: decoded and checked
   };
   // Decodes payloads of one budget together; a damaged one fails alone.
-  std::vector<Decoded> decode_batch(const std::vector<Payload>& items, int64_t budget) const;
+  std::vector<Decoded> decode_batch(const std::vector<Payload>& items, int64_t budget, int64_t stages = 0) const;
 
  private:
   std::shared_ptr<const EngineModel> model_;
@@ -78,7 +85,8 @@ class EngineCodec : public ItemCoder {
   std::vector<int64_t> lengths_or_full(const std::vector<int64_t>& lengths, size_t count) const;
   mutable std::mutex run_mutex_;  // one batch at a time on the pool
   mutable std::mutex policy_mutex_;
-  mutable std::map<int64_t, Policies> policies_;
+  mutable std::map<std::pair<int64_t, int64_t>, Policies> policies_;  // (budget, stages)
+  int64_t coded_stages(int64_t stages) const;  // 0 -> S; else checked to be 1..S
 };
 
 }  // namespace ardm::engine

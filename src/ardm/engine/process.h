@@ -38,9 +38,10 @@ class Rules {
   // double, from the network's O outputs for that value and its past: w[A].
   void symbol_weights(const float* out, int64_t past, int64_t stage, double* w) const;
 
- private:
+  // The weight of the digit a stage chooses: b^(S-1-stage) (OA-ARDM: 1).
   int64_t digit_weight(int64_t stage) const { return pow_[static_cast<size_t>(S_ - 1 - stage)]; }
 
+ private:
   std::vector<int64_t> shape_;
   int64_t K_, S_, A_, D_, b_, absorbing_;
   bool direct_ = true;
