@@ -16,12 +16,6 @@ struct Block {
   Conv1d dilated, out;
 };
 
-// tanh(u) * sigmoid(v) = (1 - 2 / (e^(2u) + 1)) / (1 + e^-v): exact at the saturated ends.
-inline float gate_f(float u, float v) {
-  const float th = 1.0f - 2.0f / (exp_f(2.0f * u) + 1.0f);
-  return th / (1.0f + exp_f(-v));
-}
-
 class DiffWave : public Net {
  public:
   DiffWave(const EngineModel& m, NetShape io) : Net(std::move(io)) {
@@ -91,16 +85,8 @@ class DiffWave : public Net {
           for (int64_t c = 0; c < F; ++c) r[c] = r[c] + t[c];
         }
       });
-      Act uv = conv1d(blk.dilated, h, pool);  // [B, L, 2F]
-      Act y(B, 1, L, F);
-      pool.parallel_for(B, [&](int64_t b, int) {
-        for (int64_t p = b * L; p < (b + 1) * L; ++p) {
-          const float* r = uv.row(p);
-          float* o = y.row(p);
-          for (int64_t c = 0; c < F; ++c) o[c] = gate_f(r[c], r[F + c]);
-        }
-      });
-      const Act rs = conv1d(blk.out, y, pool);  // [B, L, 2F]: residual, skip
+      const Act y = gate(conv1d(blk.dilated, h, pool), pool);  // [B, L, F] from [B, L, 2F]
+      const Act rs = conv1d(blk.out, y, pool);                 // [B, L, 2F]: residual, skip
       const bool first = skip.v.empty();
       if (first) skip = Act(B, 1, L, F);
       pool.parallel_for(B, [&](int64_t b, int) {

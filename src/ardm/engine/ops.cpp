@@ -65,6 +65,13 @@ ARDM_VECTOR_CLONES void scale_and_bias(float* r, int64_t i, int64_t n, float sca
   for (int64_t j = 0; j < i; ++j) r[j] = r[j] / scale + dist_bias[i - j];
   for (int64_t j = i; j < n; ++j) r[j] = r[j] / scale + dist_bias[j - i];
 }
+// DiffWave's gate: y[c] = tanh(u[c]) * sigmoid(v[c]), tanh(u) = 1 - 2 / (e^(2u) + 1).
+ARDM_VECTOR_CLONES void gate_row(const float* u, const float* v, float* y, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) {
+    const float th = 1.0f - 2.0f / (exp_f(2.0f * u[c]) + 1.0f);
+    y[c] = th / (1.0f + exp_f(-v[c]));
+  }
+}
 ARDM_VECTOR_CLONES void add_row_gelu(float* x, const float* t, int64_t n) {
   for (int64_t c = 0; c < n; ++c) x[c] = gelu_tanh_f(x[c] + t[c]);
 }
@@ -152,6 +159,16 @@ Conv1d load_conv1d(const EngineModel& m, const std::string& name, int64_t in, in
   c.dense = make_dense(t.data(), bias_or_null(m, name + ".bias", out), out, kernel * in);
   c.in = in, c.out = out, c.kernel = kernel, c.dilation = dilation;
   return c;
+}
+
+Act gate(const Act& uv, ThreadPool& pool) {
+  const int64_t F = uv.c / 2;
+  Act y(uv.n, uv.h, uv.w, F);
+  pool.parallel_for(blocks_of(uv.pixels()), [&](int64_t blk, int) {
+    for (int64_t p = blk * kRowBlock; p < std::min(uv.pixels(), (blk + 1) * kRowBlock); ++p)
+      gate_row(uv.row(p), uv.row(p) + F, y.row(p), F);
+  });
+  return y;
 }
 
 Act conv1d(const Conv1d& conv, const Act& x, ThreadPool& pool) {

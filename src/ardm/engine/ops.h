@@ -49,6 +49,10 @@ Conv1d load_conv1d(const EngineModel& m, const std::string& name, int64_t in, in
                    int64_t dilation = 1);
 Act conv1d(const Conv1d& conv, const Act& x, ThreadPool& pool);
 
+// DiffWave's gate on rows [u (F), v (F)]: tanh(u) * sigmoid(v), [rows, F]; from exp_f, exact
+// at the saturated ends.
+Act gate(const Act& uv, ThreadPool& pool);
+
 // A linear layer or 1x1 convolution from torch's [out, in] or [out, in, 1, 1] weights.
 Dense load_dense(const EngineModel& m, const std::string& name, int64_t in, int64_t out, bool conv1x1);
 Act dense(const Dense& d, const Act& x, ThreadPool& pool);
