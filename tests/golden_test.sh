@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Golden files: .ardm files made by an earlier ardm build, with the bundled models, committed in
-# tests/golden/ beside the PNG images and the text they code. Any later build must decode them to the same
+# tests/golden/ beside the PNG images, the text and the WAV file they code. Any later build must decode them to the same
 # PNG bytes, encode the PNG images to the same .ardm bytes, and reject a damaged copy leaving
 # nothing behind. The .ardm bytes may change only with a format version bump (tests/golden/README.md).
 #
@@ -45,6 +45,8 @@ cases=(
   "fmnist-test-00001-b5.png 5 fmnist-test-00001-b5.engine.ardm encode any"  # format 3, engine
   "kjv-jonah-1.txt 20 kjv-jonah-1.b20.text.ardm encode any"                 # format 3, engine, text model
   "kjv-jonah-1.txt 100 kjv-jonah-1.b100.text.ardm encode any"               # format 3, engine, text model
+  "telephone-number.wav 4 telephone-number.b4.wav.ardm encode any"          # format 3, engine, speech model
+  "telephone-number.wav 20 telephone-number.b20.wav.ardm encode any"        # format 3, engine, speech model
 )
 
 work=$(mktemp -d)
