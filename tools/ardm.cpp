@@ -378,8 +378,8 @@ int main(int argc, char** argv) {
       nlohmann::ordered_json json = {{"process", model.process->describe()}, {"stages", S}, {"steps_per_stage", D},
                                      {"full_bpd", full}, {"budgets", nlohmann::ordered_json::array()}};
       if (!sched_json)
-        std::printf("model %s: %s, %lld steps per stage; all steps: %.4f bpd (loss tracker)\n", sched_model.c_str(),
-                    model.process->describe().c_str(), static_cast<long long>(D), full);
+        std::printf("model %s: %s, %lld steps per stage; all steps: %.4f %s (loss tracker)\n", sched_model.c_str(),
+                    model.process->describe().c_str(), static_cast<long long>(D), full, unit_of(model));
       for (size_t i = 0; i < budgets.size(); ++i) {
         const int64_t k = budgets[i];
         const auto p = table.policies(k);
@@ -393,8 +393,8 @@ int main(int argc, char** argv) {
                                                            {"split", split},
                                                            {"policies", p}});
         } else {
-          std::printf("budget %4lld: optimal %.4f bpd, naive %.4f bpd; %s%s\n", static_cast<long long>(k),
-                      table.best_cost[static_cast<size_t>(k)], naive, S > 1 ? ("split " + split_text(p) + "; ").c_str() : "policy ",
+          std::printf("budget %4lld: optimal %.4f %s, naive %.4f %s; %s%s\n", static_cast<long long>(k),
+                      table.best_cost[static_cast<size_t>(k)], unit_of(model), naive, unit_of(model), S > 1 ? ("split " + split_text(p) + "; ").c_str() : "policy ",
                       policies_text(p, false).c_str());
         }
       }
