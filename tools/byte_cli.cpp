@@ -139,6 +139,13 @@ void report(const ByteOptions& o, const std::string& label, const std::string& w
                what.c_str());
 }
 
+// ".PNG" and ".png" alike (`end` in lower case).
+bool ends_with_nocase(const std::string& s, const std::string& end) {
+  std::string lower = s;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ends_with(lower, end);
+}
+
 double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -171,18 +178,14 @@ const std::vector<uint8_t>& stdin_bytes() {
 }
 
 bool is_png_input(const std::string& input) {
-  std::string lower = input;
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (ends_with(lower, ".png")) return true;  // the image path says so if it is not one
+  if (ends_with_nocase(input, ".png")) return true;  // the image path says so if it is not one
   static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
   const auto h = head_of(input, 8);
   return h.size() == 8 && std::equal(h.begin(), h.end(), kSig);
 }
 
 bool is_wav_input(const std::string& input) {
-  std::string lower = input;
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (ends_with(lower, ".wav")) return true;  // the WAV path says so if it is not one
+  if (ends_with_nocase(input, ".wav")) return true;  // the WAV path says so if it is not one
   const auto h = head_of(input, 12);
   return looks_like_wav(h.data(), h.size());
 }

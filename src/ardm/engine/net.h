@@ -43,6 +43,8 @@ class Net {
 // parameters do not fit it.
 std::unique_ptr<Net> make_net(const EngineModel& model);
 
+// The image UNet (unet.cpp).
+std::unique_ptr<Net> make_unet(const EngineModel& model, NetShape shape);
 // The text Transformer (transformer.cpp).
 std::unique_ptr<Net> make_transformer(const EngineModel& model, NetShape shape);
 

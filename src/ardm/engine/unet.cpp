@@ -216,27 +216,8 @@ class UNet : public Net {
 
 }  // namespace
 
-std::vector<float> timestep_embedding(float t, int64_t dim) {
-  if (dim % 2 != 0 || dim < 4) throw std::invalid_argument("time embedding dimension must be even and >= 4");
-  const int64_t half = dim / 2;
-  std::vector<float> out(static_cast<size_t>(dim));
-  const double step = -log_d(10000.0) / static_cast<double>(half - 1);
-  for (int64_t i = 0; i < half; ++i) {
-    const float freq = static_cast<float>(exp_d(static_cast<double>(i) * step));
-    const double arg = static_cast<double>(t * freq);
-    out[static_cast<size_t>(i)] = static_cast<float>(sin_d(arg));
-    out[static_cast<size_t>(half + i)] = static_cast<float>(cos_d(arg));
-  }
-  return out;
-}
-
-std::unique_ptr<Net> make_net(const EngineModel& model) {
-  const Rules rules(model.cfg.data, model.cfg.process);
-  if (model.cfg.net.type == "unet") return std::make_unique<UNet>(model, rules.net_shape());
-  if (model.cfg.net.type == "transformer") return make_transformer(model, rules.net_shape());
-  if (model.cfg.net.type == "diffwave") return make_diffwave(model, rules.net_shape());
-  throw std::runtime_error("the engine has no network of type '" + model.cfg.net.type +
-                           "' (known: unet, transformer, diffwave)");
+std::unique_ptr<Net> make_unet(const EngineModel& model, NetShape shape) {
+  return std::make_unique<UNet>(model, std::move(shape));
 }
 
 }  // namespace ardm::engine
