@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libtorch-dev           # tensors and autograd (CPU LibTorch 1.13 on bookworm)
   libopenblas0-pthread   # without it Debian's LibTorch uses the reference BLAS (~30x slower)
+  libgloo-dev            # headers of c10d's Gloo backend (data-parallel training; the library is in LibTorch)
   zlib1g-dev libpng-dev  # IDX (gzip) and PNG data
   libcli11-dev           # command-line flags
   nlohmann-json3-dev     # metrics.jsonl rows and `schedule --json` (header-only)

@@ -11,14 +11,18 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <set>
 #include <thread>
+
+#include <unistd.h>
 
 #include "ardm/config_io.h"
 #include "ardm/data/audio.h"
 #include "ardm/data/dataset.h"
 #include "ardm/data/png.h"
 #include "ardm/data/text.h"
+#include "ardm/dist.h"
 #include "ardm/eval.h"
 #include "ardm/sample.h"
 #include "ardm/schedule_dp.h"
@@ -26,6 +30,7 @@
 #include "ardm/nets/net.h"
 #include "ardm/train.h"
 #include "codec_cli.h"
+#include "launch.h"
 
 namespace {
 
@@ -48,6 +53,9 @@ torch::Device setup(const Common& c) {
   torch::Device dev(c.device);
   if (dev.is_cuda() && !torch::cuda::is_available())
     throw std::runtime_error("--device " + c.device + ": this LibTorch build has no CUDA support or sees no GPU");
+  if (dev.is_cuda() && dev.has_index() && dev.index() >= static_cast<int>(torch::cuda::device_count()))
+    throw std::runtime_error("--device " + dev.str() + ": there are " + std::to_string(torch::cuda::device_count()) +
+                             " GPU(s) (a data-parallel rank uses cuda:LOCAL_RANK)");
   return dev;
 }
 
@@ -177,6 +185,20 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   train->add_option("--groups", mc.net.unet.num_groups, "GroupNorm groups")->capture_default_str();
   train->add_option("--dropout", mc.net.unet.dropout, "dropout in residual blocks")->capture_default_str();
+  int nproc = 0;
+  double dist_timeout = 300;
+  std::string autocast = "off";
+  train->add_option("--autocast", autocast,
+                    "bf16: run the forward pass in bfloat16 (autocast; for GPUs with bf16 units), off: float32")
+      ->check(CLI::IsMember({"off", "bf16"}))
+      ->capture_default_str();
+  train->add_option("--nproc", nproc,
+                    "data parallel on this machine: start N training processes (ranks) of --batch each; "
+                    "torchrun's variables (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) also start a rank")
+      ->check(CLI::Range(1, 1024));
+  train->add_option("--dist-timeout", dist_timeout,
+                    "data parallel: seconds to wait for the other ranks (rendezvous and every collective)")
+      ->capture_default_str();
   add_common(train, tcommon);
 
   // ---- eval
@@ -256,6 +278,15 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   if (codec.parsed()) return codec.run();
+  if (train->parsed() && nproc > 0) {
+    try {
+      return ardm::cli::launch_local(nproc, ardm::cli::without_nproc(argc, argv));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ardm: error: %s\n", e.what());
+      return 1;
+    }
+  }
+  std::string error_prefix = "ardm: error: ";
 
   try {
     if (audio_cmd->parsed()) {
@@ -279,18 +310,62 @@ int main(int argc, char** argv) {
       std::ofstream(text_out, std::ios::binary) << all;
       std::printf("wrote %s: %zu bytes (%s, %s)\n", text_out.c_str(), all.size(), text_data.c_str(), text_split.c_str());
     } else if (train->parsed()) {
+      // A rank of a data-parallel run (launched by --nproc or torchrun) joins its group first, so
+      // that any later error reaches the other ranks at once as a closed connection.
+      const ardm::dist::Env env = ardm::dist::env_from_environment();
+      if (env.world > 1) {
+        error_prefix = "ardm: error: rank " + std::to_string(env.rank) + ": ";
+        const char* local = std::getenv("LOCAL_WORLD_SIZE");
+        if (!train->count("--threads") && local != nullptr && std::atoi(local) > 1)  // share the cores
+          tcommon.threads = std::max(1, tcommon.threads / std::atoi(local));
+        if (tcommon.device == "cuda") tcommon.device = "cuda:" + std::to_string(env.local_rank);  // a GPU per rank
+        if (dist_timeout <= 0) throw std::invalid_argument("--dist-timeout must be positive");
+      }
+      const bool lead = env.rank == 0;  // prints and writes
       const torch::Device dev = setup(tcommon);
+      std::unique_ptr<ardm::dist::Group> group;
+      if (env.world > 1)
+        group = ardm::dist::join(env, dev, std::chrono::seconds(static_cast<int64_t>(std::ceil(dist_timeout))));
       ardm::Model model;
       const std::string ckpt = out_dir + "/checkpoint.pt";
+      std::string resume_from = ckpt;
+      struct RemoveFile {
+        std::string path;
+        ~RemoveFile() {
+          if (!path.empty()) std::remove(path.c_str());
+        }
+      } shared_copy;
       if (resume) {
-        model = ardm::load_model(ckpt);
-        // Flags that may change on resume: the total step count and how often to save/log.
+        if (group) {
+          // Rank 0's checkpoint reaches the others through the rendezvous store, so their
+          // machines need no copy of the run folder.
+          std::vector<uint8_t> bytes;
+          if (lead) {
+            std::ifstream in(ckpt, std::ios::binary);
+            if (!in) throw std::runtime_error(ckpt + ": cannot read (nothing to --resume)");
+            bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+          }
+          bytes = group->share_bytes("checkpoint", bytes, 0);
+          if (!lead) {
+            shared_copy.path = (std::filesystem::temp_directory_path() /
+                                ("ardm-rank" + std::to_string(env.rank) + "-" + std::to_string(getpid()) + ".pt"))
+                                   .string();
+            std::ofstream(shared_copy.path, std::ios::binary)
+                .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+            resume_from = shared_copy.path;
+          }
+        }
+        model = ardm::load_model(resume_from);
+        // Flags that may change on resume: the total step count, the batch (per rank) and how
+        // often to save/log.
         if (train->count("--steps")) model.train_cfg.steps = tc.steps;
+        if (train->count("--batch")) model.train_cfg.batch = tc.batch;
         if (train->count("--checkpoint-every")) model.train_cfg.checkpoint_every = tc.checkpoint_every;
-        std::fprintf(stderr, "resuming %s at step %lld of %lld\n", ckpt.c_str(), static_cast<long long>(model.step),
-                     static_cast<long long>(model.train_cfg.steps));
+        if (lead)
+          std::fprintf(stderr, "resuming %s at step %lld of %lld\n", ckpt.c_str(), static_cast<long long>(model.step),
+                       static_cast<long long>(model.train_cfg.steps));
       } else {
-        if (std::filesystem::exists(ckpt))
+        if (lead && std::filesystem::exists(ckpt))
           throw std::runtime_error(ckpt + " exists: pass --resume to continue that run, or choose another --out");
         mc.net.unet.ch_mult = ardm::parse_ints(ch_mult);
         mc.net.unet.attn_resolutions = ardm::parse_ints(attn);
@@ -326,18 +401,27 @@ int main(int argc, char** argv) {
                           : is_audio(model) ? "clips of " + std::to_string(data.size(1)) + " samples"
                                             : "images " + std::to_string(data.size(3)) + "x" + std::to_string(data.size(2)) +
                                                "x" + std::to_string(data.size(1)));
-      std::fprintf(stderr, "model: %s, %s, %lld parameters; data: %s; %d thread(s) on %s\n",
-                   model.process->describe().c_str(), model.model_cfg.net.type.c_str(),
-                   static_cast<long long>(ardm::nets::parameter_count(*model.net)), what.c_str(), tcommon.threads,
-                   dev.str().c_str());
+      if (lead) {
+        std::fprintf(stderr, "model: %s, %s, %lld parameters; data: %s; %d thread(s) on %s\n",
+                     model.process->describe().c_str(), model.model_cfg.net.type.c_str(),
+                     static_cast<long long>(ardm::nets::parameter_count(*model.net)), what.c_str(), tcommon.threads,
+                     dev.str().c_str());
+        if (group)
+          std::fprintf(stderr, "data parallel: %d ranks (%s), batch %lld per rank = %lld per step\n", group->size(),
+                       group->backend().c_str(), static_cast<long long>(model.train_cfg.batch),
+                       static_cast<long long>(model.train_cfg.batch * group->size()));
+      }
       ardm::RunOptions ro;
       ro.out_dir = out_dir;
       ro.device = dev;
       ro.resume = resume;
+      ro.resume_from = resume_from;
       ro.progress = !tcommon.quiet;
       ro.max_seconds = minutes * 60.0;
+      ro.group = group.get();
+      ro.autocast = autocast;
       ardm::train(model, data, ro);
-      std::printf("trained to step %lld; checkpoint %s\n", static_cast<long long>(model.step), ckpt.c_str());
+      if (lead) std::printf("trained to step %lld; checkpoint %s\n", static_cast<long long>(model.step), ckpt.c_str());
     } else if (eval->parsed()) {
       const torch::Device dev = setup(ecommon);
       ardm::Model model = ardm::load_model(model_path);
@@ -462,10 +546,10 @@ int main(int argc, char** argv) {
                   sample_policy.c_str(), secs, secs / static_cast<double>(budget));
     }
   } catch (const c10::Error& e) {
-    std::fprintf(stderr, "ardm: error: %s\n", e.what_without_backtrace());
+    std::fprintf(stderr, "%s%s\n", error_prefix.c_str(), e.what_without_backtrace());
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "ardm: error: %s\n", e.what());
+    std::fprintf(stderr, "%s%s\n", error_prefix.c_str(), e.what());
     return 1;
   }
   return 0;

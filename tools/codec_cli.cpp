@@ -146,6 +146,7 @@ struct CodecCommands::State {
   bool to_stdout = false, force = false, keep = false, verbose = false, quiet = false;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int64_t batch = 16;
+  std::string device = "cpu";
   // compress
   int64_t budget = kDefaultBudget;
   std::string data, split = "test";
@@ -168,6 +169,8 @@ struct CodecCommands::State {
     c->add_flag("-q,--quiet", quiet, "no progress bar and no summary, only errors");
     c->add_option("--threads", threads, "threads of the inference engine (default: all cores)")->capture_default_str();
     c->add_option("--batch", batch, "images per network call (the bits do not depend on it)")->capture_default_str();
+    c->add_option("--device", device, "cpu only: the engine gives the same bits on every CPU, a GPU would not")
+        ->capture_default_str();
     c->add_option("inputs", inputs, what);
   }
 
@@ -354,7 +357,19 @@ void remove_input(const Job& job) {
 
 }  // namespace
 
+// The codec's network runs in the torch-free engine on the CPU: a decoder must reproduce the
+// encoder's probabilities bit for bit on any machine, and GPU kernels (other summation orders,
+// fused multiply-adds, other exp/log) do not give the CPU's bits, nor one GPU's another's.
+static void check_codec_device(const std::string& device) {
+  if (device != "cpu")
+    throw std::invalid_argument("--device " + device +
+                                ": the codec runs on the CPU only; a file must decode to the same bits on every "
+                                "machine, and GPU arithmetic does not give the same bits as the CPU's (train, eval "
+                                "and sample run on GPUs)");
+}
+
 int CodecCommands::State::run_compress() {
+  check_codec_device(device);
   if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
   if (batch < 1) throw std::invalid_argument("--batch must be at least 1");
   // Anything that is not a PNG image is a byte stream for the text model.
@@ -582,6 +597,7 @@ int CodecCommands::State::run_compress() {
 }
 
 int CodecCommands::State::run_decompress() {
+  check_codec_device(device);
   if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
   if (batch < 1) throw std::invalid_argument("--batch must be at least 1");
   bool only_bytes = false;

@@ -83,7 +83,7 @@ BoundTerms bound_terms(const Process& process, const NetFn& net, const torch::Te
   auto stage_d = stage.to(x.device());
   auto known = known_mask(sigma_d, t_d, x.sizes().slice(1));
   auto x_past = process.past(x, stage_d), x_future = process.future(x, stage_d);
-  auto out = net(network_input(x_past, x_future, known), known, stage_d * D + t_d, stage_d);
+  auto out = nets::full_precision(net(network_input(x_past, x_future, known), known, stage_d * D + t_d, stage_d));
   TORCH_CHECK(out.dim() == x.dim() + 1 && out.size(0) == B, "net returned outputs of shape ", out.sizes());
   auto lp = symbol_log_probs(process, out, x_past, x_future, stage_d);               // [B, ...] nats
   auto future = torch::logical_not(known).to(lp.dtype());
@@ -192,23 +192,30 @@ torch::Tensor policy_bound_bpd(const Process& process, const NetFn& net, const t
   return terms.elbo_t_bpd * w.to(terms.elbo_t_bpd.device());
 }
 
-BoundTerms stochastic_bound(const Process& process, const NetFn& net, const torch::Tensor& x,
-                            const ObjectiveConfig& cfg, torch::Generator& gen) {
-  const int64_t B = x.size(0), D = x.numel() / B, S = process.num_stages();
-  auto sigma = sample_orders(B, D, gen);
-  torch::Tensor t, stage;
+StepDraw draw_step(const Process& process, int64_t B, const ObjectiveConfig& cfg, torch::Generator& gen) {
+  const int64_t D = process.steps_per_stage(), S = process.num_stages();
+  StepDraw d;
+  d.sigma = sample_orders(B, D, gen);
   if (S == 1) {
-    t = sample_steps(B, D, cfg.t_sampling, gen);
-    stage = torch::zeros({B}, torch::kInt64);
+    d.t = sample_steps(B, D, cfg.t_sampling, gen);
+    d.stage = torch::zeros({B}, torch::kInt64);
   } else if (cfg.t_sampling == "uniform") {
     auto g = sample_steps(B, S * D, "uniform", gen);
-    stage = torch::div(g, D, "floor");
-    t = g - stage * D;
+    d.stage = torch::div(g, D, "floor");
+    d.t = g - d.stage * D;
   } else {
-    stage = sample_steps(B, S, cfg.t_sampling, gen);
-    t = sample_steps(B, D, cfg.t_sampling, gen);
+    d.stage = sample_steps(B, S, cfg.t_sampling, gen);
+    d.t = sample_steps(B, D, cfg.t_sampling, gen);
   }
-  return bound_terms(process, net, x, sigma, t, stage, cfg.ce_term);
+  return d;
+}
+
+BoundTerms stochastic_bound(const Process& process, const NetFn& net, const torch::Tensor& x,
+                            const ObjectiveConfig& cfg, torch::Generator& gen) {
+  TORCH_CHECK(x.numel() == x.size(0) * process.steps_per_stage(), "data of ", x.numel() / std::max<int64_t>(1, x.size(0)),
+              " values per item, but the process has ", process.steps_per_stage());
+  const StepDraw d = draw_step(process, x.size(0), cfg, gen);
+  return bound_terms(process, net, x, d.sigma, d.t, d.stage, cfg.ce_term);
 }
 
 }  // namespace ardm

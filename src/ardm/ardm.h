@@ -69,6 +69,18 @@ struct BoundTerms {
 BoundTerms bound_terms(const Process& process, const NetFn& net, const torch::Tensor& x, const torch::Tensor& sigma,
                        const torch::Tensor& t, const torch::Tensor& stage, double ce_term);
 
+// One training step's random draws for a batch of B: orders sigma [B, D], steps t [B] and stages
+// [B], int64 on the CPU. Uniform: a global step ~ U{0..S*D-1}; antithetic: stage and t each by
+// the antithetic rule (stratified over the whole batch, so ranks of a data-parallel run draw
+// for the global batch and take their rows).
+struct StepDraw {
+  torch::Tensor sigma, t, stage;
+  StepDraw rows(int64_t begin, int64_t end) const {
+    return {sigma.slice(0, begin, end), t.slice(0, begin, end), stage.slice(0, begin, end)};
+  }
+};
+StepDraw draw_step(const Process& process, int64_t batch, const ObjectiveConfig& cfg, torch::Generator& gen);
+
 // Draws sigma, the stage and t with `gen` (on the CPU) and calls bound_terms. Uniform: a global
 // step ~ U{0..S*D-1}; antithetic: stage and t each by the antithetic rule.
 BoundTerms stochastic_bound(const Process& process, const NetFn& net, const torch::Tensor& x,

@@ -6,7 +6,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <ATen/autocast_mode.h>
 #include <nlohmann/json.hpp>
+#include <torch/version.h>
 
 #include "ardm/util/atomic_file.h"
 #include "ardm/util/progress.h"
@@ -22,7 +24,7 @@ uint64_t splitmix64(uint64_t x) {
 }
 
 // Streams of randomness, so no two uses share a generator.
-enum Stream : uint64_t { kEpochShuffle = 1, kStep = 2 };
+enum Stream : uint64_t { kEpochShuffle = 1, kStep = 2, kDropout = 3 };
 
 void ema_update(const nets::Net& ema, const nets::Net& net, double decay) {
   torch::NoGradGuard g;
@@ -34,6 +36,38 @@ void ema_update(const nets::Net& ema, const nets::Net& net, double decay) {
   auto pb = net->buffers();
   for (size_t i = 0; i < eb.size(); ++i) eb[i].copy_(pb[i]);
 }
+
+// Autocast of the forward pass to bfloat16 on one device type, for one scope (leaving it
+// clears the cast cache, as torch.autocast does). The switch was renamed in LibTorch 2.4.
+class Autocast {
+ public:
+  Autocast(bool on, c10::DeviceType type) : on_(on), type_(type) {
+    if (on_) set(true);
+  }
+  ~Autocast() {
+    if (!on_) return;
+    set(false);
+    at::autocast::clear_cache();
+  }
+
+ private:
+  void set(bool enabled) const {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_dtype(type_, at::kBFloat16);
+    at::autocast::set_autocast_enabled(type_, enabled);
+#else
+    if (type_ == c10::DeviceType::CUDA) {
+      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+      at::autocast::set_enabled(enabled);
+    } else {
+      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      at::autocast::set_cpu_enabled(enabled);
+    }
+#endif
+  }
+  bool on_;
+  c10::DeviceType type_;
+};
 
 struct Mean {
   double sum = 0;
@@ -133,29 +167,50 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
   check_data(model, data, "training data");
   const TrainConfig& c = model.train_cfg;
   TORCH_CHECK(c.batch > 0 && c.steps >= 0, "batch must be positive and steps non-negative");
+  dist::Group* group = opts.group;
+  const int64_t world = group ? group->size() : 1, rank = group ? group->rank() : 0;
+  const bool writer = rank == 0;
   const int64_t n = data.size(0);
-  const int64_t steps_per_epoch = std::max<int64_t>(1, n / c.batch);
+  const int64_t global_batch = c.batch * world;
+  if (world > 1 && n < global_batch)
+    throw std::runtime_error("training data: " + std::to_string(n) + " items, fewer than the global batch of " +
+                             std::to_string(global_batch) + " (" + std::to_string(world) + " ranks x batch " +
+                             std::to_string(c.batch) + ")");
+  const int64_t steps_per_epoch = std::max<int64_t>(1, n / global_batch);
+  if (!opts.autocast.empty() && opts.autocast != "off" && opts.autocast != "bf16")
+    throw std::invalid_argument("--autocast must be bf16 or off, not '" + opts.autocast + "'");
+  const bool autocast = opts.autocast == "bf16";
   const std::string ckpt_path = opts.out_dir + "/checkpoint.pt";
   const std::string metrics_path = opts.out_dir + "/metrics.jsonl";
-  std::filesystem::create_directories(opts.out_dir);
+  if (writer) std::filesystem::create_directories(opts.out_dir);
 
   model.to(opts.device);
   model.net->train();
   auto optimizer = make_optimizer(c, model.net->parameters());
-  if (opts.resume) {
-    // A run killed while writing leaves a temporary file beside the checkpoint: drop it.
-    for (const auto& e : std::filesystem::directory_iterator(opts.out_dir))
-      if (e.path().filename().string().rfind("checkpoint.pt.tmp", 0) == 0) std::filesystem::remove(e.path());
-    load_optimizer_state(ckpt_path, *optimizer, opts.device);
-    truncate_metrics(metrics_path, model.step);
-  } else {
-    std::remove(metrics_path.c_str());
+  std::ofstream metrics;
+  if (opts.resume) load_optimizer_state(opts.resume_from.empty() ? ckpt_path : opts.resume_from, *optimizer, opts.device);
+  if (writer) {
+    if (opts.resume) {
+      // A run killed while writing leaves a temporary file beside the checkpoint: drop it.
+      for (const auto& e : std::filesystem::directory_iterator(opts.out_dir))
+        if (e.path().filename().string().rfind("checkpoint.pt.tmp", 0) == 0) std::filesystem::remove(e.path());
+      truncate_metrics(metrics_path, model.step);
+    } else {
+      std::remove(metrics_path.c_str());
+    }
+    metrics.open(metrics_path, std::ios::app);
+    if (!metrics) throw std::runtime_error(metrics_path + ": cannot open for writing");
   }
-  std::ofstream metrics(metrics_path, std::ios::app);
-  if (!metrics) throw std::runtime_error(metrics_path + ": cannot open for writing");
+  if (group) {
+    // Identical weights everywhere (they already are when every rank built or loaded the same
+    // model; the broadcast makes it a fact), then distinct dropout streams per rank.
+    dist::broadcast_module(*group, *model.net);
+    dist::broadcast_module(*group, *model.ema);
+    torch::manual_seed(mix_seed(c.seed, kDropout, static_cast<uint64_t>(rank)));
+  }
 
   auto fn = model.as_fn(model.net);
-  util::Progress progress("train", c.steps, "step", opts.progress);
+  util::Progress progress("train", c.steps, "step", opts.progress && writer);
   if (opts.max_seconds > 0) progress.set_time_limit(opts.max_seconds);
   int64_t perm_epoch = -1;
   torch::Tensor perm;
@@ -163,9 +218,19 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
   Mean loss_m, nelbo_m, ce_m, gnorm_m;
   auto t_start = std::chrono::steady_clock::now();
   int64_t images_since = 0;
+  const int64_t D = model.num_values();
 
   auto save = [&] {
-    save_checkpoint(ckpt_path, model, optimizer.get());
+    if (writer) save_checkpoint(ckpt_path, model, optimizer.get());
+  };
+  auto status = [&] {
+    char s[128];
+    if (world > 1)
+      std::snprintf(s, sizeof s, "bpd %.3f (running), %.1f items/s on %lld ranks", shown_bpd,
+                    progress.rate() * static_cast<double>(global_batch), static_cast<long long>(world));
+    else
+      std::snprintf(s, sizeof s, "bpd %.3f (running)", shown_bpd);
+    return std::string(s);
   };
 
   const auto run_start = std::chrono::steady_clock::now();
@@ -173,7 +238,8 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
     return opts.max_seconds > 0 &&
            std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count() >= opts.max_seconds;
   };
-  while (model.step < c.steps && !out_of_time()) {
+  bool stop = out_of_time();
+  while (model.step < c.steps && !stop) {
     const int64_t step = model.step;
     const int64_t epoch = step / steps_per_epoch;
     if (epoch != perm_epoch) {
@@ -181,37 +247,56 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
       perm = torch::randperm(n, g, torch::kInt64);
       perm_epoch = epoch;
     }
-    const int64_t first = (step % steps_per_epoch) * c.batch;
-    auto idx = perm.slice(0, first, std::min(first + c.batch, n));
-    auto x = data.index_select(0, idx).to(torch::kInt64).to(opts.device);
-
+    // The step's global batch, its random draws, and this rank's rows of both.
+    const int64_t first = (step % steps_per_epoch) * global_batch;
+    const int64_t bg = std::min(first + global_batch, n) - first;
     auto gen = make_generator(mix_seed(c.seed, kStep, static_cast<uint64_t>(step)));
-    BoundTerms terms = stochastic_bound(*model.process, fn, x, model.objective_cfg, gen);
+    const StepDraw all = draw_step(*model.process, bg, model.objective_cfg, gen);
+    const int64_t r0 = rank * c.batch, r1 = std::min(r0 + c.batch, bg);
+    const StepDraw mine = all.rows(r0, r1);
+    auto x = data.index_select(0, perm.slice(0, first + r0, first + r1)).to(torch::kInt64).to(opts.device);
+    BoundTerms terms;
+    {
+      Autocast cast(autocast, opts.device.type());
+      terms = bound_terms(*model.process, fn, x, mine.sigma, mine.t, mine.stage, model.objective_cfg.ce_term);
+    }
     if (!std::isfinite(terms.loss.item<double>()))
       throw std::runtime_error("training diverged at step " + std::to_string(step) +
                                " (non-finite loss); try a lower --lr or a --clip");
 
     const double lr = learning_rate(c, step);
-    for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+    for (auto& group_opts : optimizer->param_groups()) group_opts.options().set_lr(lr);
     optimizer->zero_grad();
     terms.loss.backward();
+    if (group) dist::average_gradients(*group, model.net->parameters());
     // The norm before clipping is logged; with clipping off, an infinite bound only measures it.
     const double grad_norm = torch::nn::utils::clip_grad_norm_(
         model.net->parameters(), c.clip > 0 ? c.clip : std::numeric_limits<double>::infinity());
     optimizer->step();
     ema_update(model.ema, model.net, c.ema_decay);
-    model.tracker.update(terms.t, -terms.elbo_t_bpd);
+
+    // The global batch's per-example terms (each rank fills its rows), the mean loss and
+    // whether any rank is out of time: one all-reduce, so every rank agrees on all of them.
+    auto stats = torch::zeros({3 * bg + 2}, torch::kFloat64);
+    stats.slice(0, r0, r1).copy_(terms.elbo_t_bpd);
+    stats.slice(0, bg + r0, bg + r1).copy_(terms.elbo_bpd);
+    stats.slice(0, 2 * bg + r0, 2 * bg + r1).copy_(terms.nce_bpd);
+    stats[3 * bg] = terms.loss.item<double>() / static_cast<double>(world);
+    stats[3 * bg + 1] = out_of_time() ? 1.0 : 0.0;
+    if (group) group->allreduce_sum(stats, "the loss all-reduce");
+    model.tracker.update(all.stage * D + all.t, -stats.slice(0, 0, bg));
+    stop = stats[3 * bg + 1].item<double>() > 0;
     ++model.step;
 
-    const double nelbo = -terms.elbo_bpd.mean().item<double>();
+    const double nelbo = -stats.slice(0, bg, 2 * bg).mean().item<double>();
     shown_bpd = std::isnan(shown_bpd) ? nelbo : 0.98 * shown_bpd + 0.02 * nelbo;
-    loss_m.add(terms.loss.item<double>());
+    loss_m.add(stats[3 * bg].item<double>());
     nelbo_m.add(nelbo);
-    ce_m.add(-terms.nce_bpd.mean().item<double>());
+    ce_m.add(-stats.slice(0, 2 * bg, 3 * bg).mean().item<double>());
     gnorm_m.add(grad_norm);
-    images_since += x.size(0);
+    images_since += bg;
 
-    if (model.step % c.log_every == 0 || model.step == c.steps) {
+    if (writer && (model.step % c.log_every == 0 || model.step == c.steps)) {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
       metrics << metrics_row_json({model.step, loss_m.get(), nelbo_m.get(), ce_m.get(), gnorm_m.get(), lr,
                                    secs > 0 ? static_cast<double>(images_since) / secs : 0.0,
@@ -221,15 +306,11 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
       images_since = 0;
       t_start = std::chrono::steady_clock::now();
     }
-    char status[96];
-    std::snprintf(status, sizeof status, "bpd %.3f (running)", shown_bpd);
-    progress.update(model.step, status);
+    progress.update(model.step, status());
     if (c.checkpoint_every > 0 && model.step % c.checkpoint_every == 0 && model.step < c.steps) save();
   }
   save();
-  char status[96];
-  std::snprintf(status, sizeof status, "bpd %.3f (running)", shown_bpd);
-  progress.finish(status);
+  progress.finish(status());
 }
 
 }  // namespace ardm

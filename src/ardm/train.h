@@ -4,6 +4,12 @@
 // from a generator seeded with mix(seed, s), and epochs shuffle with mix(seed, epoch). A run
 // resumed from a checkpoint at step s therefore continues exactly as the uninterrupted run
 // would have (on the same machine and thread count), with no RNG state to save.
+//
+// Data parallel (opts.group): every rank draws the same global batch and the same orders and
+// steps for it, and computes the rows of its rank; gradients are averaged by all-reduce, and the
+// per-example terms are summed across ranks so that the loss tracker and the metrics see the
+// whole global batch. N ranks with batch b therefore take the steps one process with batch N*b
+// takes (up to float rounding), and a run may resume with a different number of ranks.
 #pragma once
 
 #include <torch/torch.h>
@@ -11,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "ardm/dist.h"
 #include "ardm/model.h"
 
 namespace ardm {
@@ -21,6 +28,15 @@ struct RunOptions {
   bool resume = false;                 // continue from out_dir/checkpoint.pt (model must be loaded from it)
   bool progress = true;                // progress line on stderr
   double max_seconds = 0;              // > 0: stop (and checkpoint) after this much wall time
+  // Data parallel: the process group this rank trains in (null: alone). Every rank calls train
+  // with the same model, data and options; train_cfg.batch is per rank, so a step sees
+  // batch * world items. Rank 0 alone writes to out_dir.
+  dist::Group* group = nullptr;
+  // Where the optimizer state of a resumed run is read from (empty: out_dir/checkpoint.pt).
+  std::string resume_from;
+  // "bf16": the forward pass under autocast to bfloat16 on opts.device (the weights, their
+  // gradients, the optimizer and the bound's sums stay float32/float64); "" or "off": none.
+  std::string autocast;
 };
 
 // Trains `model` from model.step up to model.train_cfg.steps on `data` ([N, ...shape] of

@@ -31,4 +31,9 @@ torch::Tensor timestep_embedding(const torch::Tensor& t, int64_t dim) {
   return torch::cat({torch::sin(args), torch::cos(args)}, 1);
 }
 
+torch::Tensor full_precision(const torch::Tensor& x) {
+  const auto t = x.scalar_type();
+  return t == torch::kBFloat16 || t == torch::kHalf ? x.to(torch::kFloat32) : x;
+}
+
 }  // namespace ardm::nets

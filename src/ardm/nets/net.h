@@ -44,4 +44,10 @@ int64_t parameter_count(const torch::nn::Module& m);
 // Sinusoidal embedding of t (already scaled to [0, 1000]): [B] float -> [B, dim] float32.
 torch::Tensor timestep_embedding(const torch::Tensor& t, int64_t dim);
 
+// x in float32 when it is bfloat16 or half (under autocast), else x itself. Normalization
+// layers take their input through it (they compute in float32, as CUDA autocast has them do, and
+// LibTorch 1.13's CPU GroupNorm and LayerNorm refuse a bfloat16 input with float32 weights), and
+// so do the objective's log-softmax and sums.
+torch::Tensor full_precision(const torch::Tensor& x);
+
 }  // namespace ardm::nets

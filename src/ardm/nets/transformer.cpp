@@ -58,13 +58,13 @@ TransformerBlockImpl::TransformerBlockImpl(const TransformerConfig& cfg, int64_t
 
 torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& h, const torch::Tensor& temb, const torch::Tensor& bias) {
   const int64_t B = h.size(0), L = h.size(1), W = h.size(2), hd = W / heads;
-  auto qkv_out = qkv(ln1(h)).view({B, L, 3, heads, hd}).permute({2, 0, 3, 1, 4});  // [3, B, heads, L, hd]
+  auto qkv_out = qkv(ln1(full_precision(h))).view({B, L, 3, heads, hd}).permute({2, 0, 3, 1, 4});  // [3, B, heads, L, hd]
   auto q = qkv_out[0], k = qkv_out[1], v = qkv_out[2];
   auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(hd));  // [B, heads, L, L]
   auto att = torch::softmax(scores + bias.unsqueeze(0), -1);
   auto a = torch::matmul(att, v).permute({0, 2, 1, 3}).reshape({B, L, W});  // [B, L, W]
   auto x = h + drop(proj(a));
-  auto m = fc1(ln2(x)) + temb_proj(swish(temb)).unsqueeze(1);
+  auto m = fc1(ln2(full_precision(x))) + temb_proj(swish(temb)).unsqueeze(1);
   return x + drop(fc2(torch::gelu(m, "tanh")));
 }
 
@@ -103,7 +103,7 @@ torch::Tensor TransformerImpl::forward(const torch::Tensor& x_in, const torch::T
   auto h = tok_embed(x_in) + named_buffers()["positions"].unsqueeze(0) + state_embed(state);  // [B, L, W]
   const auto bias = named_buffers()["distance_bias"];
   for (auto& b : blocks) h = b(h, temb, bias);
-  return out(out_norm(h)).permute({0, 2, 1}).contiguous();  // [B, O, L]
+  return out(out_norm(full_precision(h))).permute({0, 2, 1}).contiguous();  // [B, O, L]
 }
 
 }  // namespace ardm::nets

@@ -47,9 +47,9 @@ ResBlockImpl::ResBlockImpl(int64_t in_ch, int64_t out_ch, int64_t temb_ch, int64
 }
 
 torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& temb) {
-  auto h = conv1(swish(norm1(x)));
+  auto h = conv1(swish(norm1(full_precision(x))));
   h = h + temb_proj(swish(temb)).unsqueeze(-1).unsqueeze(-1);
-  h = conv2(drop(swish(norm2(h))));
+  h = conv2(drop(swish(norm2(full_precision(h)))));
   return (shortcut ? shortcut(x) : x) + h;
 }
 
@@ -62,7 +62,7 @@ AttnBlockImpl::AttnBlockImpl(int64_t ch, int64_t groups) {
 
 torch::Tensor AttnBlockImpl::forward(const torch::Tensor& x) {
   const int64_t b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  auto qkv_out = qkv(norm(x)).reshape({b, 3, c, h * w});
+  auto qkv_out = qkv(norm(full_precision(x))).reshape({b, 3, c, h * w});
   auto q = qkv_out.select(1, 0), k = qkv_out.select(1, 1), v = qkv_out.select(1, 2);  // [B, C, N]
   auto attn = torch::softmax(torch::bmm(q.transpose(1, 2), k) / std::sqrt(static_cast<double>(c)), -1);  // [B, N, N]
   auto out = torch::bmm(v, attn.transpose(1, 2)).reshape({b, c, h, w});
@@ -191,7 +191,7 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& x_in, const torch::Tensor& 
       h = upsample[li - 1]->forward(h);
     }
   }
-  h = out_conv(swish(out_norm(h)));  // [B, O*C, H, W], channel index o*C + c
+  h = out_conv(swish(out_norm(full_precision(h))));  // [B, O*C, H, W], channel index o*C + c
   return h.view({B, O, C, H, W});
 }
 
