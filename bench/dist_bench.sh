@@ -43,7 +43,7 @@ run() { # run NAME ARGS...: prints "images/s wall_s"
   "$ARDM" train --out "$work/$name" --steps "$STEPS" --log-every 1 --checkpoint-every 0 --limit 4096 -q $NET "$@" \
     >"$work/$name.log" 2>&1 || { cat "$work/$name.log" >&2; exit 1; }
   t1=$(date +%s.%N)
-  echo "$(rate "$work/$name") $(echo "$t1 - $t0" | bc)"
+  echo "$(rate "$work/$name") $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
 }
 
 echo "data-parallel training, $cores cores, $STEPS steps ($WARMUP warm-up), global batch $((2 * BATCH)), net: ${NET:-default}"
@@ -52,7 +52,7 @@ ratios=()
 for i in $(seq "$REPEATS"); do
   read -r ra wa < <(run one --batch $((2 * BATCH)) --threads "$cores")
   read -r rb wb < <(run two --batch "$BATCH" --nproc 2)
-  r=$(echo "scale=3; $rb / $ra" | bc)
+  r=$(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%.3f", b / a }')
   ratios+=("$r")
   printf "%-6s %18s %9s %24s %9s %8s\n" "$i" "$ra" "$wa" "$rb" "$wb" "$r"
 done
