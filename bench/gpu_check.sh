@@ -16,7 +16,8 @@
 # Settings (environment): MINUTES (GPU training, default 2), CPU_SECONDS (the CPU's images/s
 # run, default 45), DEVICE (default cuda; cpu makes a dry run of this script), BUILD (build
 # folder, default build-gpu; an existing one is reused), JOBS (parallel build jobs, default nproc),
-# TORCH_PREFIX (where LibTorch's CMake files are; default: the python3 torch's).
+# TORCH_PREFIX (where LibTorch's CMake files are; default: the python3 torch's), EVAL_LIMIT
+# (test images for the eval, default 0 = all 10,000), GPU_BATCH (the GPU run's batch, default 128).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -73,7 +74,7 @@ fi
 nccl=$(python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "include"))' 2>/dev/null || true)
 
 say "build ($BUILD, LibTorch from ${prefix%%;*})"
-gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
+gen=(); [ ! -f "$BUILD/CMakeCache.txt" ] && command -v ninja >/dev/null && gen=(-G Ninja)
 if ! cmake -S . -B "$BUILD" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
       ${nccl:+-DNCCL_INCLUDE_DIR=$nccl} >"$OUT/logs/build.log" 2>&1; then
   tail -30 "$OUT/logs/build.log"; result "build: cmake FAILED (see logs/build.log)"; exit 1
@@ -94,22 +95,23 @@ result "unit tests: $(grep -E "tests passed|tests failed" "$tmp/unit.log" | tail
 
 # The GPU run: a mid-size UNet (the default one, twice as wide, two blocks per level) for
 # MINUTES minutes with bf16 autocast, batch 128; then the same network on the CPU, float32.
-NET=(--ch 64 --ch-mult 1,2,2 --num-res-blocks 2 --attn-res 14,7 --log-every 10 --checkpoint-every 500)
-rate() { awk -F'"images_per_s":' 'NR > 2 { split($2, a, ","); s += a[1]; n++ } END { printf "%.1f", n ? s / n : 0 }' "$1"; }
+NET=(--ch 64 --ch-mult 1,2,2 --num-res-blocks 2 --attn-res 14,7 --checkpoint-every 500)
+# rate FILE SKIP: mean images/s of the metrics rows after the first SKIP (the warm-up)
+rate() { awk -v k="$2" -F'"images_per_s":' 'NR > k { split($2, a, ","); s += a[1]; n++ } END { printf "%.1f", n ? s / n : 0 }' "$1"; }
 say "training on $DEVICE for $MINUTES min (bf16 autocast)"
 rm -rf "$OUT/run"
-timeout $((MINUTES * 60 + 120)) "$ARDM" train --device "$DEVICE" --autocast bf16 --batch 128 --lr 1e-3 --steps 1000000 \
-  --minutes "$MINUTES" --out "$OUT/run" -q "${NET[@]}" 2>&1 | tail -3
-gpu_rate=$(rate "$OUT/run/metrics.jsonl")
+timeout $((MINUTES * 60 + 120)) "$ARDM" train --device "$DEVICE" --autocast bf16 --batch "${GPU_BATCH:-128}" --lr 1e-3 \
+  --steps 1000000 --minutes "$MINUTES" --out "$OUT/run" --log-every 10 -q "${NET[@]}" 2>&1 | tail -3
+gpu_rate=$(rate "$OUT/run/metrics.jsonl" 2)
 result "train $DEVICE bf16: $(tail -1 "$OUT/run/metrics.jsonl" | grep -Eo '"step":[0-9]+|"nelbo_bpd":[0-9.]+' | tr '\n' ' ') $gpu_rate images/s"
 say "the same network on the CPU for $CPU_SECONDS s (float32, all cores)"
 timeout $((CPU_SECONDS + 120)) "$ARDM" train --device cpu --batch 32 --steps 1000000 \
-  --minutes "$(awk -v s="$CPU_SECONDS" 'BEGIN { print s / 60 }')" --out "$tmp/cpu" -q "${NET[@]}" --log-every 2 2>&1 | tail -2
-cpu_rate=$(rate "$tmp/cpu/metrics.jsonl")
-result "train cpu float32: $cpu_rate images/s; GPU / CPU: $(awk -v g="$gpu_rate" -v c="$cpu_rate" 'BEGIN { printf "%.1f", c > 0 ? g / c : 0 }')x"
+  --minutes "$(awk -v s="$CPU_SECONDS" 'BEGIN { print s / 60 }')" --out "$tmp/cpu" -q "${NET[@]}" --log-every 1 2>&1 | tail -2
+cpu_rate=$(rate "$tmp/cpu/metrics.jsonl" 1)
+result "train cpu float32: $cpu_rate images/s; GPU / CPU: $(awk -v g="$gpu_rate" -v c="$cpu_rate" 'BEGIN { printf "%.1f", (c > 0 ? g / c : 0) }')x"
 
 say "eval and sample on $DEVICE"
-"$ARDM" eval --device "$DEVICE" --model "$OUT/run/checkpoint.pt" --passes 1 --batch 500 -q 2>&1 | tee "$tmp/eval.log"
+"$ARDM" eval --device "$DEVICE" --model "$OUT/run/checkpoint.pt" --passes 1 --batch 500 --limit "${EVAL_LIMIT:-0}" -q 2>&1 | tee "$tmp/eval.log"
 result "eval $DEVICE: $(grep -m1 '^test bound' "$tmp/eval.log")"
 "$ARDM" eval --device "$DEVICE" --model "$OUT/run/checkpoint.pt" --budget 20 --limit 500 --exact-limit 100 --batch 100 -q 2>&1 |
   tee "$tmp/eval20.log"
@@ -125,9 +127,12 @@ result "dist test: $(grep -E "tests passed|tests failed" "$tmp/dist.log" | tail 
 say "codec round trips (the engine on the CPU; --device cuda is refused, by design)"
 "$ARDM" images --data fashion-mnist --split test --limit 200 --out "$tmp/imgs" >/dev/null
 cp -r "$tmp/imgs" "$tmp/orig"
-"$ARDM" compress -k -q "$tmp"/imgs/*.png && "$ARDM" decompress -f -q "$tmp"/imgs/*.png.ardm
+"$ARDM" compress -k -q "$tmp"/imgs/*.png
+bytes=$(cat "$tmp"/imgs/*.ardm | wc -c)
+"$ARDM" decompress -f -q "$tmp"/imgs/*.png.ardm
 ok=0; for f in "$tmp"/orig/*.png; do cmp -s "$f" "$tmp/imgs/$(basename "$f")" && ok=$((ok + 1)); done
-result "codec: $ok / $(ls "$tmp"/orig/*.png | wc -l) PNGs back byte for byte; $(du -cb "$tmp"/imgs/*.ardm | tail -1 | cut -f1) bytes"
+n=$(ls "$tmp"/orig/*.png | wc -l)
+result "codec: $ok / $n PNGs back byte for byte; $bytes bytes, $(awk -v b="$bytes" -v n="$n" 'BEGIN { printf "%.3f", 8 * b / (n * 784) }') bpd"
 "$ARDM" compress --device cuda -k "$tmp/imgs/00000.png" 2>&1 | head -1 | tee -a "$summary"
 rm -rf "$tmp"
 

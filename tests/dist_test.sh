@@ -76,38 +76,31 @@ for r in 0 1; do
     "$ARDM" train --out "$work/die" --batch 16 --steps 100000 --threads 1 --dist-timeout 60 "${NET[@]}" >"$work/die$r.out" 2>&1 &
   eval "pid$r=$!"
 done
-for _ in $(seq 600); do [ -s "$work/die/metrics.jsonl" ] && break; sleep 0.1; done
+started() { for _ in $(seq 600); do [ -s "$1/metrics.jsonl" ] && break; sleep 0.1; done; }
+# stops NAME PID LOG PATTERN: PID exits non-zero within 90 s and LOG matches PATTERN
+stops() {
+  local t0=$SECONDS s
+  for _ in $(seq 900); do kill -0 "$2" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$2" 2>/dev/null; then
+    pkill -9 -P "$2"; kill -9 "$2"
+    fail "$1: still running 90 s later"
+    return
+  fi
+  wait "$2"; s=$?
+  [ $s -ne 0 ] && grep -q "$4" "$3" && pass "$1 in $((SECONDS - t0)) s: $(grep -o "$4" "$3" | head -1)" ||
+    fail "$1: status $s, $(tail -2 "$3")"
+}
+started "$work/die"
 kill -9 "$pid1"
 { wait "$pid1"; } 2>/dev/null
-t0=$SECONDS
-for _ in $(seq 900); do kill -0 "$pid0" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$pid0" 2>/dev/null; then
-  kill -9 "$pid0"
-  fail "rank 0 still running 90 s after rank 1 died"
-else
-  wait "$pid0"; s=$?
-  [ $s -ne 0 ] && grep -q "rank 0 of 2: .* failed: another process of the run died" "$work/die0.out" &&
-    pass "rank 0 stops in $((SECONDS - t0)) s: $(grep -o 'rank 0 of 2: [^(]*' "$work/die0.out")" ||
-    fail "rank 0 after rank 1 died: status $s, $(tail -2 "$work/die0.out")"
-fi
+stops "rank 1 killed, rank 0 stops" "$pid0" "$work/die0.out" "rank 0 of 2: [a-z -]* failed: another process of the run died"
 
 # 6. --nproc: a worker killed stops the run, and the launcher names it.
 "$ARDM" train --out "$work/kill" --nproc 2 --batch 16 --steps 100000 --dist-timeout 60 "${NET[@]}" >"$work/kill.out" 2>&1 &
 launcher=$!
-for _ in $(seq 600); do [ -s "$work/kill/metrics.jsonl" ] && break; sleep 0.1; done
-victim=$(pgrep -P "$launcher" | tail -1)
-kill -9 "$victim"
-t0=$SECONDS
-for _ in $(seq 900); do kill -0 "$launcher" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$launcher" 2>/dev/null; then
-  pkill -9 -P "$launcher"; kill -9 "$launcher"
-  fail "--nproc run still going 90 s after a rank was killed"
-else
-  wait "$launcher"; s=$?
-  [ $s -ne 0 ] && grep -q "rank 1 of 2 was killed by signal 9" "$work/kill.out" &&
-    pass "--nproc stops in $((SECONDS - t0)) s: $(grep -o 'rank 1 of 2 was killed[^;]*' "$work/kill.out")" ||
-    fail "--nproc after a kill: status $s, $(tail -3 "$work/kill.out")"
-fi
+started "$work/kill"
+kill -9 "$(pgrep -P "$launcher" | tail -1)"
+stops "--nproc: a rank killed, the run stops" "$launcher" "$work/kill.out" "rank 1 of 2 was killed by signal 9 (SIGKILL)"
 [ -z "$(pgrep -P "$launcher")" ] && pass "no worker left behind" || fail "workers left: $(pgrep -P "$launcher")"
 
 # 7. A rank that never comes: rank 0 gives up after --dist-timeout and says so.

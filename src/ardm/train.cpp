@@ -296,7 +296,7 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
     gnorm_m.add(grad_norm);
     images_since += bg;
 
-    if (writer && (model.step % c.log_every == 0 || model.step == c.steps)) {
+    if (writer && (model.step % c.log_every == 0 || model.step == c.steps || stop)) {  // stop: --minutes ran out
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
       metrics << metrics_row_json({model.step, loss_m.get(), nelbo_m.get(), ce_m.get(), gnorm_m.get(), lr,
                                    secs > 0 ? static_cast<double>(images_since) / secs : 0.0,
