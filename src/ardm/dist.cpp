@@ -1,9 +1,13 @@
 #include "ardm/dist.h"
 
 // c10d's backend headers are guarded by the macros LibTorch itself was built with.
+#ifdef ARDM_HAVE_GLOO
 #define USE_C10D_GLOO 1
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/Types.hpp>
+#include <torch/csrc/distributed/c10d/Work.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef ARDM_HAVE_NCCL
 #define USE_C10D_NCCL 1
@@ -156,6 +160,17 @@ Env env_from_environment() {
 }
 
 std::unique_ptr<Group> join(const Env& env, const torch::Device& device, std::chrono::seconds timeout) {
+#ifndef ARDM_HAVE_GLOO
+#ifdef ARDM_HAVE_NCCL
+  const bool nccl = device.is_cuda();
+#else
+  const bool nccl = false;
+#endif
+  if (!nccl)
+    throw std::runtime_error(std::string("this build has no Gloo, c10d's backend for ") +
+                             (device.is_cuda() ? "GPUs without NCCL" : "the CPU") +
+                             ": its headers were not found when ardm was configured (Debian: libgloo-dev)");
+#endif
   const std::string where = env.master_addr + ":" + std::to_string(env.master_port);
   c10d::TCPStoreOptions so;
   so.port = static_cast<uint16_t>(env.master_port);
@@ -167,7 +182,10 @@ std::unique_ptr<Group> join(const Env& env, const torch::Device& device, std::ch
   // rank is a client, under the prefix of the agent's restart attempt.
   const char* agent_store = std::getenv("TORCHELASTIC_USE_AGENT_STORE");
   const bool use_agent_store = agent_store != nullptr && std::string(agent_store) == "True";
-  if (use_agent_store) so.isServer = false, so.numWorkers = c10::nullopt, so.waitWorkers = false;
+  if (use_agent_store) {
+    so.isServer = false, so.waitWorkers = false;
+    so.numWorkers.reset();
+  }
   c10::intrusive_ptr<c10d::Store> store;
   try {
     store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, so);
@@ -192,6 +210,7 @@ std::unique_ptr<Group> join(const Env& env, const torch::Device& device, std::ch
       return std::make_unique<C10dGroup<c10d::ProcessGroupNCCL>>(store, pg, env.rank, env.world, "nccl", device);
     }
 #endif
+#ifdef ARDM_HAVE_GLOO
     auto opts = c10d::ProcessGroupGloo::Options::create(ms);
     if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname != nullptr && *ifname != '\0')
       opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
@@ -202,12 +221,16 @@ std::unique_ptr<Group> join(const Env& env, const torch::Device& device, std::ch
     auto pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store, env.rank, env.world, opts);
     return std::make_unique<C10dGroup<c10d::ProcessGroupGloo>>(store, pg, env.rank, env.world, "gloo",
                                                                torch::Device(torch::kCPU));
+#endif
   } catch (const std::exception& e) {
     throw std::runtime_error("rank " + std::to_string(env.rank) + " of " + std::to_string(env.world) +
                              ": no process group at " + where + " within " + std::to_string(timeout.count()) +
                              " s: not all " + std::to_string(env.world) +
                              " processes joined, or they cannot reach each other (" + reason(e) + ")");
   }
+#ifndef ARDM_HAVE_GLOO
+  throw std::logic_error("unreachable: CPU ranks without Gloo are refused above");
+#endif
 }
 
 void broadcast_module(Group& group, torch::nn::Module& module) {
