@@ -119,6 +119,35 @@ torch::Tensor model_data(const ardm::Model& m, std::string source, const std::st
   return ardm::data::load_text(source, split, m.data().kind, m.data().shape[0], limit);
 }
 
+// A file removed when this goes out of scope.
+struct TempFile {
+  std::string path;
+  ~TempFile() {
+    if (!path.empty()) std::remove(path.c_str());
+  }
+};
+
+// The checkpoint a rank of a data-parallel run resumes from: rank 0 reads its own; the others get
+// rank 0's bytes through the rendezvous store (their machines need no copy of the run folder),
+// written to `copy`.
+std::string rank_checkpoint(ardm::dist::Group& group, const std::string& ckpt, TempFile& copy) {
+  std::vector<uint8_t> bytes;
+  if (group.rank() == 0) {
+    std::ifstream in(ckpt, std::ios::binary);
+    if (!in) throw std::runtime_error(ckpt + ": cannot read (nothing to --resume)");
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  bytes = group.share_bytes("checkpoint", bytes, 0);
+  if (group.rank() == 0) return ckpt;
+  copy.path = (std::filesystem::temp_directory_path() /
+               ("ardm-rank" + std::to_string(group.rank()) + "-" + std::to_string(getpid()) + ".pt"))
+                  .string();
+  std::ofstream out(copy.path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out.flush()) throw std::runtime_error(copy.path + ": cannot write rank 0's checkpoint");
+  return copy.path;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -329,32 +358,9 @@ int main(int argc, char** argv) {
       ardm::Model model;
       const std::string ckpt = out_dir + "/checkpoint.pt";
       std::string resume_from = ckpt;
-      struct RemoveFile {
-        std::string path;
-        ~RemoveFile() {
-          if (!path.empty()) std::remove(path.c_str());
-        }
-      } shared_copy;
+      TempFile shared_copy;
       if (resume) {
-        if (group) {
-          // Rank 0's checkpoint reaches the others through the rendezvous store, so their
-          // machines need no copy of the run folder.
-          std::vector<uint8_t> bytes;
-          if (lead) {
-            std::ifstream in(ckpt, std::ios::binary);
-            if (!in) throw std::runtime_error(ckpt + ": cannot read (nothing to --resume)");
-            bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-          }
-          bytes = group->share_bytes("checkpoint", bytes, 0);
-          if (!lead) {
-            shared_copy.path = (std::filesystem::temp_directory_path() /
-                                ("ardm-rank" + std::to_string(env.rank) + "-" + std::to_string(getpid()) + ".pt"))
-                                   .string();
-            std::ofstream(shared_copy.path, std::ios::binary)
-                .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-            resume_from = shared_copy.path;
-          }
-        }
+        if (group) resume_from = rank_checkpoint(*group, ckpt, shared_copy);
         model = ardm::load_model(resume_from);
         // Flags that may change on resume: the total step count, the batch (per rank) and how
         // often to save/log.
