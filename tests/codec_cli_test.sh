@@ -46,6 +46,11 @@ for b in 1 7 100; do
   same "budget $b round trip" "$work/b$b.png" "$work/orig/00002.png"
 done
 expect_err "budget out of range" "outside 1..784" "$ARDM" compress --budget 785 -c "$work/orig/00002.png"
+cp "$work/orig/00002.png" "$work/gpu.png"
+expect_err "the codec refuses a GPU" "runs on the CPU only" "$ARDM" compress --device cuda "$work/gpu.png"
+[ -f "$work/gpu.png" ] && [ ! -e "$work/gpu.png.ardm" ] && pass "... the input kept, nothing written" ||
+  fail "--device cuda left $(ls "$work" | grep gpu)"
+expect_err "decompress refuses a GPU" "runs on the CPU only" "$ARDM" decompress --device cuda -c "$work/gpu.png"
 expect_err "budget above what a file may ask" "above 1024" "$ARDM" compress --budget 2000 -c "$work/orig/00002.png"
 
 # stdin -> stdout, both ways.

@@ -90,10 +90,13 @@ stops() {
   [ $s -ne 0 ] && grep -q "$4" "$3" && pass "$1 in $((SECONDS - t0)) s: $(grep -o "$4" "$3" | head -1)" ||
     fail "$1: status $s, $(tail -2 "$3")"
 }
-started "$work/die"
+for _ in $(seq 900); do [ -s "$work/die/checkpoint.pt" ] && break; sleep 0.1; done  # step 4's
 kill -9 "$pid1"
 { wait "$pid1"; } 2>/dev/null
 stops "rank 1 killed, rank 0 stops" "$pid0" "$work/die0.out" "rank 0 of 2: [a-z -]* failed: another process of the run died"
+# Nothing lost: the last checkpoint is whole and the run resumes from it, with 2 ranks again.
+expect_ok "the dead run resumes" "$ARDM" train --out "$work/die" --resume --nproc 2 --steps 16 --dist-timeout 60 -q
+grep -q "trained to step 16" "$work/out" && pass "... to step 16" || fail "resume after a dead rank: $(tail -2 "$work/err")"
 
 # 6. --nproc: a worker killed stops the run, and the launcher names it.
 "$ARDM" train --out "$work/kill" --nproc 2 --batch 16 --steps 100000 --dist-timeout 60 "${NET[@]}" >"$work/kill.out" 2>&1 &
@@ -110,6 +113,8 @@ RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$p expect_err "missing ran
   "$ARDM" train --out "$work/alone" --batch 16 --steps 2 --threads 1 --dist-timeout 3 "${NET[@]}"
 [ $((SECONDS - t0)) -lt 30 ] && pass "... within $((SECONDS - t0)) s" || fail "missing rank took $((SECONDS - t0)) s"
 RANK=2 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$p expect_err "rank out of range" "not below WORLD_SIZE" \
+  "$ARDM" train --out "$work/alone" --steps 2 "${NET[@]}"
+RANK=0 WORLD_SIZE=two expect_err "malformed WORLD_SIZE" "WORLD_SIZE=two is not a non-negative integer" \
   "$ARDM" train --out "$work/alone" --steps 2 "${NET[@]}"
 RANK=0 WORLD_SIZE=2 expect_err "no MASTER_ADDR" "MASTER_ADDR is not set" "$ARDM" train --out "$work/alone" --steps 2 "${NET[@]}"
 expect_err "global batch above the data" "fewer than the global batch" \

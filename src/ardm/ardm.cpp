@@ -212,8 +212,6 @@ StepDraw draw_step(const Process& process, int64_t B, const ObjectiveConfig& cfg
 
 BoundTerms stochastic_bound(const Process& process, const NetFn& net, const torch::Tensor& x,
                             const ObjectiveConfig& cfg, torch::Generator& gen) {
-  TORCH_CHECK(x.numel() == x.size(0) * process.steps_per_stage(), "data of ", x.numel() / std::max<int64_t>(1, x.size(0)),
-              " values per item, but the process has ", process.steps_per_stage());
   const StepDraw d = draw_step(process, x.size(0), cfg, gen);
   return bound_terms(process, net, x, d.sigma, d.t, d.stage, cfg.ce_term);
 }

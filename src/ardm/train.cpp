@@ -178,7 +178,7 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
                              std::to_string(c.batch) + ")");
   const int64_t steps_per_epoch = std::max<int64_t>(1, n / global_batch);
   if (!opts.autocast.empty() && opts.autocast != "off" && opts.autocast != "bf16")
-    throw std::invalid_argument("--autocast must be bf16 or off, not '" + opts.autocast + "'");
+    throw std::invalid_argument("autocast must be 'bf16' or 'off', not '" + opts.autocast + "'");
   const bool autocast = opts.autocast == "bf16";
   const std::string ckpt_path = opts.out_dir + "/checkpoint.pt";
   const std::string metrics_path = opts.out_dir + "/metrics.jsonl";
