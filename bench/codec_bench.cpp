@@ -11,10 +11,10 @@
 #include <cstdio>
 #include <thread>
 
-#include "ardm/codec.h"
+#include "ardm/legacy/codec.h"
 #include "ardm/config_io.h"
 #include "ardm/data/dataset.h"
-#include "ardm/image_file.h"
+#include "ardm/legacy/fallback.h"
 #include "ardm/model.h"
 
 namespace {
@@ -76,14 +76,12 @@ int main(int argc, char** argv) {
       for (int64_t i = 0; i < n; ++i) {
         const auto& v = values[static_cast<size_t>(i)];
         e[i] = codec.encode(v.data(), budgets[b]);
-        files[i] = ardm::image_file(ardm::coding::Method::kModel, codec, {std::vector<uint8_t>(v.begin(), v.end())},
-                                    {e[i]}, budgets[b], codec.shape());
+        files[i] = ardm::legacy::images_file(codec, {v}, {e[i]}, budgets[b]);
       }
       enc[b] = (now() - e0) / static_cast<double>(n);
       double d0 = now();
       for (int64_t i = 0; i < n; ++i) {
-        const auto f = ardm::open_image_file(files[i], codec, codec.shape());
-        auto v = ardm::decode_image(f, codec, 0, codec.shape());
+        auto v = ardm::legacy::decode_images(files[i], codec, 1)[0];
         if (!std::equal(v.begin(), v.end(), flat[i].data_ptr<uint8_t>())) throw std::runtime_error("round trip failed");
         bits[b] += e[i].model_bits;
         bytes[b] += static_cast<double>(files[i].size());

@@ -10,12 +10,14 @@
 #include <chrono>
 #include <cstdio>
 
-#include "ardm/codec.h"
+#include "ardm/legacy/codec.h"
 #include "ardm/data/dataset.h"
 #include "ardm/engine/codec.h"
 #include "ardm/engine/kernels.h"
 #include "ardm/export.h"
-#include "ardm/image_file.h"
+#include "ardm/codec/stream.h"
+#include "ardm/kinds/image/image.h"
+#include "ardm/legacy/fallback.h"
 #include "ardm/model.h"
 
 namespace {
@@ -47,7 +49,7 @@ int main(int argc, char** argv) {
               ardm::engine::isa_name(ardm::engine::active_isa()), batch);
 
   // ---- LibTorch, batch 1, one image per worker
-  std::vector<ardm::ItemCoder::Encoded> tenc(static_cast<size_t>(n));
+  std::vector<ardm::engine::ItemCoder::Encoded> tenc(static_cast<size_t>(n));
   double t0 = now();
   ardm::run_codec_workers(n, threads, [&](int64_t i) {
     const std::vector<uint16_t> v(images[i].begin(), images[i].end());
@@ -56,34 +58,42 @@ int main(int argc, char** argv) {
   const double torch_enc = now() - t0;
   std::vector<std::vector<uint8_t>> tfiles(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i)
-    tfiles[i] = ardm::image_file(ardm::coding::Method::kModel, torch_codec, {images[i]}, {tenc[i]}, budget, shape);
+    tfiles[i] = ardm::legacy::images_file(torch_codec, {std::vector<uint16_t>(images[i].begin(), images[i].end())},
+                                          {tenc[i]}, budget);
   std::atomic<int64_t> torch_exact{0};
   t0 = now();
   ardm::run_codec_workers(n, threads, [&](int64_t i) {
-    const auto f = ardm::open_image_file(tfiles[i], torch_codec, shape);
-    if (ardm::decode_image(f, torch_codec, 0, shape) == images[i]) ++torch_exact;
+    const auto v = ardm::legacy::decode_images(tfiles[i], torch_codec, 1)[0];
+    if (std::vector<uint8_t>(v.begin(), v.end()) == images[i]) ++torch_exact;
   });
   const double torch_dec = now() - t0;
 
-  // ---- the engine, batched
-  std::vector<const std::vector<uint8_t>*> ptrs;
-  for (const auto& im : images) ptrs.push_back(&im);
+  // ---- the engine, batched (the stream codec of `ardm compress`)
+  const auto& image = *ardm::kinds::by_name("image");
+  const std::vector<int64_t> shape64(shape.begin(), shape.end());
+  std::vector<ardm::kinds::Content> contents;
+  std::vector<ardm::codec::Source> sources;
+  for (const auto& im : images) contents.push_back(ardm::kinds::images_content({im}, shape64));
+  for (const auto& c : contents) sources.push_back({&image, &c});
   t0 = now();
-  const auto eenc = ardm::encode_images(ptrs, engine, budget, batch);
+  const auto rows = ardm::codec::encode_chunks(sources, engine, budget, batch);
   const double engine_enc = now() - t0;
+  std::vector<ardm::engine::ItemCoder::Encoded> eenc;
+  for (const auto& r : rows) eenc.push_back(r[0]);
   std::vector<std::vector<uint8_t>> efiles(static_cast<size_t>(n));
-  std::vector<ardm::ImageFile> parsed(static_cast<size_t>(n));
-  std::vector<ardm::ImageRef> refs;
+  std::vector<ardm::codec::Opened> parsed(static_cast<size_t>(n));
+  std::vector<const ardm::codec::Opened*> refs;
   for (int64_t i = 0; i < n; ++i) {
-    efiles[i] = ardm::image_file(ardm::coding::Method::kModel, engine, {images[i]}, {eenc[i]}, budget, shape);
-    parsed[i] = ardm::open_image_file(efiles[i], engine, shape);
-    refs.push_back({&parsed[i], 0});
+    efiles[i] = ardm::codec::make_file(image, contents[i], ardm::coding::Method::kModel, engine, budget, rows[i]);
+    parsed[i] = ardm::codec::open_file(efiles[i].data(), efiles[i].size());
+    ardm::codec::bind(parsed[i], engine);
+    refs.push_back(&parsed[i]);
   }
   t0 = now();
-  const auto back = ardm::decode_images(refs, engine, batch);
+  const auto back = ardm::codec::decode_files(refs, &engine, batch);
   const double engine_dec = now() - t0;
   int64_t engine_exact = 0;
-  for (int64_t i = 0; i < n; ++i) engine_exact += back[i].error.empty() && back[i].values == images[i];
+  for (int64_t i = 0; i < n; ++i) engine_exact += back[i].error.empty() && back[i].content.words == contents[i].words;
 
   double tbits = 0, ebits = 0, tbytes = 0, ebytes = 0;
   for (int64_t i = 0; i < n; ++i) {

@@ -24,7 +24,7 @@ cp "$work"/orig/*.png "$d/"
 # One file, gzip-style: X.png -> X.png.ardm, input removed; then back.
 expect_ok "compress one file" "$ARDM" compress -v "$d/00000.png"
 [ -f "$d/00000.png.ardm" ] && [ ! -e "$d/00000.png" ] && pass "input replaced by .ardm" || fail "input replaced by .ardm"
-grep -Eq "00000.png: [0-9]+ bytes, [0-9.]+ bpd \(model [0-9.]+ bpd\), method model" "$work/err" && pass "-v reports bpd and the method" || fail "-v line: $(cat "$work/err")"
+grep -Eq "00000.png: [0-9]+ -> [0-9]+ bytes, [0-9.]+ bpd \(model [0-9.]+\), method model, 1 chunk" "$work/err" && pass "-v reports bpd and the method" || fail "-v line: $(cat "$work/err")"
 size=$(stat -c %s "$d/00000.png.ardm")
 [ "$size" -lt "$(stat -c %s "$work/orig/00000.png")" ] && pass "smaller than the PNG ($size bytes)" || fail "no smaller than the PNG"
 expect_ok "decompress one file" "$ARDM" decompress "$d/00000.png.ardm"

@@ -8,7 +8,8 @@
 # machine: any mismatch fails, and ardm-decode (given as the second argument) must decode them
 # too. Files made before the engine, by LibTorch's kernels, decode bit-exactly only on the same
 # kind of CPU, so tests/golden/cpu-signature.txt records the CPU that made them; a mismatch of
-# those on a CPU with another signature is a skip (exit 77), not a failure.
+# one of those on a CPU with another signature is skipped with its reason (that case alone), while
+# every portable file must still match: the test passes or fails, it never skips as a whole.
 #
 #   bash tests/golden_test.sh path/to/ardm [path/to/ardm-decode]   (GOLDEN_DIR overrides the folder)
 #   bash tests/golden_test.sh --signature        this machine's CPU signature line
@@ -52,10 +53,9 @@ cases=(
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fails=0       # failures that no CPU difference explains
-mismatches=0  # decode or encode results that differ from the golden files
+skips=0       # LibTorch-era results that differ on another kind of CPU (not comparable)
 pass() { echo "ok   $1"; }
 fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-mismatch() { echo "FAIL $1"; mismatches=$((mismatches + 1)); }
 portable=any
 
 if ! "$ARDM" compress --help >/dev/null 2>&1; then echo "FAIL $ARDM compress --help does not run"; exit 1; fi
@@ -68,7 +68,13 @@ for c in "${cases[@]}"; do
   set -- $c
   png=$1 budget=$2 file=$3 mode=$4 portable=$5
   # A portable file may not differ on any machine.
-  [ "$portable" = any ] && mismatch() { fail "$@"; } || mismatch() { echo "FAIL $1"; mismatches=$((mismatches + 1)); }
+  # A portable file must match everywhere; a LibTorch-era file only on the kind of CPU that made
+  # it: elsewhere a difference is skipped, case by case, with the reason.
+  if [ "$portable" = any ] || [ "$here" = "$made_on" ]; then
+    mismatch() { fail "$@"; }
+  else
+    mismatch() { echo "skip $1 (made by LibTorch's kernels on $made_on; this CPU, $here, computes differently)"; skips=$((skips + 1)); }
+  fi
   g="$GOLDEN_DIR/$png"
   a="$GOLDEN_DIR/$file"
   if [ ! -f "$g" ] || [ ! -f "$a" ]; then fail "$png: $g or $a is missing"; continue; fi
@@ -129,9 +135,5 @@ for c in "${cases[@]}"; do
   [ -z "$left" ] && pass "$file damaged: no output left" || fail "$file damaged: left $left"
 done
 
-echo "$fails failed, $mismatches mismatched"
-if [ "$fails" -eq 0 ] && [ "$mismatches" -gt 0 ] && [ -n "$made_on" ] && [ "$here" != "$made_on" ]; then
-  echo "skip: golden files were made on $made_on, this machine is $here: not comparable (see README 'What is guaranteed')"
-  exit 77
-fi
-[ "$fails" -eq 0 ] && [ "$mismatches" -eq 0 ]
+echo "$fails failed, $skips skipped"
+[ "$fails" -eq 0 ]

@@ -12,7 +12,7 @@
 #include "ardm/model.h"
 #include "ardm/nets/diffwave.h"
 #include "ardm/process/process.h"
-#include "ardm/wav_file.h"
+#include "ardm/kinds/audio/wav.h"
 
 namespace fs = std::filesystem;
 
@@ -158,16 +158,16 @@ TEST(Audio, WavLayoutFindsTheSamplesAndRefusesOthers) {
     return v;
   };
   const auto ok = wav(1, 1, 16, 6);
-  const auto w = ardm::parse_wav(ok.data(), ok.size(), "x.wav");
+  const auto w = ardm::kinds::parse_wav(ok.data(), ok.size(), "x.wav");
   EXPECT_EQ(w.bits, 16u);
   EXPECT_EQ(w.samples, 3u);
   EXPECT_EQ(w.data_begin, ok.size() - 6);
-  EXPECT_EQ(ardm::parse_wav(ok.data(), ok.size() - 1, "x.wav").samples, 2u);  // truncated: whole samples only
-  EXPECT_EQ(ardm::parse_wav(wav(1, 1, 16, 0xFFFFFFFFu).data(), ok.size(), "x.wav").samples, 3u);
-  EXPECT_EQ(ardm::parse_wav(wav(1, 1, 8, 6).data(), ok.size(), "x.wav").samples, 6u);
+  EXPECT_EQ(ardm::kinds::parse_wav(ok.data(), ok.size() - 1, "x.wav").samples, 2u);  // truncated: whole samples only
+  EXPECT_EQ(ardm::kinds::parse_wav(wav(1, 1, 16, 0xFFFFFFFFu).data(), ok.size(), "x.wav").samples, 3u);
+  EXPECT_EQ(ardm::kinds::parse_wav(wav(1, 1, 8, 6).data(), ok.size(), "x.wav").samples, 6u);
   auto error_of = [](const std::vector<uint8_t>& v) {
     try {
-      ardm::parse_wav(v.data(), v.size(), "x.wav");
+      ardm::kinds::parse_wav(v.data(), v.size(), "x.wav");
     } catch (const std::runtime_error& e) {
       return std::string(e.what());
     }

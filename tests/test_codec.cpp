@@ -6,11 +6,14 @@
 
 #include <filesystem>
 
-#include "ardm/codec.h"
+#include "ardm/legacy/codec.h"
 #include "ardm/coding/format.h"
 #include "ardm/coding/rans.h"
 #include "ardm/eval.h"
-#include "ardm/image_file.h"
+#include "ardm/codec/stream.h"
+#include "ardm/export.h"
+#include "ardm/kinds/image/image.h"
+#include "ardm/legacy/fallback.h"
 #include "ardm/model.h"
 #include "random_model.h"
 
@@ -20,18 +23,17 @@ namespace {
 
 std::vector<uint8_t> bytes_of(const std::vector<uint16_t>& v) { return std::vector<uint8_t>(v.begin(), v.end()); }
 
-// The version-3 file `ardm compress` writes for one image by the model.
+// The version-3 file LibTorch's codec wrote for one image by the model.
 std::vector<uint8_t> model_file(const ardm::Codec& codec, const ardm::Codec::Encoded& enc,
                                 const std::vector<uint16_t>& img, int64_t budget) {
-  return ardm::image_file(ardm::coding::Method::kModel, codec, {bytes_of(img)}, {enc}, budget, codec.shape());
+  return ardm::legacy::images_file(codec, {img}, {enc}, budget);
 }
 
-// Reads a file of any version and decodes its one image (call on a codec worker).
+// Reads a file of any version and decodes its one image.
 std::vector<uint16_t> decode_file(const ardm::Codec& codec, const std::vector<uint8_t>& file) {
-  const auto f = ardm::open_image_file(file, codec, codec.shape());
-  if (f.count != 1) throw std::runtime_error("not one image");
-  const auto v = ardm::decode_image(f, codec, 0, codec.shape());
-  return std::vector<uint16_t>(v.begin(), v.end());
+  const auto images = ardm::legacy::decode_images(file, codec, 1);
+  if (images.size() != 1) throw std::runtime_error("not one image");
+  return images[0];
 }
 
 bool same_symbols(const ardm::Codec::Encoded& a, const ardm::Codec::Encoded& b) {
@@ -155,7 +157,7 @@ TEST(Codec, FingerprintFollowsWeightsAndSurvivesExport) {
   const auto enc = encode_all(cb, {img}, 5, 1);
   const auto file = model_file(cb, enc[0], img, 5);
   try {
-    ardm::open_image_file(file, cc, cc.shape());
+    ardm::legacy::decode_images(file, cc, 1);
     FAIL() << "a file of another model was accepted";
   } catch (const ardm::coding::FormatError& e) {
     EXPECT_EQ(std::string(e.what()).rfind("wrong model", 0), 0u) << e.what();
@@ -166,7 +168,7 @@ TEST(Codec, FingerprintFollowsWeightsAndSurvivesExport) {
   h.shape = ca.shape();
   h.budget = 5;
   const auto v1 = ardm::coding::write_file(h, {{ardm::legacy_payload(enc[0]), bytes_of(img)}});
-  EXPECT_THROW(ardm::open_image_file(v1, cc, cc.shape()), ardm::coding::FormatError);
+  EXPECT_THROW(ardm::legacy::decode_images(v1, cc, 1), ardm::coding::FormatError);
 }
 
 TEST(Codec, FingerprintNamesTheOrdersTheWeightsAndTheScheduleRules) {
@@ -195,56 +197,69 @@ TEST(Codec, VersionOneFilesStillDecode) {
   }
 }
 
+namespace {
+
+// The engine's codec of a model, as `ardm compress` builds it.
+ardm::engine::EngineCodec engine_codec(const ardm::Model& model) {
+  return ardm::engine::EngineCodec(std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(model)), 1);
+}
+
+// A file decoded the way `ardm decompress` does: opened, bound to the model, decoded.
+ardm::kinds::Content decode_with(const ardm::engine::EngineCodec& codec, const std::vector<uint8_t>& file) {
+  auto f = ardm::codec::open_file(file.data(), file.size());
+  ardm::codec::bind(f, codec);
+  auto d = ardm::codec::decode_files({&f}, &codec, 2);
+  if (!d[0].error.empty()) throw ardm::coding::CodingError(d[0].error);
+  return d[0].content;
+}
+
+}  // namespace
+
 TEST(Codec, NeverLargerThanStoredValuesPlusSevenBytes) {
   auto model = random_model(15);
-  ardm::Codec codec(model);
+  const auto codec = engine_codec(model);
+  const ardm::kinds::ImageKind image;
   // Noise the model cannot predict: the stored file wins and round-trips.
   auto g = ardm::make_generator(16);
   auto noise = torch::randint(0, 256, {144}, g).to(torch::kInt64);
-  std::vector<uint16_t> img(144);
-  for (int64_t i = 0; i < 144; ++i) img[static_cast<size_t>(i)] = static_cast<uint16_t>(noise[i].item<int64_t>());
-  const auto enc = encode_all(codec, {img}, 6, 1);
-  const auto [file, method] = ardm::smallest_image_file(codec, {bytes_of(img)}, enc, 6, codec.shape());
-  EXPECT_LE(file.size(), 144u + 7u);
-  EXPECT_NE(method, ardm::coding::Method::kModel);
-  std::vector<uint16_t> got;
-  auto err = ardm::run_codec_workers(1, 1, [&](int64_t) { got = decode_file(codec, file); });
-  ASSERT_EQ(err[0], "");
-  EXPECT_EQ(got, img);
+  std::vector<uint8_t> img(144);
+  for (int64_t i = 0; i < 144; ++i) img[static_cast<size_t>(i)] = static_cast<uint8_t>(noise[i].item<int64_t>());
+  const auto content = ardm::kinds::images_content({img}, model.data().shape);
+  const auto enc = ardm::codec::encode_chunks({{&image, &content}}, codec, 6, 1)[0];
+  const auto best = ardm::codec::best_file(image, content, "auto", codec, 6, enc);
+  EXPECT_LE(best.bytes.size(), 144u + 7u);
+  EXPECT_NE(best.method, ardm::coding::Method::kModel);
+  EXPECT_EQ(decode_with(codec, best.bytes).words, content.words);
   // Every method's file decodes, and every flipped bit of the stored and JPEG XL files is caught
   // by their CRC-32.
-  for (auto m : {ardm::coding::Method::kStored, ardm::coding::Method::kJxl}) {
-    const auto f = ardm::image_file(m, codec, {bytes_of(img)}, enc, 6, codec.shape());
-    std::vector<uint16_t> back;
-    auto e = ardm::run_codec_workers(1, 1, [&](int64_t) { back = decode_file(codec, f); });
-    ASSERT_EQ(e[0], "") << ardm::coding::method_name(m);
-    EXPECT_EQ(back, img);
+  for (auto m : {ardm::coding::Method::kModel, ardm::coding::Method::kStored, ardm::coding::Method::kNative}) {
+    const auto f = ardm::codec::make_file(image, content, m, codec, 6, enc);
+    EXPECT_GE(f.size(), best.bytes.size()) << ardm::coding::method_name(m);
+    EXPECT_EQ(decode_with(codec, f).words, content.words) << ardm::coding::method_name(m);
+    if (m == ardm::coding::Method::kModel) continue;
     for (size_t bit = 0; bit < 8 * f.size(); ++bit) {
       auto bad = f;
       bad[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
-      auto e2 = ardm::run_codec_workers(1, 1, [&](int64_t) { decode_file(codec, bad); });
-      ASSERT_NE(e2[0], "") << ardm::coding::method_name(m) << " bit " << bit;
+      EXPECT_THROW(decode_with(codec, bad), std::exception) << ardm::coding::method_name(m) << " bit " << bit;
     }
   }
 }
 
 TEST(Codec, SeveralImagesInOneFile) {
   auto model = random_model(17);
-  ardm::Codec codec(model);
-  const auto images = test_images(3, 18);
-  const auto enc = encode_all(codec, images, 5, 1);
+  const auto codec = engine_codec(model);
+  const ardm::kinds::ImageKind image;
   std::vector<std::vector<uint8_t>> items;
-  for (const auto& im : images) items.push_back(bytes_of(im));
-  for (auto m : {ardm::coding::Method::kModel, ardm::coding::Method::kStored, ardm::coding::Method::kJxl}) {
-    const auto file = ardm::image_file(m, codec, items, enc, 5, codec.shape());
-    std::vector<std::vector<uint8_t>> back(3);
-    auto err = ardm::run_codec_workers(1, 1, [&](int64_t) {
-      const auto f = ardm::open_image_file(file, codec, codec.shape());
-      ASSERT_EQ(f.count, 3u);
-      for (size_t i = 0; i < 3; ++i) back[i] = ardm::decode_image(f, codec, i, codec.shape());
-    });
-    ASSERT_EQ(err[0], "") << ardm::coding::method_name(m);
-    EXPECT_EQ(back, items) << ardm::coding::method_name(m);
+  for (const auto& im : test_images(3, 18)) items.push_back(bytes_of(im));
+  const auto content = ardm::kinds::images_content(items, model.data().shape);
+  ASSERT_EQ(content.description.shape.size(), 4u);
+  const auto enc = ardm::codec::encode_chunks({{&image, &content}}, codec, 5, 2)[0];
+  ASSERT_EQ(enc.size(), 3u);  // a chunk per image
+  for (auto m : {ardm::coding::Method::kModel, ardm::coding::Method::kStored, ardm::coding::Method::kNative}) {
+    const auto file = ardm::codec::make_file(image, content, m, codec, 5, enc);
+    auto f = ardm::codec::open_file(file.data(), file.size());
+    EXPECT_EQ(image.items(f.description), 3u);
+    EXPECT_EQ(decode_with(codec, file).words, content.words) << ardm::coding::method_name(m);
   }
 }
 

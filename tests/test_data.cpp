@@ -11,7 +11,7 @@
 
 #include "ardm/data/dataset.h"
 #include "ardm/data/idx.h"
-#include "ardm/data/png.h"
+#include "ardm/kinds/image/png.h"
 #include "error_of.h"
 
 namespace fs = std::filesystem;

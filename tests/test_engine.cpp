@@ -7,10 +7,10 @@
 #include <cmath>
 #include <cstring>
 
-#include "ardm/byte_file.h"
+#include "ardm/codec/stream.h"
+#include "ardm/kinds/kind.h"
 #include "ardm/schedule_dp.h"
-#include "ardm/wav_file.h"
-#include "ardm/codec.h"
+#include "ardm/legacy/codec.h"
 #include "ardm/coding/format.h"
 #include "ardm/engine/codec.h"
 #include "ardm/engine/kernels.h"
@@ -19,13 +19,43 @@
 #include "ardm/engine/net.h"
 #include "ardm/eval.h"
 #include "ardm/export.h"
-#include "ardm/image_file.h"
+#include "ardm/kinds/image/image.h"
+#include "ardm/legacy/fallback.h"
 #include "random_model.h"
 
 namespace {
 
 using ardm::engine::EngineCodec;
 using ardm::engine::Isa;
+
+namespace {
+
+// An input file of a kind through the stream codec, as `ardm compress` makes it.
+struct Compressed {
+  std::vector<uint8_t> bytes;
+  ardm::coding::Method method = ardm::coding::Method::kModel;
+  size_t chunks = 0;
+};
+Compressed compress_input(const std::string& kind_name, const std::vector<uint8_t>& input, const EngineCodec& codec,
+                          int64_t budget, size_t batch, const std::string& method) {
+  const auto& kind = *ardm::kinds::by_name(kind_name);
+  kind.check_model(codec.model());
+  const auto content = kind.read(input, "t", codec.model());
+  const auto enc = ardm::codec::encode_chunks({{&kind, &content}}, codec, budget, batch)[0];
+  auto best = ardm::codec::best_file(kind, content, method, codec, budget, enc);
+  return {std::move(best.bytes), best.method, enc.size()};
+}
+// ... and back, as `ardm decompress` does; `codec` may be null for a file that needs no model.
+std::vector<uint8_t> decompress_input(const std::vector<uint8_t>& file, const EngineCodec* codec, size_t batch) {
+  auto f = ardm::codec::open_file(file.data(), file.size());
+  if (f.needs_model) ardm::codec::bind(f, *codec);
+  auto d = ardm::codec::decode_files({&f}, codec, batch);
+  if (!d[0].error.empty()) throw ardm::coding::CodingError(d[0].error);
+  return f.kind->write(d[0].content, 0, "t", {});
+}
+std::string kind_of(const std::vector<uint8_t>& file) { return ardm::codec::open_file(file.data(), file.size()).kind->name(); }
+
+}  // namespace
 
 // Every instruction set this machine can run (scalar always).
 std::vector<Isa> runnable_isas() {
@@ -258,10 +288,9 @@ TEST(Engine, CodecRoundTripsAndCostsWhatLibTorchDoes) {
     for (const auto& im : images) ptrs.push_back(im.data());
     const auto enc = codec.encode_batch(ptrs, budget);
     double engine_bits = 0, torch_bits = 0;
-    std::vector<ardm::ItemCoder::Encoded> torch_enc(images.size());
+    std::vector<ardm::engine::ItemCoder::Encoded> torch_enc(images.size());
     ardm::run_codec_workers(static_cast<int64_t>(images.size()), 1,
                             [&](int64_t i) { torch_enc[i] = torch_codec.encode(images[i].data(), budget); });
-    std::vector<std::vector<uint8_t>> files;
     for (size_t i = 0; i < images.size(); ++i) {
       engine_bits += enc[i].model_bits;
       torch_bits += torch_enc[i].model_bits;
@@ -272,32 +301,38 @@ TEST(Engine, CodecRoundTripsAndCostsWhatLibTorchDoes) {
         ASSERT_EQ(alone.symbols[k].start, enc[i].symbols[k].start);
         ASSERT_EQ(alone.symbols[k].freq, enc[i].symbols[k].freq);
       }
-      files.push_back(ardm::image_file(ardm::coding::Method::kModel, codec, {std::vector<uint8_t>(images[i].begin(), images[i].end())},
-                                       {enc[i]}, budget, codec.shape()));
     }
     EXPECT_NEAR(engine_bits / torch_bits, 1.0, 1e-4);
-    // Decode all together, with one file damaged: it alone fails.
-    std::vector<ardm::ImageFile> parsed;
+    // Files of one image each; decoded all together, with one file damaged: it alone fails.
+    const auto& image = *ardm::kinds::by_name("image");
+    std::vector<ardm::kinds::Content> contents;
+    for (const auto& im : images) contents.push_back(ardm::kinds::images_content({std::vector<uint8_t>(im.begin(), im.end())}, model.data().shape));
+    std::vector<std::vector<uint8_t>> files;
+    for (size_t i = 0; i < images.size(); ++i)
+      files.push_back(ardm::codec::make_file(image, contents[i], ardm::coding::Method::kModel, codec, budget, {enc[i]}));
     files[2][files[2].size() / 2] ^= 0x10;
-    for (const auto& f : files) parsed.push_back(ardm::open_image_file(f, codec, codec.shape()));
-    std::vector<ardm::ImageRef> refs;
-    for (const auto& p : parsed) refs.push_back({&p, 0});
+    std::vector<ardm::codec::Opened> parsed;
+    for (const auto& f : files) parsed.push_back(ardm::codec::open_file(f.data(), f.size()));
+    std::vector<const ardm::codec::Opened*> refs;
+    for (auto& p : parsed) {
+      ardm::codec::bind(p, codec);
+      refs.push_back(&p);
+    }
     for (size_t batch : {1, 4, 16}) {
-      const auto back = ardm::decode_images(refs, codec, batch);
+      const auto back = ardm::codec::decode_files(refs, &codec, batch);
       for (size_t i = 0; i < images.size(); ++i) {
         if (i == 2) {
           EXPECT_NE(back[i].error, "");
           continue;
         }
         EXPECT_EQ(back[i].error, "");
-        EXPECT_EQ(back[i].values, std::vector<uint8_t>(images[i].begin(), images[i].end()));
+        EXPECT_EQ(back[i].content.words, images[i]);
       }
     }
     // The LibTorch model's files are another model's to the engine.
-    const auto torch_file = ardm::image_file(ardm::coding::Method::kModel, torch_codec,
-                                             {std::vector<uint8_t>(images[0].begin(), images[0].end())}, {torch_enc[0]},
-                                             budget, codec.shape());
-    EXPECT_THROW(ardm::open_image_file(torch_file, codec, codec.shape()), ardm::coding::FormatError);
+    const auto torch_file = ardm::legacy::images_file(torch_codec, {images[0]}, {torch_enc[0]}, budget);
+    auto torch_opened = ardm::codec::open_file(torch_file.data(), torch_file.size());
+    EXPECT_THROW(ardm::codec::bind(torch_opened, codec), ardm::coding::FormatError);
   }
 }
 
@@ -408,17 +443,16 @@ TEST(Engine, ByteFilesRoundTripEveryLengthAndFailLoudly) {
   for (size_t n : {size_t{0}, size_t{1}, D - 1, D, D + 1, 3 * D + 5}) {
     SCOPED_TRACE("length " + std::to_string(n));
     const auto data = text_bytes(n, n + 1);
-    ardm::ByteFileStats st;
-    const auto file = ardm::compress_bytes(data, enc, 5, 2, "model", &st);
-    const auto stored = ardm::compress_bytes(data, enc, 5, 2, "stored");
-    const auto best = ardm::compress_bytes(data, enc, 5, 2, "auto");
+    const auto st = compress_input("text", data, enc, 5, 2, "model");
+    const auto& file = st.bytes;
+    const auto stored = compress_input("text", data, enc, 5, 2, "stored").bytes;
+    const auto best = compress_input("text", data, enc, 5, 2, "auto").bytes;
     EXPECT_LE(best.size(), stored.size());
     EXPECT_LE(best.size(), file.size());
     EXPECT_EQ(stored.size(), data.size() + (n < 128 ? 11 : n < 16384 ? 12 : 13));  // header, length, CRC
     for (const auto& f : {file, stored, best}) {
-      const auto parsed = ardm::coding::read_file_v3(f.data(), f.size());
-      ASSERT_TRUE(ardm::holds_bytes(parsed));
-      for (size_t batch : {size_t{1}, size_t{3}}) EXPECT_EQ(ardm::decompress_bytes(parsed, &dec, batch), data);
+      ASSERT_EQ(kind_of(f), "text");
+      for (size_t batch : {size_t{1}, size_t{3}}) EXPECT_EQ(decompress_input(f, &dec, batch), data);
     }
     if (n == 0) continue;
     EXPECT_EQ(st.method, ardm::coding::Method::kModel);
@@ -432,19 +466,15 @@ TEST(Engine, ByteFilesRoundTripEveryLengthAndFailLoudly) {
     for (size_t at = 4; at < file.size(); at += std::max<size_t>(1, file.size() / 7)) {
       auto bad = file;
       bad[at] ^= 0x04;
-      EXPECT_ANY_THROW({
-        const auto parsed = ardm::coding::read_file_v3(bad.data(), bad.size());
-        ardm::decompress_bytes(parsed, &dec, 2);
-      }) << "flip at " << at;
+      EXPECT_ANY_THROW(decompress_input(bad, &dec, 2)) << "flip at " << at;
     }
   }
   // A file of another model is refused by name.
   auto other_model = random_text_model(34);
   const EngineCodec other(std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(other_model)), 1);
   const auto data = text_bytes(40, 9);
-  const auto f = ardm::compress_bytes(data, enc, 5, 2, "model");
-  const auto parsed = ardm::coding::read_file_v3(f.data(), f.size());
-  EXPECT_THROW(ardm::decompress_bytes(parsed, &other, 2), ardm::coding::FormatError);
+  const auto f = compress_input("text", data, enc, 5, 2, "model").bytes;
+  EXPECT_THROW(decompress_input(f, &other, 2), ardm::coding::FormatError);
 }
 
 namespace {
@@ -519,16 +549,14 @@ TEST(Engine, WavFilesRoundTripByteForByteAndFailLoudly) {
     for (size_t n : {size_t{0}, size_t{1}, D - 1, D, 2 * D + 3}) {
       SCOPED_TRACE(std::to_string(bits) + "-bit, " + std::to_string(n) + " samples");
       const auto wav = wav_file(n, bits, n + 1);
-      ardm::ByteFileStats st;
-      const auto file = ardm::compress_wav(wav, "t.wav", enc, 6, 2, "model", &st);
-      const auto stored = ardm::compress_wav(wav, "t.wav", enc, 6, 2, "stored");
-      const auto best = ardm::compress_wav(wav, "t.wav", enc, 6, 2, "auto");
+      const auto st = compress_input("audio", wav, enc, 6, 2, "model");
+      const auto& file = st.bytes;
+      const auto stored = compress_input("audio", wav, enc, 6, 2, "stored").bytes;
+      const auto best = compress_input("audio", wav, enc, 6, 2, "auto").bytes;
       EXPECT_LE(best.size(), std::min(file.size(), stored.size()));
       for (const auto& f : {file, stored, best}) {
-        const auto parsed = ardm::coding::read_file_v3(f.data(), f.size());
-        ASSERT_TRUE(ardm::holds_pcm(parsed));
-        EXPECT_FALSE(ardm::holds_bytes(parsed));
-        for (size_t batch : {size_t{1}, size_t{3}}) EXPECT_EQ(ardm::decompress_wav(parsed, &dec, batch), wav);
+        ASSERT_EQ(kind_of(f), "audio");
+        for (size_t batch : {size_t{1}, size_t{3}}) EXPECT_EQ(decompress_input(f, &dec, batch), wav);
       }
       if (n == 0) continue;
       EXPECT_EQ(st.method, ardm::coding::Method::kModel);
@@ -538,10 +566,7 @@ TEST(Engine, WavFilesRoundTripByteForByteAndFailLoudly) {
       for (size_t at = body; at < file.size(); at += 3) {
         auto bad = file;
         bad[at] ^= 0x10;
-        EXPECT_ANY_THROW({
-          const auto p = ardm::coding::read_file_v3(bad.data(), bad.size());
-          ardm::decompress_wav(p, &dec, 2);
-        }) << "flip at " << at;
+        EXPECT_ANY_THROW(decompress_input(bad, &dec, 2)) << "flip at " << at;
       }
     }
   // 8-bit samples take the 2 stages of their top 8 bits (b = 16), 8 of 16 with b = 2; with b = 8
@@ -554,14 +579,13 @@ TEST(Engine, WavFilesRoundTripByteForByteAndFailLoudly) {
     const EngineCodec c(mm, 2);
     EXPECT_EQ(c.stages_for_bits(8), b == 2 ? 8 : 0);
     const auto wav = wav_file(50, 8, 9);
-    const auto f = ardm::compress_wav(wav, "t.wav", c, 16, 2, "model");
-    EXPECT_EQ(ardm::decompress_wav(ardm::coding::read_file_v3(f.data(), f.size()), &c, 2), wav) << "b = " << b;
+    const auto f = compress_input("audio", wav, c, 16, 2, "model").bytes;
+    EXPECT_EQ(decompress_input(f, &c, 2), wav) << "b = " << b;
   }
   {
     // The 2 coded stages of an 8-bit file cost far less than all 4 would: the lower digits are free.
     const auto wav = wav_file(3 * D, 8, 5);
-    ardm::ByteFileStats st8;
-    ardm::compress_wav(wav, "t.wav", enc, 8, 2, "model", &st8);
+    compress_input("audio", wav, enc, 8, 2, "model");
     std::vector<uint16_t> v(D);
     for (size_t i = 0; i < D; ++i) v[i] = static_cast<uint16_t>(wav[wav.size() - 12 - 3 * D + i] << 8);
     const auto two = enc.encode_batch({v.data()}, 8, {}, 2)[0], all = enc.encode_batch({v.data()}, 8)[0];
@@ -573,8 +597,8 @@ TEST(Engine, WavFilesRoundTripByteForByteAndFailLoudly) {
   auto text = random_text_model(44);
   const auto tm = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(text));
   const EngineCodec text_codec(tm, 1);
-  EXPECT_THROW(ardm::compress_wav(wav_file(10, 16, 1), "t.wav", text_codec, 6, 1, "model"), std::runtime_error);
-  EXPECT_THROW(ardm::compress_bytes({1, 2, 3}, enc, 6, 1, "model"), std::runtime_error);
+  EXPECT_THROW(compress_input("audio", wav_file(10, 16, 1), text_codec, 6, 1, "model"), std::runtime_error);
+  EXPECT_THROW(compress_input("text", {1, 2, 3}, enc, 6, 1, "model"), std::runtime_error);
 }
 
 TEST(Engine, AudioBudgetsStayCheapForLongClips) {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "ardm/data/jxl.h"
+#include "ardm/kinds/image/jxl.h"
 
 using ardm::data::decode_jxl;
 using ardm::data::encode_jxl_lossless;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "ardm/data/png.h"
+#include "ardm/kinds/image/png.h"
 #include "error_of.h"
 
 namespace {

@@ -20,7 +20,7 @@
 #include "ardm/config_io.h"
 #include "ardm/data/audio.h"
 #include "ardm/data/dataset.h"
-#include "ardm/data/png.h"
+#include "ardm/kinds/image/png.h"
 #include "ardm/data/text.h"
 #include "ardm/dist.h"
 #include "ardm/eval.h"

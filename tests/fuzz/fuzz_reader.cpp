@@ -25,6 +25,8 @@ const FrequencyTable& table() {
 }
 
 constexpr uint32_t kFingerprint = 0xF0220001;
+// The container knows data kinds by code: images (1), byte streams (2), audio with container bytes (3).
+const KindLayouts kKinds = {{1, false}, {2, false}, {3, true}};
 
 void decode_file(const uint8_t* data, size_t size) {
   const ParsedFile f = read_file(data, size);
@@ -46,11 +48,12 @@ void decode_file(const uint8_t* data, size_t size) {
 // Version 3: the model method's checked streams (D = the described image size, else 784 values
 // per chunk). Stored and JPEG XL bodies are parsed and their CRC checked by the reader (no libjxl here).
 void decode_file_v3(const uint8_t* data, size_t size) {
-  const ParsedFileV3 f = read_file_v3(data, size);
+  const ParsedFileV3 f = read_file_v3(data, size, kKinds);
   check_model_v3(f, kFingerprint);
   const auto& d = f.header.description;
   const uint64_t n = f.header.described ? d.num_values() : 784;
-  const uint64_t per_chunk = f.header.described && d.kind == DataKind::kImage8 ? n / (d.shape.size() == 4 ? d.shape[0] : 1)
+  if (f.header.described && d.shape.size() == 4 && d.shape[0] == 0) return;
+  const uint64_t per_chunk = f.header.described && d.kind == 1 && d.shape.size() >= 3 ? n / (d.shape.size() == 4 ? d.shape[0] : 1)
                                                                                : std::min<uint64_t>(n, 784);
   if (n > 8192) return;  // keep each run fast
   if (f.header.method != Method::kModel) return;  // the reader checked the CRC
@@ -161,6 +164,7 @@ int main(int argc, char** argv) {
   hv.budget = 20;
   write_v3("v3-single-28x28.ardm", hv, 1, 784);
   hv.described = true;
+  hv.description.kind = 1;
   hv.description.shape = {3, 1, 4, 4};
   write_v3("v3-chunks-4x4.ardm", hv, 3, 16);
 
@@ -169,7 +173,8 @@ int main(int argc, char** argv) {
   hs.method = Method::kStored;
   hs.model_id = hv.model_id;
   hs.described = true;
-  hs.description.kind = DataKind::kPcm;
+  hs.description.kind = 3;
+  hs.description.container_bytes = true;
   hs.description.value_bits = 16;
   hs.description.shape = {6, 1};
   hs.description.prefix = {'R', 'I', 'F', 'F'};

@@ -70,8 +70,7 @@ uint64_t image8_stages(uint32_t process) {
 void check_header(const FileHeader& h) {
   if (h.process != 0 && (h.process >> 1 < 2 || h.process >> 1 > 65536))
     throw FormatError("corrupted: unknown model kind " + std::to_string(h.process));
-  if (h.kind != DataKind::kImage8)
-    throw FormatError("corrupted: unknown data kind " + std::to_string(static_cast<int>(h.kind)));
+  if (h.kind != kLegacyImage8) throw FormatError("corrupted: unknown data kind " + std::to_string(h.kind));
   if (h.shape.size() != 3) throw FormatError("corrupted: an image needs 3 dimensions (C, H, W)");
   const uint32_t c = h.shape[0], H = h.shape[1], W = h.shape[2];
   if (c != 1 && c != 3) throw FormatError("corrupted: an image has 1 or 3 channels, not " + std::to_string(c));
@@ -151,8 +150,8 @@ ParsedFile read_file(const uint8_t* data, size_t size) {
     throw FormatError("unsupported version " + std::to_string(version) + " (this build reads versions 1 to " +
                       std::to_string(kFormatVersion) + ")");
   ParsedFile f;
-  f.header.kind = static_cast<DataKind>((vk >> 1) & 0x7);
-  if (f.header.kind != DataKind::kImage8)
+  f.header.kind = static_cast<uint8_t>((vk >> 1) & 0x7);
+  if (f.header.kind != kLegacyImage8)
     throw FormatError("corrupted: unknown data kind " + std::to_string((vk >> 1) & 0x7));
   const bool multi = vk & 1;
   f.header.model_fingerprint = r.u32("model fingerprint");
@@ -217,34 +216,15 @@ void check_model(const ParsedFile& file, uint32_t process, uint32_t fingerprint)
 
 namespace {
 
-// The reader's rules for a description (docs/format.md, "Data description").
+// The container's rules for a description (docs/format.md, "Data description"); what a shape
+// means is the data kind's to check (kinds/).
 void check_description(const Description& d) {
-  const auto kind = static_cast<int>(d.kind);
-  if (kind < 1 || kind > 3) throw FormatError("unsupported data kind " + std::to_string(kind));
-  const bool pcm = d.kind == DataKind::kPcm;
-  if (pcm ? (d.value_bits != 8 && d.value_bits != 16) : d.value_bits != 8)
-    throw FormatError("corrupted: " + std::to_string(d.value_bits) + "-bit values in data of kind " + std::to_string(kind));
-  const size_t rank = d.shape.size();
   auto bad = [&](const std::string& what) { throw FormatError("corrupted: " + what); };
-  switch (d.kind) {
-    case DataKind::kImage8: {
-      if (rank != 3 && rank != 4) bad("images have rank 3 (C, H, W) or 4 (N, C, H, W), not " + std::to_string(rank));
-      const size_t o = rank - 3;
-      if (rank == 4 && d.shape[0] < 1) bad("a file of 0 images");
-      if (d.shape[o] != 1 && d.shape[o] != 3) bad("an image has 1 or 3 channels, not " + std::to_string(d.shape[o]));
-      for (size_t i = o + 1; i < rank; ++i)
-        if (d.shape[i] < 1 || d.shape[i] > 65535) bad("image dimension " + std::to_string(d.shape[i]) + " out of range");
-      break;
-    }
-    case DataKind::kBytes:
-      if (rank != 1) bad("a byte stream has rank 1, not " + std::to_string(rank));
-      break;
-    case DataKind::kPcm:
-      if (rank != 2) bad("audio has rank 2 (frames, channels), not " + std::to_string(rank));
-      if (d.shape[1] < 1 || d.shape[1] > 8) bad(std::to_string(d.shape[1]) + " audio channels");
-      break;
-  }
-  if (!pcm && (!d.prefix.empty() || !d.suffix.empty())) bad("container bytes in data of kind " + std::to_string(kind));
+  if (d.kind < 1 || d.kind > kMaxKindCode) throw FormatError("unsupported data kind " + std::to_string(d.kind));
+  if (d.value_bits < 1 || d.value_bits > 16) bad(std::to_string(d.value_bits) + "-bit values");
+  if (d.shape.empty() || d.shape.size() > 8) bad("rank " + std::to_string(d.shape.size()));
+  if (!d.container_bytes && (!d.prefix.empty() || !d.suffix.empty()))
+    bad("container bytes in data of kind " + std::to_string(d.kind));
   uint64_t n = 1;
   for (uint64_t v : d.shape) {
     if (v > kMaxDescribedValues || (v != 0 && n > kMaxDescribedValues / v)) bad("more than 2^40 values");
@@ -268,7 +248,7 @@ const char* method_name(Method m) {
   switch (m) {
     case Method::kModel: return "model";
     case Method::kStored: return "stored";
-    case Method::kJxl: return "jxl";
+    case Method::kNative: return "native";
   }
   return "?";
 }
@@ -287,12 +267,11 @@ std::vector<uint8_t> encode_header(const Header& h, bool chunked) {
   if (h.described) {
     const auto& d = h.description;
     check_description(d);
-    if (h.method == Method::kJxl && d.kind != DataKind::kImage8) throw FormatError("JPEG XL codes images only");
-    put_varint(out, static_cast<uint64_t>(d.kind));
+    put_varint(out, d.kind);
     put_varint(out, d.value_bits);
     put_varint(out, d.shape.size());
     for (uint64_t v : d.shape) put_varint(out, v);
-    if (d.kind == DataKind::kPcm) {
+    if (d.container_bytes) {
       put_bytes(out, d.prefix);
       put_bytes(out, d.suffix);
     }
@@ -335,7 +314,7 @@ std::vector<uint8_t> assemble_file(const std::vector<uint8_t>& header_bytes, Met
   std::vector<uint8_t> out = header_bytes;
   for (const auto& p : parts) {
     if (method == Method::kModel && p.size() < kMinCheckedStream) throw FormatError("a payload has at least 3 bytes");
-    if (method == Method::kJxl && p.empty()) throw FormatError("an empty JPEG XL codestream");
+    if (method == Method::kNative && p.empty()) throw FormatError("an empty native part");
     if (chunked) put_varint(out, p.size());
     out.insert(out.end(), p.begin(), p.end());
   }
@@ -357,7 +336,7 @@ int file_version(const uint8_t* data, size_t size) {
   return version;
 }
 
-ParsedFileV3 read_file_v3(const uint8_t* data, size_t size) {
+ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& kinds) {
   if (file_version(data, size) != 3) throw FormatError("unsupported version: not a version-3 file");
   Reader r{data, size};
   const uint8_t sig = r.byte("signature");
@@ -371,14 +350,16 @@ ParsedFileV3 read_file_v3(const uint8_t* data, size_t size) {
   if (f.header.described) {
     auto& d = f.header.description;
     const uint64_t kind = r.varint("data kind");
-    if (kind < 1 || kind > 3) throw FormatError("unsupported data kind " + std::to_string(kind));
-    d.kind = static_cast<DataKind>(kind);
+    const auto layout = kinds.find(kind > kMaxKindCode ? 0 : static_cast<uint32_t>(kind));
+    if (kind < 1 || layout == kinds.end()) throw FormatError("unsupported data kind " + std::to_string(kind));
+    d.kind = static_cast<uint32_t>(kind);
+    d.container_bytes = layout->second;
     const uint64_t bits = r.varint("value bits");
-    d.value_bits = bits > 16 ? 0 : static_cast<uint32_t>(bits);
+    d.value_bits = static_cast<uint32_t>(std::min<uint64_t>(bits, 0xFFFFFFFFu));
     const uint64_t rank = r.varint("rank");
     if (rank < 1 || rank > 8) throw FormatError("corrupted: rank " + std::to_string(rank));
     for (uint64_t i = 0; i < rank; ++i) d.shape.push_back(r.varint("shape"));
-    if (d.kind == DataKind::kPcm) {
+    if (d.container_bytes) {
       for (auto* bytes : {&d.prefix, &d.suffix}) {
         const uint64_t n = r.varint("container bytes");
         if (n > r.left()) throw FormatError("truncated: " + std::to_string(n) + " container bytes, " + std::to_string(r.left()) + " left");
@@ -387,8 +368,6 @@ ParsedFileV3 read_file_v3(const uint8_t* data, size_t size) {
       }
     }
     check_description(d);
-    if (f.header.method == Method::kJxl && d.kind != DataKind::kImage8)
-      throw FormatError("corrupted: JPEG XL in a file that holds no images");
   }
   if (f.header.method == Method::kModel) {
     const uint64_t budget = r.varint("budget");
@@ -409,7 +388,7 @@ ParsedFileV3 read_file_v3(const uint8_t* data, size_t size) {
     const std::vector<uint8_t> none;
     if (crc32_of(none, data, end) != f.crc) throw FormatError("corrupted: checksum mismatch");
   }
-  const size_t min_part = f.header.method == Method::kModel ? kMinCheckedStream : f.header.method == Method::kJxl ? 1 : 0;
+  const size_t min_part = f.header.method == Method::kModel ? kMinCheckedStream : f.header.method == Method::kNative ? 1 : 0;
   if (!f.chunked) {
     if (end - r.pos < min_part) throw FormatError("truncated: the payload is missing");
     f.parts.push_back({data + r.pos, end - r.pos});
@@ -431,9 +410,6 @@ ParsedFileV3 read_file_v3(const uint8_t* data, size_t size) {
     if (f.header.method == Method::kStored && f.parts[0].size != d.num_values() * d.value_bytes())
       throw FormatError("corrupted: " + std::to_string(f.parts[0].size) + " stored bytes for " +
                         std::to_string(d.num_values()) + " values");
-    if (f.header.method == Method::kJxl && f.parts.size() != (d.shape.size() == 4 ? d.shape[0] : 1))
-      throw FormatError("corrupted: " + std::to_string(f.parts.size()) + " JPEG XL codestreams for " +
-                        std::to_string(d.shape.size() == 4 ? d.shape[0] : 1) + " images");
   }
   return f;
 }

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -20,9 +21,8 @@ class FormatError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// kImage8: values 0..255, shape {C, H, W} (or {N, C, H, W} in version 3); kBytes: a byte
-// stream {N}; kPcm: audio samples {T, channels} of 8 or 16 bits with a container's own bytes.
-enum class DataKind : uint8_t { kImage8 = 1, kBytes = 2, kPcm = 3 };
+// Versions 1 and 2 hold 8-bit images {C, H, W} only: their data kind field is always this.
+constexpr uint8_t kLegacyImage8 = 1;
 
 // Version 1: OA-ARDM files. Version 2 adds the model kind (the process) after the fingerprint;
 // the writer uses version 1 whenever the process is OA-ARDM, so those files keep their bytes.
@@ -35,7 +35,7 @@ uint32_t process_code(int64_t upscale, bool matrix);
 std::string describe_process(uint32_t code);  // "OA-ARDM", "Upscale ARDM (b = 4, matrix)"
 
 struct FileHeader {
-  DataKind kind = DataKind::kImage8;
+  uint8_t kind = kLegacyImage8;
   uint32_t model_fingerprint = 0;
   uint32_t process = 0;         // process_code of the model that made the file
   std::vector<uint32_t> shape;  // kImage8: {C, H, W}
@@ -78,21 +78,30 @@ void check_model(const ParsedFile& file, uint32_t process, uint32_t fingerprint)
 constexpr uint8_t kSignatureV3 = 0xB0;   // high nibble of a version-3 file's first byte
 constexpr uint32_t kMaxBudget = 1024;    // network calls per chunk a version-3 file may ask for
 constexpr uint64_t kMaxDescribedValues = uint64_t{1} << 40;
+constexpr uint32_t kMaxKindCode = 127;   // data kind codes are one varint byte
 
-// How the values are coded: the model's rANS payloads, stored as they are, or lossless JPEG XL.
-enum class Method : uint8_t { kModel = 0, kStored = 1, kJxl = 2 };
-const char* method_name(Method m);  // "model", "stored", "jxl"
+// How the values are coded: the model's rANS payloads, stored as they are, or by the data
+// kind's own classical codec (images: lossless JPEG XL), one part per item.
+enum class Method : uint8_t { kModel = 0, kStored = 1, kNative = 2 };
+const char* method_name(Method m);  // "model", "stored", "native" (a kind names its own)
 
-// What the file holds, when it is not one chunk of the model's own kind and shape.
+// What the file holds, when it is not one chunk of the model's own kind and shape. The
+// container knows a data kind only by its code (kinds/registry.cpp gives them) and whether its
+// descriptions carry container bytes; what a shape means is the kind's to check.
 struct Description {
-  DataKind kind = DataKind::kImage8;
-  uint32_t value_bits = 8;             // 1..16; 8 for images and bytes
-  std::vector<uint64_t> shape;         // kImage8 {C, H, W} or {N, C, H, W}; kBytes {N}; kPcm {T, channels}
-  std::vector<uint8_t> prefix, suffix; // kPcm: the container's bytes before and after the samples
+  uint32_t kind = 0;                   // the data kind's code, 1..127
+  uint32_t value_bits = 8;             // 1..16
+  std::vector<uint64_t> shape;         // rank 1..8
+  bool container_bytes = false;        // the kind keeps bytes of its container verbatim:
+  std::vector<uint8_t> prefix, suffix; // ... these, before and after the values
 
   uint64_t num_values() const;
   size_t value_bytes() const { return value_bits > 8 ? 2 : 1; }  // per value, stored or checksummed
 };
+
+// What the reader must know of each data kind to parse a description: its code -> whether it
+// carries container bytes. A code not listed is "unsupported data kind".
+using KindLayouts = std::map<uint32_t, bool>;
 
 struct Header {
   Method method = Method::kModel;
@@ -115,7 +124,7 @@ uint32_t chunk_check(uint32_t fingerprint, const std::vector<uint8_t>& header_by
                      const uint8_t* value_bytes, size_t size);
 
 // A whole version-3 file from its header bytes and body parts: kModel: the chunks' payloads;
-// kStored: one part, the value bytes; kJxl: one codestream per image (kStored and kJxl files
+// kStored: one part, the value bytes; kNative: one part per item (kStored and kNative files
 // end with the CRC-32 of every byte before it). `chunked` must be what encode_header was given.
 std::vector<uint8_t> assemble_file(const std::vector<uint8_t>& header_bytes, Method method, bool chunked,
                                    const std::vector<std::vector<uint8_t>>& parts);
@@ -130,16 +139,16 @@ struct ParsedFileV3 {
   bool chunked = false;
   std::vector<uint8_t> header_bytes;
   std::vector<Part> parts;  // as assemble_file's parts
-  uint32_t crc = 0;         // kStored, kJxl: checked by read_file_v3
+  uint32_t crc = 0;         // kStored, kNative: checked by read_file_v3
 };
 
 // The version of a file from its first bytes: 1, 2 or 3; throws FormatError ("not an ardm file",
 // "unsupported version", "truncated").
 int file_version(const uint8_t* data, size_t size);
 
-// Parses and checks everything that can be checked without the model (steps 1-3 of the doc),
-// the CRC-32 of stored and JPEG XL files included.
-ParsedFileV3 read_file_v3(const uint8_t* data, size_t size);
+// Parses and checks everything that can be checked without the model and the data kind's own
+// rules (steps 1-3 of the doc), the CRC-32 of stored and native files included.
+ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& kinds);
 
 // "wrong model" unless the file's model id is the low 16 bits of `fingerprint`.
 void check_model_v3(const ParsedFileV3& file, uint32_t fingerprint);

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "ardm/data/idx.h"
-#include "ardm/data/png.h"
+#include "ardm/kinds/image/png.h"
 
 namespace fs = std::filesystem;
 

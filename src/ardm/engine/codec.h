@@ -17,7 +17,7 @@
 #include "ardm/engine/net.h"
 #include "ardm/engine/parallel.h"
 #include "ardm/engine/process.h"
-#include "ardm/item_coder.h"
+#include "ardm/engine/item_coder.h"
 
 namespace ardm::engine {
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "ardm/data/png.h"  // Image8
+#include "ardm/kinds/image/png.h"  // Image8
 
 namespace ardm::data {
 

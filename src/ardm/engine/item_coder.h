@@ -10,7 +10,7 @@
 
 #include "ardm/coding/rans.h"
 
-namespace ardm {
+namespace ardm::engine {
 
 class ItemCoder {
  public:
@@ -37,4 +37,4 @@ class ItemCoder {
   virtual std::vector<uint16_t> decode_legacy(const uint8_t* payload, size_t size, int64_t budget) const = 0;
 };
 
-}  // namespace ardm
+}  // namespace ardm::engine

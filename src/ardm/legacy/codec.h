@@ -35,16 +35,12 @@
 #include <vector>
 
 #include "ardm/coding/rans.h"
-#include "ardm/item_coder.h"
+#include "ardm/engine/item_coder.h"
 #include "ardm/model.h"
 
 namespace ardm {
 
-// Network calls per image when the user names no budget. On the bundled Fashion-MNIST model,
-// 20 calls cost under 1% more bits than 50 (see README) at 40% of the time.
-constexpr int64_t kDefaultBudget = 20;
-
-class Codec : public ItemCoder {
+class Codec : public engine::ItemCoder {
  public:
   // Codes with the model's EMA network on `device`. The model must outlive the codec.
   explicit Codec(Model& model, const torch::Device& device = torch::kCPU);

@@ -1,4 +1,4 @@
-#include "ardm/codec.h"
+#include "ardm/legacy/codec.h"
 
 #include <dlfcn.h>
 #include <zlib.h>
@@ -13,6 +13,7 @@
 #include "ardm/coding/freq.h"
 #include "ardm/coding/rans.h"
 #include "ardm/config_io.h"
+#include "ardm/util/workers.h"
 
 namespace ardm {
 namespace {
@@ -243,43 +244,15 @@ std::vector<uint16_t> Codec::decode_symbols(coding::RansDecoder& dec, int64_t bu
 
 std::vector<std::string> run_codec_workers(int64_t count, int workers, const std::function<void(int64_t)>& work,
                                            const std::function<void(int64_t)>& on_progress) {
-  if (workers < 1) throw std::invalid_argument("need at least one worker thread");
-  std::vector<std::string> errors(static_cast<size_t>(std::max<int64_t>(count, 0)));
   single_intra_op_thread();  // new threads take LibTorch's global setting; set it before they start
-  std::atomic<int64_t> next{0}, done{0};
-  auto loop = [&] {
-    single_intra_op_thread();
-    for (int64_t i; (i = next++) < count;) {
-      try {
-        work(i);
-      } catch (const c10::Error& e) {
-        errors[static_cast<size_t>(i)] = e.what_without_backtrace();
-      } catch (const std::exception& e) {
-        errors[static_cast<size_t>(i)] = e.what();
-        if (errors[static_cast<size_t>(i)].empty()) errors[static_cast<size_t>(i)] = "unknown error";
-      }
-      ++done;
+  auto guarded = [&](int64_t i) {
+    try {
+      work(i);
+    } catch (const c10::Error& e) {
+      throw std::runtime_error(e.what_without_backtrace());
     }
   };
-  const int n = static_cast<int>(std::min<int64_t>(workers, std::max<int64_t>(count, 1)));
-  std::vector<std::thread> pool;
-  for (int w = 1; w < n; ++w) pool.emplace_back(loop);
-  if (on_progress) {
-    std::thread reporter([&] {
-      while (done.load() < count) {
-        on_progress(done.load());
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
-      }
-    });
-    loop();
-    for (auto& t : pool) t.join();
-    reporter.join();
-    on_progress(done.load());
-  } else {
-    loop();
-    for (auto& t : pool) t.join();
-  }
-  return errors;
+  return util::run_workers(count, workers, guarded, on_progress, single_intra_op_thread);
 }
 
 }  // namespace ardm

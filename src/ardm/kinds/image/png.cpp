@@ -1,4 +1,4 @@
-#include "ardm/data/png.h"
+#include "ardm/kinds/image/png.h"
 
 #include <png.h>
 

@@ -1,4 +1,4 @@
-#include "ardm/data/jxl.h"
+#include "ardm/kinds/image/jxl.h"
 
 #include <jxl/decode.h>
 #include <jxl/encode.h>

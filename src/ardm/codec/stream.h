@@ -1,0 +1,89 @@
+// Read me first: the one stream codec of every data kind (kinds/kind.h). A content (a kind's
+// values as stored) is cut into chunks of the model's D values, the last one possibly shorter (a
+// tail: its missing positions are absent, never known and never coded); each chunk is one rANS
+// stream whose check covers the chunk's value bytes (docs/format.md). Files are made by the
+// model, stored, or by the kind's own classical codec, whichever is smallest; a file of one
+// chunk of the model's own shape may leave out its description ("bare": single images).
+//
+// The chunks of many files go through the engine together, `batch` per network call, so small
+// files (single images) share calls and large ones (text, audio) use every core.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ardm/coding/format.h"
+#include "ardm/engine/codec.h"
+#include "ardm/kinds/kind.h"
+
+namespace ardm::codec {
+
+// Network calls per chunk when the user names no budget. On the bundled Fashion-MNIST model,
+// 20 calls cost under 1% more bits than 50 (see README) at 40% of the time.
+constexpr int64_t kDefaultBudget = 20;
+
+using Progress = std::function<void(size_t done)>;
+
+// Throws std::invalid_argument unless the budget is one a file may ask for (1..kMaxBudget) and
+// the model can spend: S <= budget <= S * D.
+void check_budget(const engine::EngineCodec& codec, int64_t budget);
+
+// ---- encoding
+
+struct Source {
+  const kinds::Kind* kind = nullptr;
+  const kinds::Content* content = nullptr;
+};
+// Every chunk of every source through the model; result[s][c]: source s's chunk c. Throws for
+// values the model cannot code. on_progress(chunks done).
+std::vector<std::vector<engine::ItemCoder::Encoded>> encode_chunks(const std::vector<Source>& sources,
+                                                                   const engine::EngineCodec& codec, int64_t budget,
+                                                                   size_t batch, const Progress& on_progress = {});
+
+// The file of a content by one method; kModel uses `chunks` (encode_chunks' row for it).
+std::vector<uint8_t> make_file(const kinds::Kind& kind, const kinds::Content& content, coding::Method method,
+                               const engine::EngineCodec& codec, int64_t budget,
+                               const std::vector<engine::ItemCoder::Encoded>& chunks);
+
+// "auto", "model", "stored" or the kind's native_name(); throws std::invalid_argument naming
+// the methods the kind has.
+void check_method(const kinds::Kind& kind, const std::string& method);
+struct Made {
+  std::vector<uint8_t> bytes;
+  coding::Method method = coding::Method::kModel;
+};
+// method "auto": the smallest of model, stored and native (ties in that order); an empty
+// content is always stored.
+Made best_file(const kinds::Kind& kind, const kinds::Content& content, const std::string& method,
+               const engine::EngineCodec& codec, int64_t budget, const std::vector<engine::ItemCoder::Encoded>& chunks);
+
+// "model", "stored" or the kind's name for its native method ("jxl").
+std::string method_name(const kinds::Kind& kind, coding::Method method);
+
+// ---- decoding
+
+struct Opened {
+  coding::ParsedFileV3 file;
+  const kinds::Kind* kind = nullptr;
+  coding::Description description;  // the file's, or (bare files) the model's once bound
+  bool needs_model = false;         // model-coded, or bare
+};
+// Parses a version-3 file and checks its description by its kind's rules; throws coding::FormatError.
+Opened open_file(const uint8_t* data, size_t size);
+// Checks a file that needs the model against it ("wrong model", sizes, budget, chunk count).
+void bind(Opened& f, const engine::EngineCodec& codec);
+
+struct Decoded {
+  kinds::Content content;
+  std::string error;  // empty: decoded and checked
+};
+// Decodes every file (model-coded ones bound to `codec`, which may be null when none is): their
+// chunks in batches grouped by budget; a damaged file fails alone. on_progress(chunks done).
+std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const engine::EngineCodec* codec,
+                                  size_t batch, const Progress& on_progress = {});
+// Chunks a file has (progress totals).
+size_t chunk_count(const Opened& f);
+
+}  // namespace ardm::codec

@@ -1,0 +1,33 @@
+// WAV files: the samples of the first "data" chunk coded by an audio model in chunks of its
+// clip length (a shorter last chunk is a tail, never padded), every other byte of the file kept
+// verbatim as the container's prefix and suffix. A 16-bit sample s is the model value
+// s + 32,768; an 8-bit sample u (WAV's unsigned byte) is (u - 128) * 256 + 32,768 = u * 256,
+// coded by the model's stages of a value's top 8 bits where its digits split there.
+#pragma once
+
+#include "ardm/kinds/audio/wav.h"
+#include "ardm/kinds/kind.h"
+
+namespace ardm::kinds {
+
+class AudioKind : public Kind {
+ public:
+  const char* name() const override { return "audio"; }
+  uint32_t code() const override { return 3; }
+  bool container_bytes() const override { return true; }
+  const char* unit() const override { return "bits per sample"; }
+  const char* value_noun() const override { return "sample"; }
+  const char* item_noun() const override { return "chunk"; }
+  bool codes(const DataSpec& d) const override;
+  const char* data_noun() const override { return "audio data"; }
+  std::string model_needed() const override;
+  const char* model_variable() const override { return "ARDM_AUDIO_MODEL"; }
+  std::string bundled_model() const override;
+  bool claims(const std::string& path, const uint8_t* head, size_t n) const override;
+  Content read(const std::vector<uint8_t>& file, const std::string& name, const engine::EngineModel& model) const override;
+  WordMap word_map(const coding::Description& d, const engine::EngineCodec& codec) const override;
+  void check_description(const coding::Description& d) const override;
+  std::vector<uint8_t> write(const Content& c, size_t i, const std::string& name, const WriteOptions& o) const override;
+};
+
+}  // namespace ardm::kinds

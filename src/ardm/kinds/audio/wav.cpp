@@ -1,0 +1,66 @@
+#include "ardm/kinds/audio/wav.h"
+
+#include <cstring>
+#include <stdexcept>
+
+namespace ardm::kinds {
+namespace {
+
+uint32_t u32(const uint8_t* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24); }
+uint16_t u16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
+
+// The KSDATAFORMAT_SUBTYPE GUID's bytes after its first two (the format tag).
+const uint8_t kGuidTail[14] = {0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71};
+
+}  // namespace
+
+bool looks_like_wav(const uint8_t* data, size_t size) {
+  return size >= 12 && std::memcmp(data, "RIFF", 4) == 0 && std::memcmp(data + 8, "WAVE", 4) == 0;
+}
+
+WavLayout parse_wav(const uint8_t* data, size_t size, const std::string& name) {
+  auto fail = [&](const std::string& what) -> WavLayout { throw std::runtime_error(name + ": " + what); };
+  if (!looks_like_wav(data, size)) return fail("not a WAV file (no RIFF/WAVE header)");
+  WavLayout w;
+  bool have_fmt = false;
+  size_t pos = 12;
+  while (pos + 8 <= size) {
+    const uint8_t* id = data + pos;
+    const uint64_t len = u32(data + pos + 4);
+    const size_t body = pos + 8;
+    if (std::memcmp(id, "fmt ", 4) == 0) {
+      if (len < 16 || body + len > size) return fail("a damaged fmt chunk");
+      const uint8_t* f = data + body;
+      uint16_t tag = u16(f);
+      w.channels = u16(f + 2);
+      w.rate = u32(f + 4);
+      const uint16_t align = u16(f + 12);
+      w.bits = u16(f + 14);
+      if (tag == 0xFFFE) {  // WAVE_FORMAT_EXTENSIBLE: the real tag is the subformat's
+        if (len < 40) return fail("a damaged extensible fmt chunk");
+        if (std::memcmp(f + 26, kGuidTail, 14) != 0) return fail("an unknown extensible subformat");
+        tag = u16(f + 24);
+      }
+      if (tag == 3) return fail("floating-point samples; only 8- and 16-bit integer PCM can be coded");
+      if (tag != 1) return fail("compressed audio (format tag " + std::to_string(tag) + "); only integer PCM can be coded");
+      if (w.bits != 8 && w.bits != 16)
+        return fail(std::to_string(w.bits) + "-bit samples; only 8- and 16-bit PCM can be coded");
+      if (w.channels != 1)
+        return fail(std::to_string(w.channels) + " channels; the audio model codes mono files only");
+      if (align != w.channels * w.bits / 8) return fail("a block alignment of " + std::to_string(align) + " bytes");
+      have_fmt = true;
+    } else if (std::memcmp(id, "data", 4) == 0) {
+      if (!have_fmt) return fail("a data chunk before the fmt chunk");
+      w.data_begin = body;
+      // A data chunk that claims more than the file holds (a truncated or still-recording
+      // file): its whole samples are coded, the rest of the file is kept as it is.
+      const size_t avail = size - body, n = len < avail ? static_cast<size_t>(len) : avail;
+      w.samples = n / (w.bits / 8);
+      return w;
+    }
+    pos = body + static_cast<size_t>(len) + (len & 1);
+  }
+  return fail(have_fmt ? "no data chunk" : "no fmt chunk");
+}
+
+}  // namespace ardm::kinds

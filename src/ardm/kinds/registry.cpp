@@ -1,0 +1,96 @@
+// The data kinds ardm knows, in the order inputs are offered to them (text, which takes any
+// file, last), and what every kind shares.
+#include <cstdio>
+#include <stdexcept>
+
+#include "ardm/engine/codec.h"
+#include "ardm/kinds/audio/audio.h"
+#include "ardm/kinds/image/image.h"
+#include "ardm/kinds/kind.h"
+#include "ardm/kinds/text/text.h"
+
+namespace ardm::kinds {
+
+const std::vector<const Kind*>& all() {
+  static const ImageKind image;
+  static const AudioKind audio;
+  static const TextKind text;
+  static const std::vector<const Kind*> kinds = {&image, &audio, &text};
+  return kinds;
+}
+
+const Kind& for_input(const std::string& path, const uint8_t* head, size_t n) {
+  for (const Kind* k : all())
+    if (k->claims(path, head, n)) return *k;
+  return *all().back();
+}
+
+const Kind* for_code(uint32_t code) {
+  for (const Kind* k : all())
+    if (k->code() == code) return k;
+  return nullptr;
+}
+
+const Kind& for_bare_files() { return *all().front(); }
+
+const Kind* by_name(const std::string& name) {
+  for (const Kind* k : all())
+    if (name == k->name()) return k;
+  return nullptr;
+}
+
+const coding::KindLayouts& layouts() {
+  static const coding::KindLayouts table = [] {
+    coding::KindLayouts t;
+    for (const Kind* k : all()) t[k->code()] = k->container_bytes();
+    return t;
+  }();
+  return table;
+}
+
+std::string numbered_name(size_t i, size_t count, const std::string& ext) {
+  const size_t width = std::max<size_t>(5, std::to_string(count == 0 ? 0 : count - 1).size());
+  std::string digits = std::to_string(i);
+  if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
+  return digits + ext;
+}
+
+uint16_t identity_word(uint16_t w) { return w; }
+
+// ---- what a kind does unless it says otherwise
+
+void Kind::check_model(const engine::EngineModel& m) const {
+  const auto& d = m.cfg.data;
+  if (codes(d)) return;
+  std::string what = d.kind + " data of rank " + std::to_string(d.shape.size());
+  for (const Kind* k : all())
+    if (k->codes(d)) what = k->data_noun();
+  throw std::runtime_error("this model codes " + what + ", " + model_needed());
+}
+
+Content Kind::merge(const std::vector<Content>& parts) const {
+  if (parts.size() == 1) return parts[0];
+  throw std::runtime_error(std::string("several ") + name() + " files cannot go into one .ardm file");
+}
+
+void Kind::check_coded_content(const coding::Description&, const engine::EngineModel&) const {}
+
+bool Kind::bare(const Content&, const engine::EngineModel&) const { return false; }
+
+coding::Description Kind::bare_description(const engine::EngineModel&) const {
+  throw coding::FormatError(std::string("corrupted: a ") + name() + " file without its description");
+}
+
+std::vector<std::vector<uint8_t>> Kind::encode_native(const Content&) const {
+  throw std::invalid_argument(std::string(name()) + " files have no classical codec of their own");
+}
+
+std::vector<uint16_t> Kind::decode_native(const std::vector<coding::Part>&, const coding::Description&) const {
+  throw coding::FormatError(std::string("corrupted: a ") + name() + " file coded by a method it does not have");
+}
+
+std::string Kind::output_file_name(size_t i, size_t count, const WriteOptions&) const {
+  return numbered_name(i, count, "");
+}
+
+}  // namespace ardm::kinds
