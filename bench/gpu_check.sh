@@ -80,17 +80,17 @@ if ! cmake -S . -B "$BUILD" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFI
   tail -30 "$OUT/logs/build.log"; result "build: cmake FAILED (see logs/build.log)"; exit 1
 fi
 grep -E "ardm:|Torch|CUDA" "$OUT/logs/build.log" | head -10
-if ! cmake --build "$BUILD" -j "$JOBS" --target ardm-cli ardm-decode ardm_tests checkpoint_diff >>"$OUT/logs/build.log" 2>&1; then
+if ! cmake --build "$BUILD" -j "$JOBS" --target ardm-cli ardm-decode unit_tests codec_tests training_tests gpu_tests checkpoint_diff >>"$OUT/logs/build.log" 2>&1; then
   grep -E "error|undefined" "$OUT/logs/build.log" | head -30; result "build: FAILED (see logs/build.log)"; exit 1
 fi
 result "build: ok in $((SECONDS - t_start)) s"
 ARDM=$BUILD/ardm
 
-say "unit tests (the Gpu.* ones run on the GPU)"
-(cd "$BUILD" && timeout 300 ctest -L unit -E "^(training|dist)$" --output-on-failure >"$tmp/unit.log" 2>&1)
+say "unit and training tests, then the GPU tests"
+(cd "$BUILD" && timeout 300 ctest -L "unit|training" -LE slow --output-on-failure >"$tmp/unit.log" 2>&1)
 cat "$tmp/unit.log" >>"$OUT/logs/tests.log"
 result "unit tests: $(grep -E "tests passed|tests failed" "$tmp/unit.log" | tail -1)"
-"$BUILD/tests/ardm_tests" --gtest_filter='Gpu.*:Autocast.*' 2>&1 | grep -E "^\[ +(OK|FAILED|SKIPPED) +\]|first-step loss" |
+"$BUILD/tests/gpu_tests" 2>&1 | grep -E "^\[ +(OK|FAILED|SKIPPED) +\]|first-step loss" |
   tee -a "$summary"
 
 # The GPU run: a mid-size UNet (the default one, twice as wide, two blocks per level) for

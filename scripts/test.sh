@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds, and runs the whole test suite (all CTest labels:
-# unit, cli, slow). Pass e.g. `-L unit` to run a subset.
+# Installs dependencies, builds, and runs the whole test suite (all CTest labels: unit, coding,
+# training, gpu, cli, slow). Pass e.g. `-L unit` to run a subset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

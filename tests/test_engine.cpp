@@ -603,19 +603,30 @@ TEST(Engine, WavFilesRoundTripByteForByteAndFailLoudly) {
 
 TEST(Engine, AudioBudgetsStayCheapForLongClips) {
   // Clips of 8,000 samples in 16 stages (b = 2): the policies of the largest budget a file may
-  // ask (1,024 calls) come from tables of costs only, solved again for each stage's share.
-  std::vector<std::vector<double>> costs(16);
-  for (size_t s = 0; s < costs.size(); ++s)
-    for (int i = 0; i < 8000; ++i) costs[s].push_back(1.0 / (1.0 + static_cast<double>(i + 37 * s) / 500.0));
-  const auto tab = ardm::optimal_staged_schedules(costs, 1024);
+  // ask (1,024 calls) come from tables of costs only (O(S * T) memory, no parent tables),
+  // built in O(S * B * T) operations, not the oracle's O(S * B * T^2).
+  const int64_t S = 16, T = 8000, B = 1024;
+  std::vector<std::vector<double>> costs(S);
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t i = 0; i < T; ++i) costs[static_cast<size_t>(s)].push_back(1.0 / (1.0 + static_cast<double>(i + 37 * s) / 500.0));
+  const auto tab = ardm::optimal_staged_schedules(costs, B);
   for (const auto& st : tab.stages) EXPECT_TRUE(st.parent.empty());
-  const auto pol = tab.policies(1024);
+  const int64_t cap = B - (S - 1);  // the most calls one stage can get
+  EXPECT_LE(tab.work, 3 * S * cap * T + S * (B + 1) * cap);
+  EXPECT_GE(tab.work, S * cap * T);  // every step of every row was visited
+  const auto pol = tab.policies(B);
   int64_t calls = 0;
   double cost = 0;
   for (size_t s = 0; s < pol.size(); ++s) {
     calls += static_cast<int64_t>(pol[s].size());
     cost += ardm::policy_cost(tab.stages[s].costs, pol[s]);
   }
-  EXPECT_EQ(calls, 1024);
-  EXPECT_NEAR(cost, tab.best_cost[1024], 1e-9 * cost);
+  EXPECT_EQ(calls, B);
+  EXPECT_NEAR(cost, tab.best_cost[static_cast<size_t>(B)], 1e-9 * cost);
+  // The count tells the two solvers apart: on 300 steps the oracle does T (T + 1) / 2 per row.
+  const std::vector<double> short_costs(costs[0].begin(), costs[0].begin() + 300);
+  const auto fast = ardm::optimal_schedules(short_costs, 20), ref = ardm::optimal_schedules_reference(short_costs, 20);
+  EXPECT_LE(fast.work, 3 * 20 * 300);
+  EXPECT_EQ(ref.work, 20 * 300 * 301 / 2);
+  for (int64_t k = 1; k <= 20; ++k) EXPECT_NEAR(fast.best_cost[static_cast<size_t>(k)], ref.best_cost[static_cast<size_t>(k)], 1e-12);
 }

@@ -37,8 +37,15 @@ TEST(Training, ShortRunOnFashionMnistLowersTheBound) {
   EXPECT_GT(before.bpd, 7.0);  // an untrained network is close to uniform (8 bits)
   EXPECT_LT(after.bpd, before.bpd - 1.5);
   EXPECT_LT(after.stderr_bpd, 0.2);
-  // The tracker has seen many steps and sums to roughly the training bound.
+  // The tracker has seen many steps and its sum (what the schedules read as the full-budget cost)
+  // has followed training down from a uniform model's 8 bits; as a moving average of earlier
+  // batches it lags the trained bound (measured: 5.51 against 3.98 bpd), never far below it.
+  const double tracked = model.tracker.costs().sum().item<double>();
+  std::printf("tracker: %lld of 784 steps visited, sum %.3f bpd\n",
+              static_cast<long long>(model.tracker.visited().sum().item<int64_t>()), tracked);
   EXPECT_GT(model.tracker.visited().sum().item<int64_t>(), 500);
+  EXPECT_LT(tracked, before.bpd - 1.5);
+  EXPECT_GT(tracked, after.bpd - 0.5);
 
   // The fast DP and its cubic oracle agree on this real tracker.
   const auto fast = ardm::optimal_schedules(model.sorted_costs(), 100);

@@ -73,6 +73,7 @@ BudgetTable optimal_schedules_reference(std::vector<double> costs, int64_t max_b
   fill(tab, [&](const std::vector<double>& prev, std::vector<double>& row, int32_t* parent) {
     for (int64_t t = 1; t <= T; ++t) {
       for (int64_t s = 0; s < t; ++s) {  // s < t: a step generates at least one variable
+        ++tab.work;
         const double c = prev[s] + static_cast<double>(t - s) * L[s];
         if (c < row[t]) row[t] = c, parent[t] = static_cast<int32_t>(s);
       }
@@ -97,6 +98,7 @@ BudgetTable optimal_schedules(std::vector<double> costs, int64_t max_budget, boo
       return (bc - ba) * (L[a] - L[b]) <= (bb - ba) * (L[a] - L[c]);
     };
     for (int64_t t = 1; t <= T; ++t) {
+      ++tab.work;
       const int64_t s_new = t - 1;  // line s becomes available for queries t > s
       if (std::isfinite(prev[s_new])) {
         const auto s = static_cast<int32_t>(s_new);
@@ -108,13 +110,13 @@ BudgetTable optimal_schedules(std::vector<double> costs, int64_t max_budget, boo
             keep = false;
         }
         if (keep) {
-          while (size - head >= 2 && useless(hull[size - 2], hull[size - 1], s)) --size;
+          while (size - head >= 2 && useless(hull[size - 2], hull[size - 1], s)) --size, ++tab.work;
           hull[size++] = s;
         }
         head = std::min(head, size - 1);
       }
       if (size == head) continue;  // nothing reachable yet
-      while (head + 1 < size && value(hull[head + 1], t) <= value(hull[head], t)) ++head;
+      while (head + 1 < size && value(hull[head + 1], t) <= value(hull[head], t)) ++head, ++tab.work;
       row[t] = value(hull[head], t);
       parent[t] = hull[head];
     }
@@ -164,6 +166,7 @@ StagedTable optimal_staged_schedules(const std::vector<std::vector<double>>& sta
   for (const auto& c : stage_costs) {
     const int64_t cap = std::min<int64_t>(static_cast<int64_t>(c.size()), max_total - (S - 1));
     tab.stages.push_back(optimal_schedules(c, cap, false));  // policies are rebuilt for the chosen share
+    tab.work += tab.stages.back().work;
   }
   // f[t]: best cost of the stages so far with t calls; choice[s][t]: stage s's share.
   const int64_t W = max_total + 1;
@@ -175,6 +178,7 @@ StagedTable optimal_staged_schedules(const std::vector<std::vector<double>>& sta
     std::fill(g.begin(), g.end(), kInf);
     for (int64_t t = 1; t < W; ++t)
       for (int64_t k = 1; k <= std::min(st.max_budget, t); ++k) {
+        ++tab.work;
         const double c = f[static_cast<size_t>(t - k)] + st.best_cost[static_cast<size_t>(k)];
         if (c < g[static_cast<size_t>(t)]) {  // strict: the smallest share wins ties
           g[static_cast<size_t>(t)] = c;

@@ -34,6 +34,9 @@ struct BudgetTable {
   std::vector<double> costs;       // the (sorted) per-step costs the table was built from, [T]
   std::vector<double> best_cost;   // [K_max + 1]: best_cost[K] = optimal total cost with K steps (bpd); [0] = inf
   std::vector<int32_t> parent;     // [(K_max + 1) * (T + 1)]: argmin s of cost[k][t]; empty: costs only
+  // The operations building it took: candidate lines evaluated, kept or dropped (the fast solver:
+  // at most 3 per step per budget row; the cubic oracle: every (s, t) pair of every row).
+  int64_t work = 0;
 
   // The optimal policy for budget K (1 <= K <= max_budget): K strictly increasing start steps,
   // first 0. A table of costs only solves budget K again (O(K * T) time and memory).
@@ -66,6 +69,7 @@ struct StagedTable {
   int64_t max_total = 0;
   std::vector<double> best_cost;     // [max_total + 1]: optimal summed cost (inf below S)
   std::vector<int64_t> choice;       // [S * (max_total + 1)]: budget of stage s in the best split of a total
+  int64_t work = 0;                  // the stages' work and the split's (stage, total, share) cells
 
   int64_t min_total() const { return static_cast<int64_t>(stages.size()); }
   // The optimal split of `total` (S <= total <= max_total): one budget per stage.
