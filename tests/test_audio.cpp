@@ -1,6 +1,8 @@
 // Audio data: WAV reading (libsndfile), clips, the speech split, audio model configs, and the
 // WAV container parsing of the codec.
 #include <gtest/gtest.h>
+
+#include "ardm/kinds/kind.h"
 #include <sndfile.h>
 #include <torch/torch.h>
 
@@ -90,9 +92,9 @@ TEST(Audio, ClipsCoverEverySampleAndPadOnlyShortFiles) {
   // Train split: stride L / 2 = 5: windows at 0, 5, 10, 15 (the last ends exactly at 25), and b.
   EXPECT_EQ(ardm::data::load_audio(d.string(), "train", 10).size(0), 5);
   EXPECT_EQ(ardm::data::load_audio(d.string(), "train", 10, 2).size(0), 2);
-  EXPECT_TRUE(ardm::data::is_audio_source(d.string()));
-  EXPECT_TRUE(ardm::data::is_audio_source("speech"));
-  EXPECT_FALSE(ardm::data::is_audio_source("fashion-mnist"));
+  EXPECT_TRUE(ardm::kinds::by_name("audio")->takes_source(d.string()));
+  EXPECT_TRUE(ardm::kinds::by_name("audio")->takes_source("speech"));
+  EXPECT_FALSE(ardm::kinds::by_name("audio")->takes_source("fashion-mnist"));
   fs::remove_all(d);
 }
 

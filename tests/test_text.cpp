@@ -1,5 +1,7 @@
 // Text data: the vocabularies, the Bible's split by books, windows, and text model configs.
 #include <gtest/gtest.h>
+
+#include "ardm/kinds/kind.h"
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -62,8 +64,8 @@ TEST(Text, WindowsOfFilesAndFolders) {
   EXPECT_EQ(ardm::data::load_text(dir.string(), "train", "bytes", 20, 3).size(0), 3);
   EXPECT_THROW(ardm::data::load_text((dir / "sub").string(), "train", "bytes", 31), std::runtime_error);
   EXPECT_THROW(ardm::data::load_text((dir / "missing").string(), "train", "bytes", 10), std::runtime_error);
-  EXPECT_FALSE(ardm::data::is_image_source(dir.string()));
-  EXPECT_TRUE(ardm::data::is_image_source("fashion-mnist"));
+  EXPECT_FALSE(ardm::kinds::by_name("image")->takes_source(dir.string()));
+  EXPECT_TRUE(ardm::kinds::by_name("image")->takes_source("fashion-mnist"));
   fs::remove_all(dir);
 }
 

@@ -1,5 +1,7 @@
 #include "ardm/model.h"
 
+#include "ardm/kinds/kind.h"
+
 #include <filesystem>
 #include <stdexcept>
 
@@ -33,6 +35,7 @@ std::string read_string(torch::serialize::InputArchive& ar, const std::string& k
 Model::Model(const ModelConfig& m, const ObjectiveConfig& o, const TrainConfig& t)
     : model_cfg(m), objective_cfg(o), train_cfg(t) {
   check_spec(m.data);
+  kinds::of_spec(m.data);  // a kind owns the data spec (throws naming the kinds otherwise)
   process = make_process(m.process, m.data);
   net = nets::make_net(m.net, process->net_io());
   ema = nets::make_net(m.net, process->net_io());

@@ -128,14 +128,5 @@ torch::Tensor load_audio(const std::string& source, const std::string& split, in
   return limit > 0 && n_clips > limit ? t.slice(0, 0, limit).clone() : t;
 }
 
-bool is_audio_source(const std::string& source) {
-  if (source == "speech") return true;
-  std::error_code ec;
-  if (fs::is_regular_file(source, ec)) return has_wav_extension(source);
-  if (fs::is_directory(source, ec))
-    for (const auto& e : fs::recursive_directory_iterator(source, ec))
-      if (e.is_regular_file() && has_wav_extension(e.path())) return true;
-  return false;
-}
 
 }  // namespace ardm::data

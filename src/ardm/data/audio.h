@@ -41,7 +41,5 @@ std::vector<std::string> audio_files(const std::string& source, const std::strin
 // Clips of clip_len values (s + 32,768): [N, clip_len] int32. limit > 0 keeps the first N.
 torch::Tensor load_audio(const std::string& source, const std::string& split, int64_t clip_len, int64_t limit = 0);
 
-// True for "speech", a .wav file, or a folder holding .wav files.
-bool is_audio_source(const std::string& source);
 
 }  // namespace ardm::data

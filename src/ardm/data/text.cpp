@@ -199,12 +199,5 @@ torch::Tensor load_text(const std::string& sources, const std::string& split, co
   return torch::from_blob(all.data(), {static_cast<int64_t>(n), seq_len}, torch::kUInt8).clone();
 }
 
-bool is_image_source(const std::string& source) {
-  if (source == "fashion-mnist") return true;
-  if (!fs::is_directory(source)) return false;
-  for (const auto& e : fs::directory_iterator(source))
-    if (e.path().extension() == ".png") return true;
-  return false;
-}
 
 }  // namespace ardm::data

@@ -37,7 +37,5 @@ std::vector<std::string> text_documents(const std::string& sources, const std::s
 torch::Tensor load_text(const std::string& sources, const std::string& split, const std::string& vocab,
                         int64_t seq_len, int64_t limit = 0);
 
-// True for the image sources of data/dataset.h: "fashion-mnist" or a folder holding .png files.
-bool is_image_source(const std::string& source);
 
 }  // namespace ardm::data

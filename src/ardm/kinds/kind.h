@@ -110,6 +110,14 @@ class Kind {
   virtual std::vector<uint8_t> write(const Content& c, size_t i, const std::string& name, const WriteOptions& o) const = 0;
   // Decompressed data that is no text: not written to a terminal unless forced.
   virtual bool binary_output() const { return true; }
+
+  // ---- training and evaluation (the data sets and samples: <kind>/data.cpp, LibTorch)
+  // True for the data spec of a model of this kind (DataSpec::kind names it: "image", "bytes" ...).
+  virtual bool owns(const DataSpec& d) const = 0;
+  // True when a --data source is this kind's (the last kind, text, takes any).
+  virtual bool takes_source(const std::string& source) const = 0;
+  virtual const char* eval_unit() const = 0;    // bounds: "bpd", "bpc", "bits/sample"
+  virtual const char* eval_items() const = 0;   // "images", "sequences", "clips"
 };
 
 // ---- the registry (registry.cpp)
@@ -121,6 +129,10 @@ const Kind* for_code(uint32_t code);
 // The kind a bare (undescribed) file holds.
 const Kind& for_bare_files();
 const Kind* by_name(const std::string& name);
+// The kind of a model's data spec; throws std::invalid_argument naming the known ones.
+const Kind& of_spec(const DataSpec& d);
+// The kind of a --data source (the last kind, text, takes any).
+const Kind& of_source(const std::string& source);
 // What the container needs to know of every kind's descriptions.
 const coding::KindLayouts& layouts();
 

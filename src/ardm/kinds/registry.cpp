@@ -39,6 +39,21 @@ const Kind* by_name(const std::string& name) {
   return nullptr;
 }
 
+const Kind& of_spec(const DataSpec& d) {
+  std::string known;
+  for (const Kind* k : all()) {
+    if (k->owns(d)) return *k;
+    known += std::string(known.empty() ? "" : ", ") + k->name();
+  }
+  throw std::invalid_argument("data: kind '" + d.kind + "' is none of the data kinds (" + known + ")");
+}
+
+const Kind& of_source(const std::string& source) {
+  for (const Kind* k : all())
+    if (k->takes_source(source)) return *k;
+  return *all().back();
+}
+
 const coding::KindLayouts& layouts() {
   static const coding::KindLayouts table = [] {
     coding::KindLayouts t;

@@ -7,11 +7,18 @@
 #include "ardm/process/upscale.h"
 
 namespace ardm {
+namespace {
+constexpr int64_t kMaxSoftmaxClasses = 4096;
+}  // namespace
+
 
 std::shared_ptr<const Process> make_process(const ProcessConfig& cfg, const DataSpec& data) {
-  if (data.kind == "audio" && (cfg.upscale == 0 || cfg.parametrization != "direct"))
-    throw std::invalid_argument("audio has 65,536 classes per sample, too many for one softmax: use an Upscale ARDM "
-                                "with the direct parametrization (--upscale 2 or 16 --upscale-param direct)");
+  // OA-ARDMs and matrix Upscale ARDMs give K logits per value; above 4,096 classes (16-bit
+  // audio: 65,536) that is too many for one softmax.
+  if (data.num_classes > kMaxSoftmaxClasses && (cfg.upscale == 0 || cfg.parametrization != "direct"))
+    throw std::invalid_argument(std::to_string(data.num_classes) +
+                                " classes per value are too many for one softmax: use an Upscale ARDM with the direct "
+                                "parametrization (--upscale 2 or 16 --upscale-param direct)");
   if (cfg.upscale == 0) return std::make_shared<OAProcess>(data);
   if (cfg.upscale < 2) throw std::invalid_argument("--upscale must be 0 (OA-ARDM) or a branching factor >= 2");
   if (cfg.parametrization == "text8") return std::make_shared<Text8UpscaleProcess>(data);

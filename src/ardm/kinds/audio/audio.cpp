@@ -1,6 +1,7 @@
 #include "ardm/kinds/audio/audio.h"
 
 #include <cctype>
+#include <filesystem>
 
 #include "ardm/engine/codec.h"
 
@@ -18,6 +19,24 @@ uint16_t model_to_sample8(uint16_t v) { return static_cast<uint16_t>(v >> 8); }
 
 }  // namespace
 
+namespace {
+bool wav_name(const std::string& path) {
+  std::string lower = path;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.size() >= 4 && lower.compare(lower.size() - 4, 4, ".wav") == 0;
+}
+}  // namespace
+
+bool AudioKind::takes_source(const std::string& source) const {
+  if (source == "speech") return true;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(source, ec)) return wav_name(source);
+  if (std::filesystem::is_directory(source, ec))
+    for (const auto& e : std::filesystem::recursive_directory_iterator(source, ec))
+      if (e.is_regular_file() && wav_name(e.path().string())) return true;
+  return false;
+}
+
 bool AudioKind::codes(const DataSpec& d) const {
   return d.kind == "audio" && d.shape.size() == 1 && d.num_classes == 65536;
 }
@@ -27,9 +46,7 @@ std::string AudioKind::model_needed() const { return "not audio: WAV files need 
 std::string AudioKind::bundled_model() const { return ARDM_DEFAULT_AUDIO_MODEL; }
 
 bool AudioKind::claims(const std::string& path, const uint8_t* head, size_t n) const {
-  std::string lower = path;
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower.size() >= 4 && lower.compare(lower.size() - 4, 4, ".wav") == 0) return true;  // the WAV path says so if not
+  if (wav_name(path)) return true;  // the WAV path says so if it is not one
   return looks_like_wav(head, n);
 }
 

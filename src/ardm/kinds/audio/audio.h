@@ -28,6 +28,10 @@ class AudioKind : public Kind {
   WordMap word_map(const coding::Description& d, const engine::EngineCodec& codec) const override;
   void check_description(const coding::Description& d) const override;
   std::vector<uint8_t> write(const Content& c, size_t i, const std::string& name, const WriteOptions& o) const override;
+  bool owns(const DataSpec& d) const override { return d.kind == "audio"; }
+  bool takes_source(const std::string& source) const override;  // speech, a .wav file, or a folder of them
+  const char* eval_unit() const override { return "bits/sample"; }
+  const char* eval_items() const override { return "clips"; }
 };
 
 }  // namespace ardm::kinds

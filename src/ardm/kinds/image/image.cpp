@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <stdexcept>
 
 #include "ardm/engine/model_file.h"
@@ -85,6 +86,15 @@ Content images_content(const std::vector<std::vector<uint8_t>>& planar, const st
 }
 
 bool ImageKind::codes(const DataSpec& d) const { return d.shape.size() == 3 && d.num_classes == 256; }
+
+bool ImageKind::takes_source(const std::string& source) const {
+  if (source == "fashion-mnist") return true;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(source, ec)) return false;
+  for (const auto& e : std::filesystem::directory_iterator(source, ec))
+    if (e.path().extension() == ".png") return true;
+  return false;
+}
 
 std::string ImageKind::model_needed() const {
   return "not 8-bit images: compress and decompress take 8-bit images with an image model (PNG files)";

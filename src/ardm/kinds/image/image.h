@@ -45,6 +45,11 @@ class ImageKind : public Kind {
   std::string output_file_name(size_t i, size_t count, const WriteOptions& o) const override;
   std::vector<uint8_t> write(const Content& c, size_t i, const std::string& name, const WriteOptions& o) const override;
 
+  bool owns(const DataSpec& d) const override { return d.kind == "image"; }
+  bool takes_source(const std::string& source) const override;  // fashion-mnist, or a folder of PNG files
+  const char* eval_unit() const override { return "bpd"; }
+  const char* eval_items() const override { return "images"; }
+
   // The same rules for a model of images of `shape` {C, H, W} (legacy/ has no engine model).
   coding::Description bare_description_of(const std::vector<int64_t>& shape) const;
   void check_coded_shape(const coding::Description& d, const std::vector<int64_t>& shape) const;

@@ -23,6 +23,10 @@ class TextKind : public Kind {
   WordMap word_map(const coding::Description& d, const engine::EngineCodec& codec) const override;
   void check_description(const coding::Description& d) const override;
   bool binary_output() const override { return false; }
+  bool owns(const DataSpec& d) const override { return d.kind == "bytes" || d.kind == "text8"; }
+  bool takes_source(const std::string&) const override { return true; }  // kjv, gcide, any file or folder
+  const char* eval_unit() const override { return "bpc"; }
+  const char* eval_items() const override { return "sequences"; }
   std::vector<uint8_t> write(const Content& c, size_t i, const std::string& name, const WriteOptions& o) const override;
 };
 

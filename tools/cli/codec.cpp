@@ -1,6 +1,6 @@
-// ardm's codec subcommands: compress and decompress (codec/files.h, shared with ardm-decode),
-// images (a data set as PNG files) and export (a model for the engine).
-#include "codec_cli.h"
+// ardm's codec subcommands: compress and decompress (codec/files.h, shared with ardm-decode)
+// and export (a model for the engine).
+#include "command.h"
 
 #include <torch/torch.h>
 
@@ -38,12 +38,9 @@ void check_codec_device(const std::string& device) {
                                 "and sample run on GPUs)");
 }
 
-}  // namespace
-
-struct CodecCommands::State {
+struct State {
   CLI::App* compress = nullptr;
   CLI::App* decompress = nullptr;
-  CLI::App* images = nullptr;
   CLI::App* exporter = nullptr;
 
   // shared flags
@@ -60,8 +57,7 @@ struct CodecCommands::State {
   int64_t limit = 0;
   bool verify = false;
   std::string method_flag = "auto";
-  // images / export
-  std::string images_out;
+  // export
   std::string export_out;
 
   void add_io_flags(CLI::App* c, const char* what) {
@@ -84,7 +80,6 @@ struct CodecCommands::State {
   int run_compress();
   int run_compress_data();
   int run_decompress();
-  int run_images();
   int run_export();
   codec::FileOptions options() const {
     codec::FileOptions o;
@@ -100,7 +95,24 @@ struct CodecCommands::State {
   }
 };
 
-CodecCommands::CodecCommands(CLI::App& app) : s_(std::make_unique<State>()) {
+// The three subcommands share their flags' storage.
+class CodecCommand : public Command {
+ public:
+  explicit CodecCommand(CLI::App& app);
+  bool parsed() const override {
+    return s_->compress->parsed() || s_->decompress->parsed() || s_->exporter->parsed();
+  }
+  int run() override {
+    if (s_->compress->parsed()) return s_->data.empty() ? s_->run_compress() : s_->run_compress_data();
+    if (s_->decompress->parsed()) return s_->run_decompress();
+    return s_->run_export();
+  }
+
+ private:
+  std::unique_ptr<State> s_;
+};
+
+CodecCommand::CodecCommand(CLI::App& app) : s_(std::make_unique<State>()) {
   auto& s = *s_;
   s.compress = app.add_subcommand("compress",
                                   "compress files losslessly with a trained model (X -> X.ardm): PNG images with the "
@@ -123,12 +135,6 @@ CodecCommands::CodecCommands(CLI::App& app) : s_(std::make_unique<State>()) {
                                     "decode .ardm files back to the original (X.ardm -> X; images as PNG)");
   s.add_io_flags(s.decompress, ".ardm files ('-' or none: stdin to stdout)");
 
-  s.images = app.add_subcommand("images", "write a data set's images as PNG files (00000.png, ...)");
-  s.images->add_option("--data", s.data, "fashion-mnist, or a folder of PNG files")->required();
-  s.images->add_option("--split", s.split, "train or test")->capture_default_str();
-  s.images->add_option("--limit", s.limit, "only the first N images (0 = all)");
-  s.images->add_option("--out", s.images_out, "folder to write into")->required();
-
   s.exporter = app.add_subcommand("export",
                                   "export a checkpoint for the inference engine (OUT.ardmnet: for compress, "
                                   "decompress and ardm-decode), or as a weights-only checkpoint (OUT.pt)");
@@ -137,27 +143,7 @@ CodecCommands::CodecCommands(CLI::App& app) : s_(std::make_unique<State>()) {
   s.exporter->add_flag("-f,--force", s.force, "overwrite");
 }
 
-CodecCommands::~CodecCommands() = default;
-
-bool CodecCommands::parsed() const {
-  return s_->compress->parsed() || s_->decompress->parsed() || s_->images->parsed() || s_->exporter->parsed();
-}
-
-int CodecCommands::run() {
-  try {
-    if (s_->compress->parsed()) return s_->data.empty() ? s_->run_compress() : s_->run_compress_data();
-    if (s_->decompress->parsed()) return s_->run_decompress();
-    if (s_->images->parsed()) return s_->run_images();
-    return s_->run_export();
-  } catch (const c10::Error& e) {
-    std::fprintf(stderr, "ardm: error: %s\n", e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ardm: error: %s\n", e.what());
-  }
-  return 1;
-}
-
-int CodecCommands::State::run_compress() {
+int State::run_compress() {
   check_codec_device(device);
   if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
   if (batch < 1) throw std::invalid_argument("--batch must be at least 1");
@@ -167,7 +153,7 @@ int CodecCommands::State::run_compress() {
 
 // --data: every item of a data set as its own file in a folder, the bits per pixel of the bytes
 // written, and (--verify) every file read back and decoded.
-int CodecCommands::State::run_compress_data() {
+int State::run_compress_data() {
   check_codec_device(device);
   if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
   if (batch < 1) throw std::invalid_argument("--batch must be at least 1");
@@ -265,7 +251,7 @@ int CodecCommands::State::run_compress_data() {
   return status;
 }
 
-int CodecCommands::State::run_decompress() {
+int State::run_decompress() {
   check_codec_device(device);
   if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
   if (batch < 1) throw std::invalid_argument("--batch must be at least 1");
@@ -277,21 +263,7 @@ int CodecCommands::State::run_decompress() {
   return codec::decompress_files(inputs, o);
 }
 
-int CodecCommands::State::run_images() {
-  const auto images = data::load_images(data, split, limit);
-  if (fs::exists(images_out) && !fs::is_empty(images_out) && !force)
-    throw std::runtime_error(images_out + " exists and is not empty");
-  fs::create_directories(images_out);
-  const int64_t n = images.size(0), C = images.size(1), H = images.size(2), W = images.size(3);
-  auto flat = images.reshape({n, -1}).contiguous();
-  for (int64_t i = 0; i < n; ++i)
-    data::write_png((fs::path(images_out) / kinds::numbered_name(static_cast<size_t>(i), static_cast<size_t>(n), ".png")).string(),
-                    kinds::image_of(flat[i].data_ptr<uint8_t>(), C, H, W));
-  std::printf("wrote %lld images to %s/\n", static_cast<long long>(n), images_out.c_str());
-  return 0;
-}
-
-int CodecCommands::State::run_export() {
+int State::run_export() {
   if (fs::exists(export_out) && !force) throw std::runtime_error(export_out + " already exists (use -f to overwrite)");
   const Model m = load_model(model);
   if (codec::ends_with(export_out, ".ardmnet")) {
@@ -304,6 +276,14 @@ int CodecCommands::State::run_export() {
   std::printf("wrote %s (%.1f MB): configs, loss tracker and EMA weights of step %lld\n", export_out.c_str(),
               static_cast<double>(fs::file_size(export_out)) / 1e6, static_cast<long long>(m.step));
   return 0;
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<Command>> add_codec_commands(CLI::App& app) {
+  std::vector<std::unique_ptr<Command>> out;
+  out.push_back(std::make_unique<CodecCommand>(app));
+  return out;
 }
 
 }  // namespace ardm::cli
