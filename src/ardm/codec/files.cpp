@@ -302,6 +302,10 @@ int compress_files(const std::vector<std::string>& inputs, const FileOptions& o)
   run_compress(jobs, o, models);
   int status = 0;
   size_t files = 0, in = 0, out = 0;
+  uint64_t values = 0;
+  double model_bits = 0;
+  const kinds::Kind* kind = nullptr;  // the kind of every file done, if they share one
+  bool one_kind = true;
   for (const auto& job : jobs) {
     if (!job.error.empty()) {
       report_error(o, job);
@@ -309,10 +313,18 @@ int compress_files(const std::vector<std::string>& inputs, const FileOptions& o)
       continue;
     }
     ++files, in += job.bytes_in, out += job.bytes_out;
+    values += job.content.description.num_values();
+    model_bits += job.model_bits;
+    one_kind = one_kind && (!kind || kind == job.kind);
+    kind = job.kind;
   }
-  if (!o.quiet && files > 1)
-    std::fprintf(stderr, "compressed %zu files: %zu -> %zu bytes (%.4f bits per input byte), %.1f s\n", files, in, out,
-                 in ? 8.0 * static_cast<double>(out) / static_cast<double>(in) : 0.0, since(t0));
+  if (!o.quiet && files > 1) {
+    std::string rate = std::to_string(8.0 * static_cast<double>(out) / static_cast<double>(std::max<size_t>(in, 1))).substr(0, 6) + " bits per input byte";
+    if (one_kind && values > 0)
+      rate = std::to_string(8.0 * static_cast<double>(out) / static_cast<double>(values)).substr(0, 6) + " " + kind->unit() +
+             " from the file sizes (model " + std::to_string(model_bits / static_cast<double>(values)).substr(0, 6) + ")";
+    std::fprintf(stderr, "compressed %zu files: %zu -> %zu bytes, %s, %.1f s\n", files, in, out, rate.c_str(), since(t0));
+  }
   return status;
 }
 
