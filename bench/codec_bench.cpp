@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "ardm/legacy/codec.h"
-#include "ardm/config_io.h"
+#include "ardm/core/config_io.h"
 #include "ardm/data/dataset.h"
 #include "ardm/legacy/fallback.h"
 #include "ardm/model.h"

@@ -12,7 +12,7 @@
 #include <random>
 #include <vector>
 
-#include "ardm/schedule_dp.h"
+#include "ardm/core/schedule_dp.h"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "ardm/ardm.h"
-#include "ardm/config.h"
+#include "ardm/core/config.h"
 #include "ardm/model.h"
 
 namespace {

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <set>
 
-#include "ardm/config_io.h"
+#include "ardm/core/config_io.h"
 #include "ardm/data/audio.h"
 #include "ardm/model.h"
 #include "ardm/nets/diffwave.h"

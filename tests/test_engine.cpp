@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "ardm/schedule_dp.h"
+#include "ardm/core/schedule_dp.h"
 #include "ardm/legacy/codec.h"
 #include "ardm/coding/format.h"
 #include "ardm/engine/codec.h"
@@ -210,7 +210,7 @@ TEST(Engine, ProcessRulesMatchLibTorch) {
     ASSERT_EQ(rules.num_stages(), model.num_stages());
     ASSERT_EQ(rules.num_symbols(), model.process->num_symbols());
     const auto io = model.process->net_io();
-    const auto shape = rules.net_shape();
+    const auto shape = rules.net_io();
     EXPECT_EQ(shape.input_classes, io.input_classes);
     EXPECT_EQ(shape.outputs_per_value, io.outputs_per_value);
     EXPECT_EQ(shape.max_time, io.max_time);

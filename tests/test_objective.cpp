@@ -7,7 +7,7 @@
 #include <numeric>
 
 #include "ardm/ardm.h"
-#include "ardm/config_io.h"
+#include "ardm/core/config_io.h"
 #include "ardm/schedule.h"
 #include "toy_net.h"
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <random>
 
-#include "ardm/schedule_dp.h"
+#include "ardm/core/schedule_dp.h"
 
 namespace {
 

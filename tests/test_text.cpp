@@ -8,7 +8,7 @@
 #include <fstream>
 #include <set>
 
-#include "ardm/config_io.h"
+#include "ardm/core/config_io.h"
 #include "ardm/data/text.h"
 #include "ardm/model.h"
 #include "ardm/process/process.h"

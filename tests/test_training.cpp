@@ -6,7 +6,7 @@
 
 #include "ardm/data/dataset.h"
 #include "ardm/eval.h"
-#include "ardm/schedule_dp.h"
+#include "ardm/core/schedule_dp.h"
 #include "ardm/train.h"
 
 namespace fs = std::filesystem;

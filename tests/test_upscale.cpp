@@ -13,7 +13,7 @@
 #include "ardm/ardm.h"
 #include "ardm/process/upscale.h"
 #include "ardm/sample.h"
-#include "ardm/schedule_dp.h"
+#include "ardm/core/schedule_dp.h"
 #include "ardm/upscale.h"
 #include "toy_net.h"
 

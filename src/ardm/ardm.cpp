@@ -6,7 +6,7 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "ardm/schedule_dp.h"
+#include "ardm/core/schedule_dp.h"
 
 namespace ardm {
 

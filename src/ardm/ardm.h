@@ -20,7 +20,7 @@
 #include <functional>
 #include <string>
 
-#include "ardm/config.h"
+#include "ardm/core/config.h"
 #include "ardm/process/process.h"
 
 namespace ardm {

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "ardm/config_io.h"
-#include "ardm/schedule_dp.h"
+#include "ardm/core/config_io.h"
+#include "ardm/core/schedule_dp.h"
 #include "ardm/util/atomic_file.h"
 
 namespace ardm {

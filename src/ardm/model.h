@@ -8,11 +8,11 @@
 #include <string>
 
 #include "ardm/ardm.h"
-#include "ardm/config.h"
+#include "ardm/core/config.h"
 #include "ardm/nets/net.h"
 #include "ardm/process/process.h"
 #include "ardm/schedule.h"
-#include "ardm/schedule_dp.h"
+#include "ardm/core/schedule_dp.h"
 
 namespace ardm {
 

@@ -1,27 +1,16 @@
 #include "ardm/upscale.h"
 
+#include "ardm/core/stages.h"
+
 #include <limits>
 #include <stdexcept>
 #include <string>
 
 namespace ardm::upscale {
 
-int64_t power(int64_t b, int64_t k) {
-  int64_t p = 1;
-  for (int64_t i = 0; i < k; ++i) {
-    if (p > std::numeric_limits<int64_t>::max() / b) throw std::overflow_error("b^k overflows");
-    p *= b;
-  }
-  return p;
-}
+int64_t power(int64_t b, int64_t k) { return stages::power(b, k); }
 
-int64_t num_stages(int64_t num_classes, int64_t branching) {
-  if (branching < 2) throw std::invalid_argument("upscale branching factor must be at least 2, not " + std::to_string(branching));
-  if (num_classes < 2) throw std::invalid_argument("upscaling needs at least 2 classes");
-  int64_t s = 0;
-  for (int64_t p = 1; p < num_classes; p *= branching) ++s;
-  return s;
-}
+int64_t num_stages(int64_t num_classes, int64_t branching) { return stages::num_stages(num_classes, branching); }
 
 torch::Tensor level(const torch::Tensor& v, int64_t b, int64_t k) {
   const int64_t p = power(b, k);

@@ -1,6 +1,6 @@
 #include "common.h"
 
-#include "ardm/config_io.h"
+#include "ardm/core/config_io.h"
 #include "ardm/kinds/kind_data.h"
 
 namespace ardm::cli {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "ardm/config_io.h"
+#include "ardm/core/config_io.h"
 #include "common.h"
 
 namespace ardm::cli {

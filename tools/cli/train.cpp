@@ -10,7 +10,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "ardm/config_io.h"
+#include "ardm/core/config_io.h"
 #include "ardm/dist.h"
 #include "ardm/kinds/kind_data.h"
 #include "ardm/nets/net.h"

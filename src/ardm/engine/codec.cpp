@@ -8,7 +8,7 @@
 #include "ardm/coding/format.h"
 #include "ardm/coding/freq.h"
 #include "ardm/coding/rans.h"
-#include "ardm/schedule_dp.h"
+#include "ardm/core/schedule_dp.h"
 
 namespace ardm::engine {
 namespace {

@@ -16,7 +16,7 @@
 #include "ardm/engine/model_file.h"
 #include "ardm/engine/net.h"
 #include "ardm/engine/parallel.h"
-#include "ardm/engine/process.h"
+#include "ardm/process/rules.h"
 #include "ardm/engine/item_coder.h"
 
 namespace ardm::engine {

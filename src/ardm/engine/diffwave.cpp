@@ -18,7 +18,7 @@ struct Block {
 
 class DiffWave : public Net {
  public:
-  DiffWave(const EngineModel& m, NetShape io) : Net(std::move(io)) {
+  DiffWave(const EngineModel& m, NetIO io) : Net(std::move(io)) {
     const auto& cfg = m.cfg.net.diffwave;
     if (shape_.data_shape.size() != 1) throw std::runtime_error("diffwave takes sequences {L}");
     if (cfg.width < 8 || cfg.width % 4 != 0 || cfg.width > 4096 || cfg.layers < 1 || cfg.layers > 4096 ||
@@ -131,7 +131,7 @@ class DiffWave : public Net {
 
 }  // namespace
 
-std::unique_ptr<Net> make_diffwave(const EngineModel& model, NetShape shape) {
+std::unique_ptr<Net> make_diffwave(const EngineModel& model, NetIO shape) {
   return std::make_unique<DiffWave>(model, std::move(shape));
 }
 

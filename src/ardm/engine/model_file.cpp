@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "ardm/coding/crc32.h"
-#include "ardm/config_io.h"
+#include "ardm/core/config_io.h"
 
 namespace ardm::engine {
 namespace {

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "ardm/config.h"
+#include "ardm/core/config.h"
 
 namespace ardm::engine {
 

@@ -9,9 +9,9 @@ namespace ardm::engine {
 
 std::unique_ptr<Net> make_net(const EngineModel& model) {
   const Rules rules(model.cfg.data, model.cfg.process);
-  if (model.cfg.net.type == "unet") return make_unet(model, rules.net_shape());
-  if (model.cfg.net.type == "transformer") return make_transformer(model, rules.net_shape());
-  if (model.cfg.net.type == "diffwave") return make_diffwave(model, rules.net_shape());
+  if (model.cfg.net.type == "unet") return make_unet(model, rules.net_io());
+  if (model.cfg.net.type == "transformer") return make_transformer(model, rules.net_io());
+  if (model.cfg.net.type == "diffwave") return make_diffwave(model, rules.net_io());
   throw std::runtime_error("the engine has no network of type '" + model.cfg.net.type +
                            "' (known: unet, transformer, diffwave)");
 }

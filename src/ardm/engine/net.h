@@ -10,7 +10,7 @@
 
 #include "ardm/engine/model_file.h"
 #include "ardm/engine/parallel.h"
-#include "ardm/engine/process.h"
+#include "ardm/process/rules.h"
 
 namespace ardm::engine {
 
@@ -28,15 +28,15 @@ struct NetBatch {
 
 class Net {
  public:
-  explicit Net(NetShape shape) : shape_(std::move(shape)) {}
+  explicit Net(NetIO shape) : shape_(std::move(shape)) {}
   virtual ~Net() = default;
-  const NetShape& shape() const { return shape_; }
+  const NetIO& shape() const { return shape_; }
   // [B, D, O] float32: the O outputs of every value, contiguous. The same bits for any batch
   // size, thread count and instruction set.
   virtual std::vector<float> forward(const NetBatch& in, ThreadPool& pool) const = 0;
 
  protected:
-  NetShape shape_;
+  NetIO shape_;
 };
 
 // Builds the model's network (cfg.net.type); throws std::runtime_error when the file's
@@ -44,12 +44,12 @@ class Net {
 std::unique_ptr<Net> make_net(const EngineModel& model);
 
 // The image UNet (unet.cpp).
-std::unique_ptr<Net> make_unet(const EngineModel& model, NetShape shape);
+std::unique_ptr<Net> make_unet(const EngineModel& model, NetIO shape);
 // The text Transformer (transformer.cpp).
-std::unique_ptr<Net> make_transformer(const EngineModel& model, NetShape shape);
+std::unique_ptr<Net> make_transformer(const EngineModel& model, NetIO shape);
 
 // The audio DiffWave (diffwave.cpp).
-std::unique_ptr<Net> make_diffwave(const EngineModel& model, NetShape shape);
+std::unique_ptr<Net> make_diffwave(const EngineModel& model, NetIO shape);
 
 // Sinusoidal embedding of t already scaled to [0, 1000] (nets::timestep_embedding): [dim].
 std::vector<float> timestep_embedding(float t, int64_t dim);

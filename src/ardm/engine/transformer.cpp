@@ -18,7 +18,7 @@ struct Block {
 
 class Transformer : public Net {
  public:
-  Transformer(const EngineModel& m, NetShape io) : Net(std::move(io)) {
+  Transformer(const EngineModel& m, NetIO io) : Net(std::move(io)) {
     const auto& cfg = m.cfg.net.transformer;
     if (shape_.data_shape.size() != 1) throw std::runtime_error("the transformer takes sequences {L}");
     if (cfg.width < 4 || cfg.width % 2 != 0 || cfg.heads < 1 || cfg.width % cfg.heads != 0 || cfg.layers < 1 ||
@@ -149,7 +149,7 @@ class Transformer : public Net {
 
 }  // namespace
 
-std::unique_ptr<Net> make_transformer(const EngineModel& model, NetShape shape) {
+std::unique_ptr<Net> make_transformer(const EngineModel& model, NetIO shape) {
   return std::make_unique<Transformer>(model, std::move(shape));
 }
 

@@ -50,7 +50,7 @@ Act res_forward(const ResBlock& r, const Act& x, const Act& temb_act, ThreadPool
 
 class UNet : public Net {
  public:
-  UNet(const EngineModel& m, NetShape io) : Net(std::move(io)) {
+  UNet(const EngineModel& m, NetIO io) : Net(std::move(io)) {
     const auto& cfg = m.cfg.net.unet;
     if (shape_.data_shape.size() != 3) throw std::runtime_error("the UNet takes images {C, H, W}");
     if (cfg.ch_mult.empty() || cfg.ch % 4 != 0) throw std::runtime_error("bad UNet config");
@@ -216,7 +216,7 @@ class UNet : public Net {
 
 }  // namespace
 
-std::unique_ptr<Net> make_unet(const EngineModel& model, NetShape shape) {
+std::unique_ptr<Net> make_unet(const EngineModel& model, NetIO shape) {
   return std::make_unique<UNet>(model, std::move(shape));
 }
 

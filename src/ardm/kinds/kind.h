@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "ardm/coding/format.h"
-#include "ardm/config.h"
+#include "ardm/core/config.h"
 
 namespace ardm::engine {
 class EngineCodec;

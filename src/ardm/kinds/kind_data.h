@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "ardm/config.h"
+#include "ardm/core/config.h"
 #include "ardm/kinds/kind.h"
 
 namespace ardm::kinds {

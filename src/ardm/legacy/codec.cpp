@@ -12,7 +12,7 @@
 #include "ardm/coding/format.h"
 #include "ardm/coding/freq.h"
 #include "ardm/coding/rans.h"
-#include "ardm/config_io.h"
+#include "ardm/core/config_io.h"
 #include "ardm/util/workers.h"
 
 namespace ardm {

@@ -16,7 +16,7 @@
 
 #include <torch/torch.h>
 
-#include "ardm/config.h"
+#include "ardm/core/config.h"
 #include "ardm/nets/net.h"
 
 namespace ardm::nets {

@@ -11,18 +11,13 @@
 #include <memory>
 #include <vector>
 
-#include "ardm/config.h"
+#include "ardm/core/config.h"
+#include "ardm/core/net_io.h"
 
 namespace ardm::nets {
 
-// What the model core asks of a network; the process derives it from the data description.
-struct NetIO {
-  std::vector<int64_t> data_shape;  // one item, without the batch (images: {C, H, W})
-  int64_t input_classes = 256;      // values in x_in are below this
-  int64_t num_stages = 1;           // > 1: the stage is fed as one-hot channels beside the mask
-  int64_t outputs_per_value = 256;  // O: logits per value
-  int64_t max_time = 1;             // the number of steps of the process: t is scaled by 1000 / max_time
-};
+// What the model core asks of a network: the process derives it from the data (core/net_io.h).
+using NetIO = ::ardm::NetIO;
 
 struct NetImpl : torch::nn::Module {
   // x_in: [B, ...data_shape] int64 in [0, input_classes); known: [B, ...data_shape] bool;

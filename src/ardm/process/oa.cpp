@@ -2,20 +2,13 @@
 // generated directly as one of the K classes.
 #include "ardm/process/oa.h"
 
+#include "ardm/core/net_io.h"
+
 namespace ardm {
 
 OAProcess::OAProcess(const DataSpec& data) : Process(data, 1) {}
 
-nets::NetIO OAProcess::net_io() const {
-  nets::NetIO io;
-  io.data_shape = data_.shape;
-  // An absorbing value outside 0..K-1 is an extra input class (text); images use a real class.
-  io.input_classes = data_.absorbing >= data_.num_classes ? data_.num_classes + 1 : data_.num_classes;
-  io.num_stages = 1;
-  io.outputs_per_value = data_.num_classes;
-  io.max_time = num_steps();
-  return io;
-}
+nets::NetIO OAProcess::net_io() const { return ardm::net_io(data_, ProcessConfig{0, "matrix"}); }
 
 torch::Tensor OAProcess::past(const torch::Tensor& x, const torch::Tensor&) const {
   return torch::full_like(x, data_.absorbing);

@@ -18,7 +18,7 @@
 #include <memory>
 #include <string>
 
-#include "ardm/config.h"
+#include "ardm/core/config.h"
 #include "ardm/nets/net.h"
 
 namespace ardm {

@@ -1,5 +1,7 @@
 #include "ardm/process/text8_upscale.h"
 
+#include "ardm/core/net_io.h"
+
 #include <limits>
 #include <stdexcept>
 
@@ -19,15 +21,7 @@ int64_t Text8UpscaleProcess::group_of(int64_t c) {
   return (letter == 0 || letter == 4 || letter == 8 || letter == 14 || letter == 20) ? 1 : 2;
 }
 
-nets::NetIO Text8UpscaleProcess::net_io() const {
-  nets::NetIO io;
-  io.data_shape = data_.shape;
-  io.input_classes = absorbing() + 1;
-  io.num_stages = 2;
-  io.outputs_per_value = data_.num_classes;
-  io.max_time = num_steps();
-  return io;
-}
+nets::NetIO Text8UpscaleProcess::net_io() const { return ardm::net_io(data_, ProcessConfig{2, "text8"}); }
 
 torch::Tensor Text8UpscaleProcess::per_example(const torch::Tensor& stage, int64_t rank) {
   std::vector<int64_t> shape = {stage.size(0)};

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "ardm/core/net_io.h"
 #include "ardm/upscale.h"
 
 namespace ardm {
@@ -19,13 +20,7 @@ int64_t UpscaleProcess::digit_weight(int64_t stage) const {
 }
 
 nets::NetIO UpscaleProcess::net_io() const {
-  nets::NetIO io;
-  io.data_shape = data_.shape;
-  io.input_classes = data_.num_classes;
-  io.num_stages = num_stages_;
-  io.outputs_per_value = direct_ ? num_stages_ * b_ : data_.num_classes;
-  io.max_time = num_steps();
-  return io;
+  return ardm::net_io(data_, ProcessConfig{b_, direct_ ? "direct" : "matrix"});
 }
 
 std::string UpscaleProcess::describe() const {

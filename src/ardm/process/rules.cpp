@@ -1,4 +1,6 @@
-#include "ardm/engine/process.h"
+#include "ardm/process/rules.h"
+
+#include "ardm/core/stages.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +11,7 @@
 namespace ardm::engine {
 
 Rules::Rules(const DataSpec& data, const ProcessConfig& process)
-    : shape_(data.shape), K_(data.num_classes), S_(1), A_(data.num_classes), D_(data.num_values()), b_(process.upscale),
+    : data_(data), process_(process), K_(data.num_classes), S_(1), A_(data.num_classes), D_(data.num_values()), b_(process.upscale),
       absorbing_(data.absorbing), direct_(process.parametrization == "direct") {
   if (b_ == 0) {
     pow_ = {1, K_};
@@ -19,26 +21,11 @@ Rules::Rules(const DataSpec& data, const ProcessConfig& process)
   if (process.parametrization != "direct" && process.parametrization != "matrix")
     throw std::invalid_argument("the engine runs OA-ARDMs and Upscale ARDMs of base-b digits, not the '" +
                                 process.parametrization + "' process (text8 models are for evaluation and sampling)");
-  pow_ = {1};
-  while (pow_.back() < K_) pow_.push_back(pow_.back() * b_);  // S: the smallest with b^S >= K
-  S_ = static_cast<int64_t>(pow_.size()) - 1;
+  S_ = stages::num_stages(K_, b_);
+  for (int64_t k = 0; k <= S_; ++k) pow_.push_back(stages::power(b_, k));
   A_ = b_;
 }
 
-NetShape Rules::net_shape() const {
-  NetShape s;
-  s.data_shape = shape_;
-  s.num_stages = S_;
-  s.max_time = S_ * D_;
-  if (b_ == 0) {
-    s.input_classes = absorbing_ >= K_ ? K_ + 1 : K_;
-    s.outputs_per_value = K_;
-  } else {
-    s.input_classes = K_;
-    s.outputs_per_value = direct_ ? S_ * b_ : K_;
-  }
-  return s;
-}
 
 int64_t Rules::past(int64_t v, int64_t stage) const {
   if (b_ == 0) return absorbing_;

@@ -1,4 +1,4 @@
-#include "ardm/schedule_dp.h"
+#include "ardm/core/schedule_dp.h"
 
 #include <algorithm>
 #include <cmath>

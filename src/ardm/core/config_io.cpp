@@ -1,4 +1,4 @@
-#include "ardm/config_io.h"
+#include "ardm/core/config_io.h"
 
 #include <functional>
 #include <map>

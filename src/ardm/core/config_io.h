@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "ardm/config.h"
+#include "ardm/core/config.h"
 
 namespace ardm {
 

@@ -1,21 +1,18 @@
-// The processes of src/ardm/process/ (OA-ARDM and Upscale) on plain integers, for the engine's
-// codec: what a value holds before and after each stage, the symbol a stage codes, and the
-// stage's probabilities from the network's outputs. The twin tests hold them to the LibTorch
-// classes.
+// The processes of this folder (OA-ARDM and Upscale) on plain integers, for the engine's codec
+// (no torch; built into the engine): what a value holds before and after each stage, the symbol
+// a stage codes, and the stage's probabilities from the network's outputs. The stage arithmetic
+// and what the network takes and gives are core/'s, shared with the LibTorch processes beside
+// this file; the twin tests hold the two to each other.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "ardm/config.h"
+#include "ardm/core/config.h"
+#include "ardm/core/net_io.h"
 
 namespace ardm::engine {
 
-// What a network takes and gives (nets::NetIO without torch).
-struct NetShape {
-  std::vector<int64_t> data_shape;
-  int64_t input_classes = 256, num_stages = 1, outputs_per_value = 256, max_time = 1;
-};
 
 class Rules {
  public:
@@ -25,7 +22,7 @@ class Rules {
   int64_t num_stages() const { return S_; }    // S
   int64_t num_symbols() const { return A_; }   // A: K (OA) or b (Upscale)
   int64_t num_values() const { return D_; }    // D
-  NetShape net_shape() const;
+  NetIO net_io() const { return ardm::net_io(data_, process_); }
 
   // The value every location holds before stage 0 (OA: the absorbing value; Upscale: 0).
   int64_t start_value() const { return b_ == 0 ? absorbing_ : 0; }
@@ -42,7 +39,8 @@ class Rules {
   int64_t digit_weight(int64_t stage) const { return pow_[static_cast<size_t>(S_ - 1 - stage)]; }
 
  private:
-  std::vector<int64_t> shape_;
+  DataSpec data_;
+  ProcessConfig process_;
   int64_t K_, S_, A_, D_, b_, absorbing_;
   bool direct_ = true;
   std::vector<int64_t> pow_;  // b^0 .. b^S

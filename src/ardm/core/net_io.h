@@ -1,0 +1,27 @@
+// What a network must take and give, derived from the data and the process alone (spec
+// sections 1, 2 and 5), for the LibTorch networks (nets/) and their engine twins alike: a network
+// never sees the objective, and the objective never sees a network's options.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ardm/core/config.h"
+
+namespace ardm {
+
+struct NetIO {
+  std::vector<int64_t> data_shape;  // one item, without the batch (images: {C, H, W})
+  int64_t input_classes = 256;      // values in x_in are below this
+  int64_t num_stages = 1;           // > 1: the stage is fed beside the mask
+  int64_t outputs_per_value = 256;  // O: logits per value
+  int64_t max_time = 1;             // the number of steps of the process: t is scaled by 1000 / max_time
+};
+
+// OA-ARDM: K outputs; K + 1 input classes when the absorbing value is the extra class K (text).
+// Upscale: K input classes, S * b outputs (direct) or K (matrix). Text8 Upscale: its 31 input
+// classes (27 characters, 3 groups, absorbing) and 27 outputs. Throws std::invalid_argument for
+// a process the data cannot have.
+NetIO net_io(const DataSpec& data, const ProcessConfig& process);
+
+}  // namespace ardm
