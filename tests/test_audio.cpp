@@ -12,7 +12,7 @@
 #include "ardm/core/config_io.h"
 #include "ardm/data/audio.h"
 #include "ardm/model.h"
-#include "ardm/nets/diffwave.h"
+#include "ardm/nets/diffwave/diffwave.h"
 #include "ardm/process/process.h"
 #include "ardm/kinds/audio/wav.h"
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "ardm/nets/unet.h"
+#include "ardm/nets/unet/unet.h"
 
 namespace {
 

@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "ardm/nets/diffwave/options.h"
+#include "ardm/nets/transformer/options.h"
+#include "ardm/nets/unet/options.h"
+
 namespace ardm {
 
 // What one data item is, independent of any network: an integer array of `shape` (any rank;
@@ -42,41 +46,8 @@ struct ProcessConfig {
   std::string parametrization = "matrix";  // Upscale only: "matrix" (K logits per value) or "direct" (S*b)
 };
 
-// The image UNet of spec section 5. The defaults are a small CPU-friendly network for 28x28
-// gray images; `ch=256, ch_mult={1}, num_res_blocks=32, attn_resolutions={32}` is the paper's
-// CIFAR-10 network.
-struct UNetConfig {
-  int64_t ch = 32;                // base width
-  std::vector<int64_t> ch_mult = {1, 2, 2};
-  int64_t num_res_blocks = 1;
-  std::vector<int64_t> attn_resolutions = {7};  // attention where the feature map's height is listed
-  int64_t num_groups = 32;        // GroupNorm groups (reduced to a divisor of the width if needed)
-  double dropout = 0.0;
-};
-
-// The non-causal text Transformer of spec section 5: pre-LayerNorm blocks over a sequence,
-// fixed sinusoidal positions, and (unlike the paper's released code) the time input, added to
-// every MLP's hidden layer. The defaults are a small CPU network; `width=768, layers=12,
-// heads=12, mlp=3072` is the paper's text8 network.
-struct TransformerConfig {
-  int64_t width = 128;   // model width (embedding and residual stream)
-  int64_t layers = 4;
-  int64_t heads = 4;     // width must divide by heads
-  int64_t mlp = 512;     // hidden width of each block's MLP
-  double dropout = 0.0;
-};
-
-// The non-causal audio DiffWave of spec section 5: residual blocks of dilated 3-tap
-// convolutions with a gated tanh * sigmoid unit and skip connections, the time embedding added
-// in every block. Dilation of block i: 2^(i mod cycle). The defaults are a small CPU network
-// (receptive field 1 + 2 * (2^12 - 1) = 8,191 samples); `width=256, layers=36, cycle=12` is
-// the paper's SC09 network.
-struct DiffWaveConfig {
-  int64_t width = 64;   // F: residual channels (the gate has 2F)
-  int64_t layers = 12;  // residual blocks
-  int64_t cycle = 12;   // dilations 1, 2, ..., 2^(cycle-1), then again
-};
-
+// The networks' options: each in its own folder (nets/<net>/options.h), beside its module and
+// its engine twin.
 // Which network, and its options. nets::make_net is the only place that reads `type`.
 struct NetConfig {
   std::string type = "unet";  // "unet" (images), "transformer" (text) or "diffwave" (audio)

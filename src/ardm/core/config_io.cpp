@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 namespace ardm {
 namespace {
@@ -41,28 +42,16 @@ void add_ints(Fields& f, const std::string& key, std::vector<int64_t>& ref) {
   f[key] = {[&ref] { return join_ints(ref); }, [&ref](const std::string& v) { ref = parse_ints(v); }};
 }
 
-// The UNet's options; `prefix` is "unet." in a ModelConfig and empty in checkpoint v1.
-void add_unet(Fields& f, const std::string& prefix, UNetConfig& u) {
-  add_num(f, prefix + "ch", u.ch);
-  add_ints(f, prefix + "ch_mult", u.ch_mult);
-  add_num(f, prefix + "num_res_blocks", u.num_res_blocks);
-  add_ints(f, prefix + "attn_resolutions", u.attn_resolutions);
-  add_num(f, prefix + "num_groups", u.num_groups);
-  add_num(f, prefix + "dropout", u.dropout);
-}
-
-void add_transformer(Fields& f, const std::string& prefix, TransformerConfig& t) {
-  add_num(f, prefix + "width", t.width);
-  add_num(f, prefix + "layers", t.layers);
-  add_num(f, prefix + "heads", t.heads);
-  add_num(f, prefix + "mlp", t.mlp);
-  add_num(f, prefix + "dropout", t.dropout);
-}
-
-void add_diffwave(Fields& f, const std::string& prefix, DiffWaveConfig& d) {
-  add_num(f, prefix + "width", d.width);
-  add_num(f, prefix + "layers", d.layers);
-  add_num(f, prefix + "cycle", d.cycle);
+// A network's options under `prefix`, by the names its options.h gives them.
+template <typename Options>
+void add_net(Fields& f, const std::string& prefix, Options& o) {
+  o.visit([&](const char* name, auto& field) {
+    using T = std::decay_t<decltype(field)>;
+    if constexpr (std::is_same_v<T, std::vector<int64_t>>)
+      add_ints(f, prefix + name, field);
+    else
+      add_num(f, prefix + name, field);
+  });
 }
 
 // Every network's options under its own prefix ("<type>."). A model's text holds its own
@@ -74,9 +63,9 @@ struct NetOptions {
   void (*add)(Fields&, NetConfig&);
 };
 const NetOptions kNetOptions[] = {
-    {"unet", true, [](Fields& f, NetConfig& n) { add_unet(f, "unet.", n.unet); }},
-    {"transformer", false, [](Fields& f, NetConfig& n) { add_transformer(f, "transformer.", n.transformer); }},
-    {"diffwave", false, [](Fields& f, NetConfig& n) { add_diffwave(f, "diffwave.", n.diffwave); }},
+    {UNetConfig::kType, true, [](Fields& f, NetConfig& n) { add_net(f, "unet.", n.unet); }},
+    {TransformerConfig::kType, false, [](Fields& f, NetConfig& n) { add_net(f, "transformer.", n.transformer); }},
+    {DiffWaveConfig::kType, false, [](Fields& f, NetConfig& n) { add_net(f, "diffwave.", n.diffwave); }},
 };
 
 Fields fields(ModelConfig& c) {
@@ -104,7 +93,7 @@ Fields fields(LegacyModelConfig& c) {
   add_num(f, "height", c.height);
   add_num(f, "width", c.width);
   add_num(f, "num_classes", c.num_classes);
-  add_unet(f, "", c.unet);
+  add_net(f, "", c.unet);
   return f;
 }
 Fields fields(ObjectiveConfig& c) {

@@ -1,5 +1,7 @@
 #include "ardm/core/net_io.h"
 
+#include "ardm/core/config.h"
+
 #include <stdexcept>
 
 #include "ardm/core/stages.h"

@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "ardm/core/config.h"
 
 namespace ardm {
+
+struct DataSpec;
+struct ProcessConfig;
 
 struct NetIO {
   std::vector<int64_t> data_shape;  // one item, without the batch (images: {C, H, W})

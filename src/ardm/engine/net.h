@@ -1,7 +1,6 @@
-// The engine's networks: the twins of src/ardm/nets/, built from an exported model file.
-// Adding a network (the text Transformer, the audio DiffWave): a new file here with a class
-// derived from Net that loads its weights by the LibTorch module's parameter names, one line
-// in make_net, and a twin test against the LibTorch network.
+// The engine's networks: each is the twin of a LibTorch network in its folder
+// (nets/<net>/engine.cpp, beside the module and the options.h both share), built from an
+// exported model file by the module's parameter names; make_net is the one switch.
 #pragma once
 
 #include <cstdint>

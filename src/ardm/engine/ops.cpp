@@ -219,11 +219,11 @@ Act dense(const Dense& d, const Act& x, ThreadPool& pool) {
   return y;
 }
 
-GroupNorm load_group_norm(const EngineModel& m, const std::string& name, int64_t requested_groups, int64_t c) {
+GroupNorm load_group_norm(const EngineModel& m, const std::string& name, int64_t groups, int64_t c) {
+  if (groups < 1 || c % groups != 0) throw std::runtime_error(name + ": " + std::to_string(groups) + " groups of " + std::to_string(c) + " channels");
   GroupNorm g;
   g.c = c;
-  g.groups = std::min(requested_groups, c);
-  while (c % g.groups != 0) --g.groups;
+  g.groups = groups;
   g.gamma = m.param(name + ".weight", {c}).values;
   g.beta = m.param(name + ".bias", {c}).values;
   return g;
@@ -355,10 +355,10 @@ Act resize_nearest(const Act& x, int64_t h, int64_t w) {
   return y;
 }
 
-Attention load_attention(const EngineModel& m, const std::string& name, int64_t requested_groups, int64_t c) {
+Attention load_attention(const EngineModel& m, const std::string& name, int64_t groups, int64_t c) {
   Attention a;
   a.c = c;
-  a.norm = load_group_norm(m, name + ".norm", requested_groups, c);
+  a.norm = load_group_norm(m, name + ".norm", groups, c);
   a.qkv = load_dense(m, name + ".qkv", c, 3 * c, true);
   a.proj = load_dense(m, name + ".proj", c, c, true);
   return a;

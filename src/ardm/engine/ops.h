@@ -57,12 +57,12 @@ Act gate(const Act& uv, ThreadPool& pool);
 Dense load_dense(const EngineModel& m, const std::string& name, int64_t in, int64_t out, bool conv1x1);
 Act dense(const Dense& d, const Act& x, ThreadPool& pool);
 
-// GroupNorm (eps 1e-6, torch's group count rule of nets/unet.cpp), optionally followed by swish.
+// GroupNorm (eps 1e-6) of `groups` groups (which divide the channels), optionally followed by swish.
 struct GroupNorm {
   int64_t groups = 1, c = 0;
   std::vector<float> gamma, beta;
 };
-GroupNorm load_group_norm(const EngineModel& m, const std::string& name, int64_t requested_groups, int64_t c);
+GroupNorm load_group_norm(const EngineModel& m, const std::string& name, int64_t groups, int64_t c);
 Act group_norm(const GroupNorm& g, const Act& x, bool swish, ThreadPool& pool);
 
 // LayerNorm over the channels of every row (eps 1e-6); statistics in double, summed in order.
@@ -92,7 +92,7 @@ struct Attention {
   Dense qkv, proj;
   int64_t c = 0;
 };
-Attention load_attention(const EngineModel& m, const std::string& name, int64_t requested_groups, int64_t c);
+Attention load_attention(const EngineModel& m, const std::string& name, int64_t groups, int64_t c);
 Act attention(const Attention& a, const Act& x, ThreadPool& pool);
 
 }  // namespace ardm::engine

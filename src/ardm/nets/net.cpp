@@ -3,9 +3,9 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "ardm/nets/diffwave.h"
-#include "ardm/nets/transformer.h"
-#include "ardm/nets/unet.h"
+#include "ardm/nets/diffwave/diffwave.h"
+#include "ardm/nets/transformer/transformer.h"
+#include "ardm/nets/unet/unet.h"
 
 namespace ardm::nets {
 

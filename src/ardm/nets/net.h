@@ -2,8 +2,10 @@
 // its config. A network knows nothing of the objective: it maps the current values, the
 // "known" mask, the step and the stage to one vector of outputs per value.
 //
-// Adding a network (the text Transformer, the audio DiffWave): a new file in nets/ with an
-// `XImpl : NetImpl`, its options in config.h's NetConfig, one line in make_net.
+// Adding a network: a folder nets/<net>/ with options.h (the options, their names in the config
+// text, validate() and the shapes they derive, no torch), <net>.h/.cpp (an `XImpl : NetImpl`) and
+// engine.cpp (its engine twin); its options in NetConfig and config_io's table; one line here and
+// one in engine/net.cpp.
 #pragma once
 
 #include <torch/torch.h>

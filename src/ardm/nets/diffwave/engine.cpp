@@ -20,23 +20,20 @@ class DiffWave : public Net {
  public:
   DiffWave(const EngineModel& m, NetIO io) : Net(std::move(io)) {
     const auto& cfg = m.cfg.net.diffwave;
-    if (shape_.data_shape.size() != 1) throw std::runtime_error("diffwave takes sequences {L}");
-    if (cfg.width < 8 || cfg.width % 4 != 0 || cfg.width > 4096 || cfg.layers < 1 || cfg.layers > 4096 ||
-        cfg.cycle < 1 || cfg.cycle > 20)
-      throw std::runtime_error("bad diffwave config");
+    nets::diffwave::validate(cfg, shape_);
     L_ = shape_.data_shape[0];
     F_ = cfg.width;
-    mask_ch_ = 1 + (shape_.num_stages > 1 ? shape_.num_stages : 0);
-    in_conv_ = load_conv1d(m, "in_conv", 1 + mask_ch_, 3 * F_ / 4, 3);
-    embed_ = m.param("embed.weight", {shape_.input_classes, F_ / 4}).values;
-    embed_proj_ = load_dense(m, "embed_proj", F_ / 4, F_ / 4, false);
+    mask_ch_ = nets::diffwave::mask_channels(shape_);
+    in_conv_ = load_conv1d(m, "in_conv", 1 + mask_ch_, nets::diffwave::conv_channels(F_), 3);
+    embed_ = m.param("embed.weight", {shape_.input_classes, nets::diffwave::embed_channels(F_)}).values;
+    embed_proj_ = load_dense(m, "embed_proj", nets::diffwave::embed_channels(F_), nets::diffwave::embed_channels(F_), false);
     temb1_ = load_dense(m, "temb1", F_, 4 * F_, false);
     temb2_ = load_dense(m, "temb2", 4 * F_, 4 * F_, false);
     for (int64_t i = 0; i < cfg.layers; ++i) {
       const std::string n = "blocks_" + std::to_string(i);
       Block b;
       b.temb_proj = load_dense(m, n + ".temb_proj", 4 * F_, F_, false);
-      b.dilated = load_conv1d(m, n + ".dilated", F_, 2 * F_, 3, int64_t{1} << (i % cfg.cycle));
+      b.dilated = load_conv1d(m, n + ".dilated", F_, 2 * F_, 3, nets::diffwave::dilation(i, cfg.cycle));
       b.out = load_conv1d(m, n + ".out", F_, 2 * F_, 1);
       blocks_.push_back(std::move(b));
     }

@@ -20,10 +20,10 @@ struct ResBlock {
 
 ResBlock load_res(const EngineModel& m, const std::string& n, int64_t in, int64_t out, int64_t temb_ch, int64_t G) {
   ResBlock r;
-  r.norm1 = load_group_norm(m, n + ".norm1", G, in);
+  r.norm1 = load_group_norm(m, n + ".norm1", nets::unet::group_count(G, in), in);
   r.conv1 = load_conv3x3(m, n + ".conv1", in, out);
   r.temb_proj = load_dense(m, n + ".temb_proj", temb_ch, out, false);
-  r.norm2 = load_group_norm(m, n + ".norm2", G, out);
+  r.norm2 = load_group_norm(m, n + ".norm2", nets::unet::group_count(G, out), out);
   r.conv2 = load_conv3x3(m, n + ".conv2", out, out);
   r.has_shortcut = in != out;
   if (r.has_shortcut) r.shortcut = load_dense(m, n + ".shortcut", in, out, true);
@@ -52,16 +52,15 @@ class UNet : public Net {
  public:
   UNet(const EngineModel& m, NetIO io) : Net(std::move(io)) {
     const auto& cfg = m.cfg.net.unet;
-    if (shape_.data_shape.size() != 3) throw std::runtime_error("the UNet takes images {C, H, W}");
-    if (cfg.ch_mult.empty() || cfg.ch % 4 != 0) throw std::runtime_error("bad UNet config");
+    nets::unet::validate(cfg, shape_);
     C_ = shape_.data_shape[0];
     H_ = shape_.data_shape[1];
     W_ = shape_.data_shape[2];
     ch_ = cfg.ch;
-    const int64_t G = cfg.num_groups, S = shape_.num_stages;
-    stage_ch_ = S > 1 ? S : 0;
-    c0_ = cfg.ch * cfg.ch_mult[0];
-    const int64_t temb_ch = 4 * cfg.ch;
+    const int64_t G = cfg.num_groups;
+    stage_ch_ = nets::unet::stage_channels(shape_);
+    c0_ = nets::unet::level_channels(cfg, 0);
+    const int64_t temb_ch = nets::unet::time_channels(cfg);
     in_conv_ = load_conv3x3(m, "in_conv", 2 * C_ + stage_ch_, 3 * c0_ / 4);
     embed_ = m.param("in_embed.weight", {shape_.input_classes, c0_ / 4}).values;
     in_embed_proj_ = load_dense(m, "in_embed_proj", C_ * (c0_ / 4), c0_ / 4, false);
@@ -69,9 +68,7 @@ class UNet : public Net {
     temb2_ = load_dense(m, "temb2", temb_ch, temb_ch, false);
 
     const auto levels = static_cast<int64_t>(cfg.ch_mult.size());
-    auto has_attn = [&](int64_t res) {
-      return std::find(cfg.attn_resolutions.begin(), cfg.attn_resolutions.end(), res) != cfg.attn_resolutions.end();
-    };
+    auto has_attn = [&](int64_t res) { return nets::unet::has_attention(cfg, res); };
     std::vector<int64_t> skip_ch = {c0_}, level_res;
     int64_t ch = c0_, res = H_;
     down_.resize(static_cast<size_t>(levels));
@@ -81,7 +78,7 @@ class UNet : public Net {
       for (int64_t r = 0; r < cfg.num_res_blocks; ++r) {
         const std::string name = "down" + std::to_string(l) + "_" + std::to_string(r);
         Stage st{load_res(m, name, ch, out, temb_ch, G), has_attn(res), {}};
-        if (st.attn) st.attention = load_attention(m, name + "_attn", G, out);
+        if (st.attn) st.attention = load_attention(m, name + "_attn", nets::unet::group_count(G, out), out);
         down_[static_cast<size_t>(l)].push_back(std::move(st));
         ch = out;
         skip_ch.push_back(ch);
@@ -93,7 +90,7 @@ class UNet : public Net {
       }
     }
     mid1_ = load_res(m, "mid1", ch, ch, temb_ch, G);
-    mid_attn_ = load_attention(m, "mid_attn", G, ch);
+    mid_attn_ = load_attention(m, "mid_attn", nets::unet::group_count(G, ch), ch);
     mid2_ = load_res(m, "mid2", ch, ch, temb_ch, G);
     up_.resize(static_cast<size_t>(levels));
     upsample_.resize(static_cast<size_t>(levels));
@@ -104,13 +101,13 @@ class UNet : public Net {
         const int64_t skip = skip_ch.back();
         skip_ch.pop_back();
         Stage st{load_res(m, name, ch + skip, out, temb_ch, G), has_attn(level_res[static_cast<size_t>(l)]), {}};
-        if (st.attn) st.attention = load_attention(m, name + "_attn", G, out);
+        if (st.attn) st.attention = load_attention(m, name + "_attn", nets::unet::group_count(G, out), out);
         up_[static_cast<size_t>(l)].push_back(std::move(st));
         ch = out;
       }
       if (l > 0) upsample_[static_cast<size_t>(l)] = load_conv3x3(m, "upsample" + std::to_string(l), ch, ch);
     }
-    out_norm_ = load_group_norm(m, "out_norm", G, ch);
+    out_norm_ = load_group_norm(m, "out_norm", nets::unet::group_count(G, ch), ch);
     out_conv_ = load_conv3x3(m, "out_conv", ch, shape_.outputs_per_value * C_);
   }
 

@@ -1,4 +1,4 @@
-#include "ardm/nets/transformer.h"
+#include "ardm/nets/transformer/transformer.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -30,10 +30,7 @@ torch::Tensor distance_bias(int64_t length, int64_t heads) {
   return torch::stack(per_head);  // [heads, L, L]
 }
 
-double distance_slope(int64_t head, int64_t heads) {
-  // 2^(-8 (h + 1) / heads): powers of two when heads divides 8, so slope * distance is exact.
-  return std::pow(2.0, -8.0 * static_cast<double>(head + 1) / static_cast<double>(heads));
-}
+double distance_slope(int64_t head, int64_t heads) { return transformer::distance_slope(head, heads); }
 
 torch::Tensor position_codes(int64_t length, int64_t width) {
   const int64_t half = width / 2;
@@ -70,12 +67,7 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& h, const torch:
 
 TransformerImpl::TransformerImpl(const TransformerConfig& c, const NetIO& io_) : cfg(c) {
   io = io_;
-  if (io.data_shape.size() != 1)
-    throw std::invalid_argument("the transformer takes sequences (a data shape {L}), not a shape of rank " +
-                                std::to_string(io.data_shape.size()));
-  if (cfg.width < 4 || cfg.width % 2 != 0 || cfg.heads < 1 || cfg.width % cfg.heads != 0 || cfg.layers < 1 ||
-      cfg.mlp < 1)
-    throw std::invalid_argument("transformer: width must be even and divide by heads, layers and mlp positive");
+  transformer::validate(cfg, io);
   const int64_t w = cfg.width;
   tok_embed = register_module("tok_embed", torch::nn::Embedding(io.input_classes, w));
   state_embed = register_module("state_embed", torch::nn::Embedding(2 * io.num_stages, w));

@@ -1,4 +1,4 @@
-#include "ardm/nets/diffwave.h"
+#include "ardm/nets/diffwave/diffwave.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -26,7 +26,7 @@ torch::Tensor swish(const torch::Tensor& x) { return x * torch::sigmoid(x); }
 
 }  // namespace
 
-int64_t diffwave_dilation(int64_t block, int64_t cycle) { return int64_t{1} << (block % cycle); }
+int64_t diffwave_dilation(int64_t block, int64_t cycle) { return diffwave::dilation(block, cycle); }
 
 DiffWaveBlockImpl::DiffWaveBlockImpl(int64_t width, int64_t dilation, int64_t temb_dim) {
   temb_proj = register_module("temb_proj", dense(temb_dim, width));
@@ -45,15 +45,11 @@ std::pair<torch::Tensor, torch::Tensor> DiffWaveBlockImpl::forward(const torch::
 
 DiffWaveImpl::DiffWaveImpl(const DiffWaveConfig& c, const NetIO& io_) : cfg(c) {
   io = io_;
-  if (io.data_shape.size() != 1)
-    throw std::invalid_argument("diffwave takes sequences of samples (a data shape {L}), not a shape of rank " +
-                                std::to_string(io.data_shape.size()));
-  if (cfg.width < 8 || cfg.width % 4 != 0 || cfg.layers < 1 || cfg.cycle < 1 || cfg.cycle > 20)
-    throw std::invalid_argument("diffwave: width must be a multiple of 4 (>= 8), layers >= 1, cycle 1..20");
-  const int64_t F = cfg.width, mask_ch = 1 + (io.num_stages > 1 ? io.num_stages : 0);
-  in_conv = register_module("in_conv", conv(1 + mask_ch, 3 * F / 4, 3));
-  embed = register_module("embed", torch::nn::Embedding(io.input_classes, F / 4));
-  embed_proj = register_module("embed_proj", dense(F / 4, F / 4));
+  diffwave::validate(cfg, io);
+  const int64_t F = cfg.width, mask_ch = diffwave::mask_channels(io), E = diffwave::embed_channels(F);
+  in_conv = register_module("in_conv", conv(1 + mask_ch, diffwave::conv_channels(F), 3));
+  embed = register_module("embed", torch::nn::Embedding(io.input_classes, E));
+  embed_proj = register_module("embed_proj", dense(E, E));
   temb1 = register_module("temb1", dense(F, 4 * F));
   temb2 = register_module("temb2", dense(4 * F, 4 * F));
   for (int64_t i = 0; i < cfg.layers; ++i)

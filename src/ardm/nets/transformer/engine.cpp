@@ -20,10 +20,7 @@ class Transformer : public Net {
  public:
   Transformer(const EngineModel& m, NetIO io) : Net(std::move(io)) {
     const auto& cfg = m.cfg.net.transformer;
-    if (shape_.data_shape.size() != 1) throw std::runtime_error("the transformer takes sequences {L}");
-    if (cfg.width < 4 || cfg.width % 2 != 0 || cfg.heads < 1 || cfg.width % cfg.heads != 0 || cfg.layers < 1 ||
-        cfg.layers > 4096 || cfg.mlp < 1)
-      throw std::runtime_error("bad transformer config");
+    nets::transformer::validate(cfg, shape_);
     L_ = shape_.data_shape[0];
     W_ = cfg.width;
     heads_ = cfg.heads;
@@ -45,7 +42,7 @@ class Transformer : public Net {
     }
     // The distance bias of nets::distance_bias: float(-slope) * float(|i - j|), slope 2^(-8 (h+1) / heads).
     for (int64_t h = 0; h < heads_; ++h) {
-      const auto slope = static_cast<float>(-std::pow(2.0, -8.0 * static_cast<double>(h + 1) / static_cast<double>(heads_)));
+      const auto slope = static_cast<float>(-nets::transformer::distance_slope(h, heads_));
       for (int64_t d = 0; d < L_; ++d) dist_bias_.push_back(static_cast<float>(d) * slope);
     }
     out_norm_ = load_layer_norm(m, "out_norm", W_);

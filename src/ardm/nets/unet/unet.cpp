@@ -1,4 +1,4 @@
-#include "ardm/nets/unet.h"
+#include "ardm/nets/unet/unet.h"
 
 #include <algorithm>
 #include <cmath>
@@ -14,9 +14,7 @@ torch::Tensor swish(const torch::Tensor& x) { return x * torch::sigmoid(x); }
 // GroupNorm needs the group count to divide the channels; small CPU networks have fewer
 // channels than the paper's 32 groups, so use the largest divisor not above the request.
 torch::nn::GroupNorm group_norm(int64_t groups, int64_t ch) {
-  int64_t g = std::min(groups, ch);
-  while (ch % g != 0) --g;
-  return torch::nn::GroupNorm(torch::nn::GroupNormOptions(g, ch).eps(1e-6));
+  return torch::nn::GroupNorm(torch::nn::GroupNormOptions(unet::group_count(groups, ch), ch).eps(1e-6));
 }
 
 torch::nn::Conv2d conv3x3(int64_t in, int64_t out, int64_t stride = 1) {
@@ -71,14 +69,11 @@ torch::Tensor AttnBlockImpl::forward(const torch::Tensor& x) {
 
 UNetImpl::UNetImpl(const UNetConfig& c, const NetIO& net_io) : cfg(c) {
   io = net_io;
-  if (io.data_shape.size() != 3)
-    throw std::invalid_argument("the UNet takes images {C, H, W}, not data of rank " + std::to_string(io.data_shape.size()));
-  TORCH_CHECK(!cfg.ch_mult.empty(), "ch_mult must list at least one level");
-  TORCH_CHECK(cfg.ch % 4 == 0, "ch must be a multiple of 4, got ", cfg.ch);
+  unet::validate(cfg, io);
   const int64_t C = io.data_shape[0], G = cfg.num_groups;
-  const int64_t stage_ch = io.num_stages > 1 ? io.num_stages : 0;
-  const int64_t c0 = cfg.ch * cfg.ch_mult[0];
-  const int64_t temb_ch = 4 * cfg.ch;
+  const int64_t stage_ch = unet::stage_channels(io);
+  const int64_t c0 = unet::level_channels(cfg, 0);
+  const int64_t temb_ch = unet::time_channels(cfg);
 
   in_conv = register_module("in_conv", conv3x3(2 * C + stage_ch, 3 * c0 / 4));
   in_embed = register_module("in_embed", torch::nn::Embedding(io.input_classes, c0 / 4));
@@ -87,9 +82,7 @@ UNetImpl::UNetImpl(const UNetConfig& c, const NetIO& net_io) : cfg(c) {
   temb2 = register_module("temb2", torch::nn::Linear(temb_ch, temb_ch));
 
   const int64_t levels = static_cast<int64_t>(cfg.ch_mult.size());
-  auto has_attn = [&](int64_t res) {
-    return std::find(cfg.attn_resolutions.begin(), cfg.attn_resolutions.end(), res) != cfg.attn_resolutions.end();
-  };
+  auto has_attn = [&](int64_t res) { return unet::has_attention(cfg, res); };
   std::vector<int64_t> skip_ch = {c0};
   std::vector<int64_t> level_res;  // feature-map height at each level
   int64_t ch = c0, res = io.data_shape[1];

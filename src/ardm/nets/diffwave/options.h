@@ -1,0 +1,50 @@
+// The audio DiffWave's options (spec section 5), what they derive, and their checks: one home
+// for the LibTorch module (nets/diffwave/diffwave.*) and its engine twin
+// (nets/diffwave/engine.cpp). No torch.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "ardm/core/net_io.h"
+
+namespace ardm {
+
+// Residual blocks of dilated 3-tap convolutions with a gated tanh * sigmoid unit and skip
+// connections, the time embedding added in every block. Dilation of block i: 2^(i mod cycle).
+// The defaults are a small CPU network (receptive field 1 + 2 * (2^12 - 1) = 8,191 samples);
+// `width=256, layers=36, cycle=12` is the paper's SC09 network.
+struct DiffWaveConfig {
+  int64_t width = 64;   // F: residual channels (the gate has 2F)
+  int64_t layers = 12;  // residual blocks
+  int64_t cycle = 12;   // dilations 1, 2, ..., 2^(cycle-1), then again
+
+  static constexpr const char* kType = "diffwave";
+  template <typename Visit>
+  void visit(Visit&& v) {
+    v("width", width), v("layers", layers), v("cycle", cycle);
+  }
+};
+
+namespace nets::diffwave {
+
+// Throws std::invalid_argument unless the options make a DiffWave for `io` (sequences {L}).
+inline void validate(const DiffWaveConfig& c, const NetIO& io) {
+  if (io.data_shape.size() != 1)
+    throw std::invalid_argument("diffwave takes sequences of samples (a data shape {L}), not a shape of rank " +
+                                std::to_string(io.data_shape.size()));
+  if (c.width < 8 || c.width % 4 != 0 || c.width > 4096 || c.layers < 1 || c.layers > 4096 || c.cycle < 1 || c.cycle > 20)
+    throw std::invalid_argument("diffwave: width must be a multiple of 4 in 8..4096, layers 1..4096, cycle 1..20");
+}
+
+// Block i's dilation: 2^(i mod cycle).
+inline int64_t dilation(int64_t block, int64_t cycle) { return int64_t{1} << (block % cycle); }
+// The input: a 3-tap convolution to 3F/4 channels beside an embedding of F/4.
+inline int64_t conv_channels(int64_t width) { return 3 * width / 4; }
+inline int64_t embed_channels(int64_t width) { return width / 4; }
+// The mask channel and, with several stages, the stage's one-hot channels.
+inline int64_t mask_channels(const NetIO& io) { return 1 + (io.num_stages > 1 ? io.num_stages : 0); }
+
+}  // namespace nets::diffwave
+}  // namespace ardm

@@ -1,0 +1,65 @@
+// The image UNet's options (spec section 5), what they derive, and their checks: one home for
+// the LibTorch module (nets/unet/unet.*) and its engine twin (nets/unet/engine.cpp). No torch.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ardm/core/net_io.h"
+
+namespace ardm {
+
+// The defaults are a small CPU-friendly network for 28x28 gray images; `ch=256, ch_mult={1},
+// num_res_blocks=32, attn_resolutions={32}` is the paper's CIFAR-10 network.
+struct UNetConfig {
+  int64_t ch = 32;                // base width
+  std::vector<int64_t> ch_mult = {1, 2, 2};
+  int64_t num_res_blocks = 1;
+  std::vector<int64_t> attn_resolutions = {7};  // attention where the feature map's height is listed
+  int64_t num_groups = 32;        // GroupNorm groups (reduced to a divisor of the width if needed)
+  double dropout = 0.0;
+
+  static constexpr const char* kType = "unet";
+  // Every option by its name in the config text ("unet.<name>"): visit(name, field).
+  template <typename Visit>
+  void visit(Visit&& v) {
+    v("ch", ch), v("ch_mult", ch_mult), v("num_res_blocks", num_res_blocks);
+    v("attn_resolutions", attn_resolutions), v("num_groups", num_groups), v("dropout", dropout);
+  }
+};
+
+namespace nets::unet {
+
+// Throws std::invalid_argument unless the options make a UNet for `io` (images {C, H, W}).
+inline void validate(const UNetConfig& c, const NetIO& io) {
+  if (io.data_shape.size() != 3)
+    throw std::invalid_argument("the UNet takes images {C, H, W}, not data of rank " + std::to_string(io.data_shape.size()));
+  if (c.ch < 4 || c.ch % 4 != 0) throw std::invalid_argument("unet: ch must be a positive multiple of 4, not " + std::to_string(c.ch));
+  if (c.ch_mult.empty()) throw std::invalid_argument("unet: ch_mult must list at least one level");
+  for (auto m : c.ch_mult)
+    if (m < 1) throw std::invalid_argument("unet: channel multipliers must be positive");
+  if (c.num_res_blocks < 1 || c.num_groups < 1) throw std::invalid_argument("unet: num_res_blocks and num_groups must be positive");
+}
+
+// GroupNorm needs the group count to divide the channels; small CPU networks have fewer
+// channels than the paper's 32 groups, so the largest divisor not above the request.
+inline int64_t group_count(int64_t requested, int64_t channels) {
+  int64_t g = std::min(requested, channels);
+  while (channels % g != 0) --g;
+  return g;
+}
+
+// Width of the time embedding (4 ch), of the first level (ch * ch_mult[0]), and the stage's
+// one-hot channels beside the mask (none with one stage).
+inline int64_t time_channels(const UNetConfig& c) { return 4 * c.ch; }
+inline int64_t level_channels(const UNetConfig& c, size_t level) { return c.ch * c.ch_mult[level]; }
+inline int64_t stage_channels(const NetIO& io) { return io.num_stages > 1 ? io.num_stages : 0; }
+inline bool has_attention(const UNetConfig& c, int64_t height) {
+  return std::find(c.attn_resolutions.begin(), c.attn_resolutions.end(), height) != c.attn_resolutions.end();
+}
+
+}  // namespace nets::unet
+}  // namespace ardm
