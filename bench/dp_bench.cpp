@@ -1,9 +1,8 @@
 // Step-budget DP: the convex-hull-trick solver against the cubic reference, side by side in one
 // process, for D = 784, 3072 and 12288 and all budgets up to min(D, 1000).
 //
-//   g++ -O2 -std=c++17 -Isrc bench/dp_bench.cpp src/ardm/schedule_dp.cpp -o /tmp/dp_bench && /tmp/dp_bench
-//   (or the `dp_bench` target: cmake --build build --target dp_bench && build/dp_bench)
-// Optional arguments: the D values to run, e.g. `/tmp/dp_bench 784 3072`.
+//   cmake --build build --target dp_bench && build/dp_bench
+// Optional arguments: the D values to run, e.g. `build/dp_bench 784 3072`.
 #include <algorithm>
 #include <chrono>
 #include <cmath>

@@ -4,7 +4,7 @@
 It mirrors, operation for operation, what `build/ardm train` does with its default
 configuration:
 
-  * the UNet of src/ardm/nets/unet.cpp (same layers, same initialisation rules, same parameter
+  * the UNet of src/ardm/nets/unet/unet.cpp (same layers, same initialisation rules, same parameter
     names, so a C++ checkpoint loads into it with a strict name/shape match);
   * the OA-ARDM objective of src/ardm/ardm.cpp (rank-array orders, t ~ U{0..D-1}, absorbing
     value K // 2, the weighted bound plus the auxiliary cross-entropy);
@@ -75,7 +75,7 @@ def make_generator(seed):
 
 
 # ----------------------------------------------------------------------------------------------
-# The network (src/ardm/nets/unet.cpp).
+# The network (src/ardm/nets/unet/unet.cpp).
 
 
 def swish(x):
