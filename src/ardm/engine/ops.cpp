@@ -81,26 +81,9 @@ std::vector<float>& scratch() {
   return buf;
 }
 
-const float* bias_or_null(const EngineModel& m, const std::string& name, int64_t out) {
-  return m.has(name) ? m.param(name, {out}).values.data() : nullptr;
-}
 
 }  // namespace
 
-Conv3x3 load_conv3x3(const EngineModel& m, const std::string& name, int64_t in, int64_t out, int64_t stride) {
-  const auto& w = m.param(name + ".weight", {out, in, 3, 3});
-  // [out, in, ky, kx] -> [out, (ky, kx, in)]
-  std::vector<float> t(static_cast<size_t>(out * 9 * in));
-  for (int64_t o = 0; o < out; ++o)
-    for (int64_t i = 0; i < in; ++i)
-      for (int64_t k = 0; k < 9; ++k) t[static_cast<size_t>(o * 9 * in + k * in + i)] = w.values[static_cast<size_t>((o * in + i) * 9 + k)];
-  Conv3x3 c;
-  c.dense = make_dense(t.data(), bias_or_null(m, name + ".bias", out), out, 9 * in);
-  c.in = in;
-  c.out = out;
-  c.stride = stride;
-  return c;
-}
 
 namespace {
 
@@ -145,21 +128,6 @@ Act conv3x3_at(const Conv3x3& conv, const Act& x, const std::vector<int64_t>& pi
   return y;
 }
 
-Conv1d load_conv1d(const EngineModel& m, const std::string& name, int64_t in, int64_t out, int64_t kernel,
-                   int64_t dilation) {
-  if (kernel < 1 || kernel % 2 == 0 || dilation < 1) throw std::runtime_error(name + ": bad 1-D convolution");
-  const auto& w = m.param(name + ".weight", {out, in, kernel});
-  // [out, in, k] -> [out, (k, in)]
-  std::vector<float> t(static_cast<size_t>(out * kernel * in));
-  for (int64_t o = 0; o < out; ++o)
-    for (int64_t i = 0; i < in; ++i)
-      for (int64_t k = 0; k < kernel; ++k)
-        t[static_cast<size_t>((o * kernel + k) * in + i)] = w.values[static_cast<size_t>((o * in + i) * kernel + k)];
-  Conv1d c;
-  c.dense = make_dense(t.data(), bias_or_null(m, name + ".bias", out), out, kernel * in);
-  c.in = in, c.out = out, c.kernel = kernel, c.dilation = dilation;
-  return c;
-}
 
 Act gate(const Act& uv, ThreadPool& pool) {
   const int64_t F = uv.c / 2;
@@ -203,10 +171,6 @@ Act conv1d(const Conv1d& conv, const Act& x, ThreadPool& pool) {
   return y;
 }
 
-Dense load_dense(const EngineModel& m, const std::string& name, int64_t in, int64_t out, bool conv1x1) {
-  const auto& w = conv1x1 ? m.param(name + ".weight", {out, in, 1, 1}) : m.param(name + ".weight", {out, in});
-  return make_dense(w.values.data(), bias_or_null(m, name + ".bias", out), out, in);
-}
 
 Act dense(const Dense& d, const Act& x, ThreadPool& pool) {
   if (x.c != d.in) throw std::logic_error("dense: input has " + std::to_string(x.c) + " features, not " + std::to_string(d.in));
@@ -219,15 +183,6 @@ Act dense(const Dense& d, const Act& x, ThreadPool& pool) {
   return y;
 }
 
-GroupNorm load_group_norm(const EngineModel& m, const std::string& name, int64_t groups, int64_t c) {
-  if (groups < 1 || c % groups != 0) throw std::runtime_error(name + ": " + std::to_string(groups) + " groups of " + std::to_string(c) + " channels");
-  GroupNorm g;
-  g.c = c;
-  g.groups = groups;
-  g.gamma = m.param(name + ".weight", {c}).values;
-  g.beta = m.param(name + ".bias", {c}).values;
-  return g;
-}
 
 Act group_norm(const GroupNorm& g, const Act& x, bool with_swish, ThreadPool& pool) {
   if (x.c != g.c) throw std::logic_error("group_norm: wrong channel count");
@@ -265,13 +220,6 @@ Act group_norm(const GroupNorm& g, const Act& x, bool with_swish, ThreadPool& po
   return y;
 }
 
-LayerNorm load_layer_norm(const EngineModel& m, const std::string& name, int64_t c) {
-  LayerNorm ln;
-  ln.c = c;
-  ln.gamma = m.param(name + ".weight", {c}).values;
-  ln.beta = m.param(name + ".bias", {c}).values;
-  return ln;
-}
 
 Act layer_norm(const LayerNorm& ln, const Act& x, ThreadPool& pool) {
   if (x.c != ln.c) throw std::logic_error("layer_norm: wrong channel count");
@@ -355,14 +303,6 @@ Act resize_nearest(const Act& x, int64_t h, int64_t w) {
   return y;
 }
 
-Attention load_attention(const EngineModel& m, const std::string& name, int64_t groups, int64_t c) {
-  Attention a;
-  a.c = c;
-  a.norm = load_group_norm(m, name + ".norm", groups, c);
-  a.qkv = load_dense(m, name + ".qkv", c, 3 * c, true);
-  a.proj = load_dense(m, name + ".proj", c, c, true);
-  return a;
-}
 
 Act attention(const Attention& a, const Act& x, ThreadPool& pool) {
   const Act qkv = dense(a.qkv, group_norm(a.norm, x, false, pool), pool);  // [n, h, w, 3c]: q, k, v

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "ardm/engine/kernels.h"
-#include "ardm/engine/model_file.h"
 #include "ardm/engine/parallel.h"
 
 namespace ardm::engine {
@@ -32,7 +31,6 @@ struct Conv3x3 {
   Dense dense;
   int64_t in = 0, out = 0, stride = 1;
 };
-Conv3x3 load_conv3x3(const EngineModel& m, const std::string& name, int64_t in, int64_t out, int64_t stride = 1);
 Act conv3x3(const Conv3x3& conv, const Act& x, ThreadPool& pool);
 // The same at some output pixels only (indices in n * h * w order): [1, 1, pixels, out], the
 // same bits as those rows of conv3x3 (rows are independent).
@@ -45,8 +43,6 @@ struct Conv1d {
   Dense dense;
   int64_t in = 0, out = 0, kernel = 1, dilation = 1;
 };
-Conv1d load_conv1d(const EngineModel& m, const std::string& name, int64_t in, int64_t out, int64_t kernel,
-                   int64_t dilation = 1);
 Act conv1d(const Conv1d& conv, const Act& x, ThreadPool& pool);
 
 // DiffWave's gate on rows [u (F), v (F)]: tanh(u) * sigmoid(v), [rows, F]; from exp_f, exact
@@ -54,7 +50,6 @@ Act conv1d(const Conv1d& conv, const Act& x, ThreadPool& pool);
 Act gate(const Act& uv, ThreadPool& pool);
 
 // A linear layer or 1x1 convolution from torch's [out, in] or [out, in, 1, 1] weights.
-Dense load_dense(const EngineModel& m, const std::string& name, int64_t in, int64_t out, bool conv1x1);
 Act dense(const Dense& d, const Act& x, ThreadPool& pool);
 
 // GroupNorm (eps 1e-6) of `groups` groups (which divide the channels), optionally followed by swish.
@@ -62,7 +57,6 @@ struct GroupNorm {
   int64_t groups = 1, c = 0;
   std::vector<float> gamma, beta;
 };
-GroupNorm load_group_norm(const EngineModel& m, const std::string& name, int64_t groups, int64_t c);
 Act group_norm(const GroupNorm& g, const Act& x, bool swish, ThreadPool& pool);
 
 // LayerNorm over the channels of every row (eps 1e-6); statistics in double, summed in order.
@@ -70,7 +64,6 @@ struct LayerNorm {
   int64_t c = 0;
   std::vector<float> gamma, beta;
 };
-LayerNorm load_layer_norm(const EngineModel& m, const std::string& name, int64_t c);
 
 Act layer_norm(const LayerNorm& ln, const Act& x, ThreadPool& pool);
 
@@ -92,7 +85,6 @@ struct Attention {
   Dense qkv, proj;
   int64_t c = 0;
 };
-Attention load_attention(const EngineModel& m, const std::string& name, int64_t groups, int64_t c);
 Act attention(const Attention& a, const Act& x, ThreadPool& pool);
 
 }  // namespace ardm::engine

@@ -5,7 +5,7 @@
 
 #include "ardm/engine/math.h"
 #include "ardm/engine/net.h"
-#include "ardm/engine/ops.h"
+#include "ardm/engine/weights.h"
 
 namespace ardm::engine {
 namespace {
