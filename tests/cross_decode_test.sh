@@ -41,8 +41,8 @@ build_decoder() {  # name, extra cmake args...
   if cmake -S "$SRC" -B "$WORK/$name" -DARDM_DECODER_ONLY=ON -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_DISABLE_FIND_PACKAGE_PNG=ON -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON \
       -DCMAKE_EXE_LINKER_FLAGS=-static "$@" >"$WORK/$name.log" 2>&1 &&
-     cmake --build "$WORK/$name" -j "$jobs" --target ardm-decode >>"$WORK/$name.log" 2>&1; then
-    pass "built ardm-decode for $name"
+     cmake --build "$WORK/$name" -j "$jobs" --target ardm-decode twin_test >>"$WORK/$name.log" 2>&1; then
+    pass "built ardm-decode and twin_test for $name"
   else
     fail "building ardm-decode for $name (log: $WORK/$name.log)"
     tail -20 "$WORK/$name.log"
@@ -198,6 +198,25 @@ fi
 if [ -x "$WORK/aarch64/ardm-decode" ]; then
   ONLY='oa-.*|up-.*|bundled-b2|txt|wav|golden-text|golden-audio' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
   ONLY='oa-.*|up-.*|txt|wav' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
+fi
+
+# (d) the networks themselves: LibTorch's saved outputs (tests/twin/), the same bits on every
+# kernel, without LibTorch, on the emulated machines
+twin() {  # label, command...
+  local label=$1
+  shift
+  if "$@" "$SRC/tests/twin" >"$WORK/twin.log" 2>&1; then
+    pass "$label: every network gives the saved bits ($(grep -c '^ok' "$WORK/twin.log") checks)"
+  else
+    fail "$label: $(grep -m 3 FAIL "$WORK/twin.log" | tr '\n' ' ')"
+  fi
+}
+if [ -x "$WORK/baseline/twin_test" ]; then
+  twin "twin networks, baseline x86-64 on qemu64" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/twin_test"
+fi
+if [ -x "$WORK/aarch64/twin_test" ]; then
+  twin "twin networks, aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/twin_test" --isa neon
+  twin "twin networks, aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/twin_test" --isa scalar
 fi
 
 echo "$fails failed"
