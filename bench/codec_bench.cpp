@@ -15,7 +15,7 @@
 #include "ardm/core/config_io.h"
 #include "ardm/data/dataset.h"
 #include "ardm/legacy/fallback.h"
-#include "ardm/model.h"
+#include "ardm/train/model.h"
 
 namespace {
 

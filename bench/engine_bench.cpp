@@ -14,11 +14,11 @@
 #include "ardm/data/dataset.h"
 #include "ardm/engine/codec.h"
 #include "ardm/engine/kernels.h"
-#include "ardm/export.h"
+#include "ardm/train/export.h"
 #include "ardm/codec/stream.h"
 #include "ardm/kinds/image/image.h"
 #include "ardm/legacy/fallback.h"
-#include "ardm/model.h"
+#include "ardm/train/model.h"
 
 namespace {
 

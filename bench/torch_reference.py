@@ -6,7 +6,7 @@ configuration:
 
   * the UNet of src/ardm/nets/unet/unet.cpp (same layers, same initialisation rules, same parameter
     names, so a C++ checkpoint loads into it with a strict name/shape match);
-  * the OA-ARDM objective of src/ardm/ardm.cpp (rank-array orders, t ~ U{0..D-1}, absorbing
+  * the OA-ARDM objective of src/ardm/objective/objective.cpp (rank-array orders, t ~ U{0..D-1}, absorbing
     value K // 2, the weighted bound plus the auxiliary cross-entropy);
   * the training step of src/ardm/train.cpp (Adam with linear lr warm-up, global-norm gradient
     clipping, EMA of the weights, the same per-step seeds and epoch shuffles) on Fashion-MNIST.
@@ -268,7 +268,7 @@ class UNet(nn.Module):
 
 
 # ----------------------------------------------------------------------------------------------
-# The objective (src/ardm/ardm.cpp).
+# The objective (src/ardm/objective/objective.cpp).
 
 
 def sample_orders(batch, num_steps, gen):

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <exception>
 
-#include "ardm/model.h"
+#include "ardm/train/model.h"
 
 namespace {
 double diff(const torch::Tensor& a, const torch::Tensor& b) {

@@ -11,10 +11,12 @@
 #include "ardm/coding/format.h"
 #include "ardm/coding/freq.h"
 #include "ardm/coding/rans.h"
+#include "ardm/legacy/format_v12.h"
 
 namespace coding_test {
 
 using namespace ardm::coding;
+using namespace ardm::legacy;
 
 inline std::vector<double> random_distribution(std::mt19937_64& g, size_t k, double zero_fraction = 0.0) {
   std::uniform_real_distribution<double> u(0.0, 1.0);

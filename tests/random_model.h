@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "ardm/ardm.h"
+#include "ardm/objective/objective.h"
 #include "ardm/core/config.h"
-#include "ardm/model.h"
+#include "ardm/train/model.h"
 
 namespace {
 

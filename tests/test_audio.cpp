@@ -11,7 +11,7 @@
 
 #include "ardm/core/config_io.h"
 #include "ardm/data/audio.h"
-#include "ardm/model.h"
+#include "ardm/train/model.h"
 #include "ardm/nets/diffwave/diffwave.h"
 #include "ardm/process/process.h"
 #include "ardm/kinds/audio/wav.h"

@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "ardm/model.h"
-#include "ardm/eval.h"
-#include "ardm/train.h"
+#include "ardm/train/model.h"
+#include "ardm/train/eval.h"
+#include "ardm/train/train.h"
 
 namespace fs = std::filesystem;
 

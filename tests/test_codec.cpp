@@ -9,12 +9,13 @@
 #include "ardm/legacy/codec.h"
 #include "ardm/coding/format.h"
 #include "ardm/coding/rans.h"
-#include "ardm/eval.h"
+#include "ardm/train/eval.h"
 #include "ardm/codec/stream.h"
-#include "ardm/export.h"
+#include "ardm/train/export.h"
 #include "ardm/kinds/image/image.h"
 #include "ardm/legacy/fallback.h"
-#include "ardm/model.h"
+#include "ardm/legacy/format_v12.h"
+#include "ardm/train/model.h"
 #include "random_model.h"
 
 namespace fs = std::filesystem;
@@ -163,11 +164,11 @@ TEST(Codec, FingerprintFollowsWeightsAndSurvivesExport) {
     EXPECT_EQ(std::string(e.what()).rfind("wrong model", 0), 0u) << e.what();
   }
   // The same for versions 1 and 2, by the legacy fingerprint.
-  ardm::coding::FileHeader h;
+  ardm::legacy::FileHeader h;
   h.model_fingerprint = cb.legacy_fingerprint();
   h.shape = ca.shape();
   h.budget = 5;
-  const auto v1 = ardm::coding::write_file(h, {{ardm::legacy_payload(enc[0]), bytes_of(img)}});
+  const auto v1 = ardm::legacy::write_file(h, {{ardm::legacy_payload(enc[0]), bytes_of(img)}});
   EXPECT_THROW(ardm::legacy::decode_images(v1, cc, 1), ardm::coding::FormatError);
 }
 
@@ -184,12 +185,12 @@ TEST(Codec, VersionOneFilesStillDecode) {
   ardm::Codec codec(model);
   const auto images = test_images(3, 14);
   const auto enc = encode_all(codec, images, 7, 1);
-  ardm::coding::FileHeader h;
+  ardm::legacy::FileHeader h;
   h.model_fingerprint = codec.legacy_fingerprint();
   h.shape = codec.shape();
   h.budget = 7;
   for (size_t i = 0; i < images.size(); ++i) {
-    const auto file = ardm::coding::write_file(h, {{ardm::legacy_payload(enc[i]), bytes_of(images[i])}});
+    const auto file = ardm::legacy::write_file(h, {{ardm::legacy_payload(enc[i]), bytes_of(images[i])}});
     std::vector<uint16_t> got;
     auto err = ardm::run_codec_workers(1, 1, [&](int64_t) { got = decode_file(codec, file); });
     ASSERT_EQ(err[0], "");
@@ -299,7 +300,7 @@ TEST(Codec, UpscaleModelsRoundTrip) {
     auto model = random_model(10 + b, b, param);
     ardm::Codec codec(model);
     EXPECT_EQ(codec.num_stages(), b == 4 ? 4 : b == 16 ? 2 : 8);
-    EXPECT_EQ(codec.process_code(), ardm::coding::process_code(b, param == "matrix"));
+    EXPECT_EQ(codec.process_code(), ardm::legacy::process_code(b, param == "matrix"));
     const auto images = test_images(6, 30 + b);
     for (int64_t budget : {codec.num_stages(), 3 * codec.num_stages() + 1}) {
       const auto enc = encode_all(codec, images, budget, 2);
@@ -325,20 +326,20 @@ TEST(Codec, VersionTwoFilesRecordTheModelKind) {
   ardm::Codec co(oa), cu(up);
   const auto img = test_images(1, 40)[0];
   const auto enc = encode_all(cu, {img}, 8, 1);
-  ardm::coding::FileHeader h;
+  ardm::legacy::FileHeader h;
   h.model_fingerprint = cu.legacy_fingerprint();
   h.process = cu.process_code();
   h.shape = cu.shape();
   h.budget = 8;
-  const auto file = ardm::coding::write_file(h, {{ardm::legacy_payload(enc[0]), bytes_of(img)}});
+  const auto file = ardm::legacy::write_file(h, {{ardm::legacy_payload(enc[0]), bytes_of(img)}});
   EXPECT_EQ(file[2] >> 4, 2);  // an Upscale file is version 2; OA-ARDM files stay version 1
-  const auto f = ardm::coding::read_file(file.data(), file.size());
+  const auto f = ardm::legacy::read_file(file.data(), file.size());
   EXPECT_EQ(f.header.process, cu.process_code());
   try {
-    ardm::coding::check_model(f, co.process_code(), co.legacy_fingerprint());
+    ardm::legacy::check_model(f, co.process_code(), co.legacy_fingerprint());
     FAIL() << "an Upscale file was accepted by an OA-ARDM model";
   } catch (const ardm::coding::FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("Upscale ARDM (b = 4, matrix)"), std::string::npos) << e.what();
   }
-  EXPECT_NO_THROW(ardm::coding::check_model(f, cu.process_code(), cu.legacy_fingerprint()));
+  EXPECT_NO_THROW(ardm::legacy::check_model(f, cu.process_code(), cu.legacy_fingerprint()));
 }

@@ -15,8 +15,8 @@
 #include "ardm/engine/math.h"
 #include "ardm/engine/model_file.h"
 #include "ardm/engine/net.h"
-#include "ardm/eval.h"
-#include "ardm/export.h"
+#include "ardm/train/eval.h"
+#include "ardm/train/export.h"
 #include "random_model.h"
 #include "twin_inputs.h"
 

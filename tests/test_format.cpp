@@ -1,4 +1,4 @@
-// The file container alone (no torch): versions 1 and 2 (read for old files) and version 3,
+// The file containers alone (no torch): versions 1 and 2 (legacy/, read for old files) and version 3,
 // against truncation, bit flips and hostile fields.
 #include <gtest/gtest.h>
 
@@ -10,9 +10,11 @@
 #include "ardm/coding/format.h"
 #include "ardm/coding/freq.h"
 #include "ardm/coding/rans.h"
+#include "ardm/legacy/format_v12.h"
 #include "coding_test_util.h"
 
 using namespace ardm::coding;
+using namespace ardm::legacy;
 using namespace coding_test;
 
 TEST(Format, RoundTripAndOverhead) {

@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "ardm/ardm.h"
-#include "ardm/sample.h"
-#include "ardm/train.h"
+#include "ardm/objective/objective.h"
+#include "ardm/train/sample.h"
+#include "ardm/train/train.h"
 
 namespace fs = std::filesystem;
 

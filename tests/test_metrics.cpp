@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "ardm/train.h"
+#include "ardm/train/train.h"
 #include "error_of.h"
 
 namespace fs = std::filesystem;

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <numeric>
 
-#include "ardm/ardm.h"
+#include "ardm/objective/objective.h"
 #include "ardm/core/config_io.h"
-#include "ardm/schedule.h"
+#include "ardm/train/loss_tracker.h"
 #include "toy_net.h"
 
 namespace {

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <numeric>
 
-#include "ardm/ardm.h"
-#include "ardm/sample.h"
+#include "ardm/objective/objective.h"
+#include "ardm/train/sample.h"
 #include "toy_net.h"
 
 namespace {

@@ -9,7 +9,7 @@
 #include "ardm/codec/stream.h"
 #include "ardm/coding/format.h"
 #include "ardm/engine/codec.h"
-#include "ardm/export.h"
+#include "ardm/train/export.h"
 #include "ardm/kinds/image/image.h"
 #include "ardm/kinds/kind.h"
 #include "ardm/legacy/codec.h"

@@ -10,7 +10,7 @@
 
 #include "ardm/core/config_io.h"
 #include "ardm/data/text.h"
-#include "ardm/model.h"
+#include "ardm/train/model.h"
 #include "ardm/process/process.h"
 
 namespace fs = std::filesystem;

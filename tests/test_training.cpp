@@ -5,9 +5,9 @@
 #include <filesystem>
 
 #include "ardm/data/dataset.h"
-#include "ardm/eval.h"
+#include "ardm/train/eval.h"
 #include "ardm/core/schedule_dp.h"
-#include "ardm/train.h"
+#include "ardm/train/train.h"
 
 namespace fs = std::filesystem;
 

@@ -10,11 +10,11 @@
 #include <numeric>
 #include <random>
 
-#include "ardm/ardm.h"
+#include "ardm/objective/objective.h"
 #include "ardm/process/upscale.h"
-#include "ardm/sample.h"
+#include "ardm/train/sample.h"
 #include "ardm/core/schedule_dp.h"
-#include "ardm/upscale.h"
+#include "ardm/process/upscale_matrices.h"
 #include "toy_net.h"
 
 namespace {

@@ -6,7 +6,7 @@
 
 #include <torch/torch.h>
 
-#include "ardm/ardm.h"
+#include "ardm/objective/objective.h"
 #include "ardm/process/process.h"
 
 struct ToyNet {

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "ardm/ardm.h"
-#include "ardm/model.h"
+#include "ardm/objective/objective.h"
+#include "ardm/train/model.h"
 
 namespace {
 

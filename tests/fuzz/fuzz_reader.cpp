@@ -9,8 +9,10 @@
 #include "ardm/coding/format.h"
 #include "ardm/coding/freq.h"
 #include "ardm/coding/rans.h"
+#include "ardm/legacy/format_v12.h"
 
 using namespace ardm::coding;
+using namespace ardm::legacy;
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "ardm/engine/net.h"
-#include "ardm/export.h"
+#include "ardm/train/export.h"
 #include "../random_model.h"
 #include "../twin_inputs.h"
 #include "twin_file.h"

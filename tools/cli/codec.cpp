@@ -11,10 +11,10 @@
 
 #include "ardm/codec/files.h"
 #include "ardm/data/dataset.h"
-#include "ardm/export.h"
+#include "ardm/train/export.h"
 #include "ardm/kinds/image/image.h"
 #include "ardm/legacy/fallback.h"
-#include "ardm/model.h"
+#include "ardm/train/model.h"
 #include "ardm/util/atomic_file.h"
 #include "ardm/util/progress.h"
 

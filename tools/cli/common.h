@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ardm/model.h"
+#include "ardm/train/model.h"
 #include "command.h"
 
 namespace ardm::cli {

@@ -2,7 +2,7 @@
 // bound and exact fixed-order code length.
 #include <cstdio>
 
-#include "ardm/eval.h"
+#include "ardm/train/eval.h"
 #include "common.h"
 
 namespace ardm::cli {

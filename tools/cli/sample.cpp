@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "ardm/kinds/kind_data.h"
-#include "ardm/sample.h"
+#include "ardm/train/sample.h"
 #include "common.h"
 
 namespace ardm::cli {

@@ -11,10 +11,10 @@
 #include <iterator>
 
 #include "ardm/core/config_io.h"
-#include "ardm/dist.h"
+#include "ardm/train/dist.h"
 #include "ardm/kinds/kind_data.h"
 #include "ardm/nets/net.h"
-#include "ardm/train.h"
+#include "ardm/train/train.h"
 #include "common.h"
 #include "launch.h"
 

@@ -1,5 +1,5 @@
-// The compressed-file container of docs/format.md: version 3 (written and read) and versions 1
-// and 2 (read; their writer stays for tests and fuzz corpora).
+// The compressed-file container of docs/format.md, version 3 (versions 1 and 2, which only files
+// made before the inference engine use, are legacy/format_v12.h).
 // The reader treats its input as hostile: every field and length is checked before use, it
 // never reads outside the buffer, and it allocates nothing in proportion to a length field
 // (items are views into the caller's buffer).
@@ -21,57 +21,8 @@ class FormatError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Versions 1 and 2 hold 8-bit images {C, H, W} only: their data kind field is always this.
-constexpr uint8_t kLegacyImage8 = 1;
-
-// Version 1: OA-ARDM files. Version 2 adds the model kind (the process) after the fingerprint;
-// the writer uses version 1 whenever the process is OA-ARDM, so those files keep their bytes.
-constexpr uint8_t kFormatVersion = 2;
+// The first two bytes of a version 1 or 2 file (legacy/format_v12.h), which file_version tells.
 constexpr uint8_t kMagic0 = 0xA7, kMagic1 = 0xD1;
-
-// The model kind as the file records it: 0 = OA-ARDM, 2*b + p = Upscale ARDM with branching
-// factor b (2..65,536) and parametrization p (0 direct, 1 matrix).
-uint32_t process_code(int64_t upscale, bool matrix);
-std::string describe_process(uint32_t code);  // "OA-ARDM", "Upscale ARDM (b = 4, matrix)"
-
-struct FileHeader {
-  uint8_t kind = kLegacyImage8;
-  uint32_t model_fingerprint = 0;
-  uint32_t process = 0;         // process_code of the model that made the file
-  std::vector<uint32_t> shape;  // kImage8: {C, H, W}
-  uint32_t budget = 0;          // network calls per item (all stages): S..S*prod(shape)
-
-  uint64_t values_per_item() const;  // prod(shape)
-};
-
-// One item to write: its rANS payload and its original data (kImage8: prod(shape) bytes), from
-// which the CRC is computed.
-struct ItemToWrite {
-  std::vector<uint8_t> payload;
-  std::vector<uint8_t> data;
-};
-
-// Serialises a file: the single-item layout for exactly one item, else the multi-item one.
-// Throws FormatError for a header the reader would reject.
-std::vector<uint8_t> write_file(const FileHeader& header, const std::vector<ItemToWrite>& items);
-
-struct ItemView {
-  const uint8_t* payload = nullptr;  // into the buffer given to read_file
-  size_t payload_size = 0;
-  uint32_t crc = 0;
-};
-
-struct ParsedFile {
-  FileHeader header;
-  std::vector<uint8_t> header_bytes;  // offset 0 up to the first item (what the CRCs cover first)
-  std::vector<ItemView> items;
-};
-
-// Parses and checks everything that can be checked without the model (steps 1-4 of the doc).
-ParsedFile read_file(const uint8_t* data, size_t size);
-
-// "wrong model" unless the file's model kind is `process` and its fingerprint `fingerprint`.
-void check_model(const ParsedFile& file, uint32_t process, uint32_t fingerprint);
 
 // ---------------- Version 3 ----------------
 
@@ -153,8 +104,6 @@ ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& k
 // "wrong model" unless the file's model id is the low 16 bits of `fingerprint`.
 void check_model_v3(const ParsedFileV3& file, uint32_t fingerprint);
 
-// "corrupted" unless the CRC of header bytes + decoded data matches the item's.
-void check_item_crc(const ParsedFile& file, const ItemView& item, const uint8_t* decoded, size_t size);
 
 // zlib's CRC-32 of `a` followed by `b`.
 uint32_t crc32_of(const std::vector<uint8_t>& a, const uint8_t* b, size_t b_size);

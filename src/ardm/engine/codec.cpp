@@ -53,9 +53,6 @@ EngineCodec::EngineCodec(std::shared_ptr<const EngineModel> model, int threads)
   pool_ = std::make_unique<ThreadPool>(threads);
 }
 
-uint32_t EngineCodec::process_code() const {
-  return coding::process_code(model_->cfg.process.upscale, model_->cfg.process.parametrization == "matrix");
-}
 
 std::vector<uint32_t> EngineCodec::shape() const {
   std::vector<uint32_t> out;
@@ -259,9 +256,5 @@ std::vector<uint16_t> EngineCodec::decode(const uint8_t* payload, size_t size, i
   return std::move(r[0].values);
 }
 
-std::vector<uint16_t> EngineCodec::decode_legacy(const uint8_t*, size_t, int64_t) const {
-  throw coding::FormatError("a file of format version 1 or 2 was made by LibTorch's kernels; decode it with the "
-                            "LibTorch model it was made with (ardm decompress --model CHECKPOINT.pt)");
-}
 
 }  // namespace ardm::engine

@@ -29,15 +29,11 @@ class EngineCodec : public ItemCoder {
   EngineCodec(std::shared_ptr<const EngineModel> model, int threads);
 
   uint32_t fingerprint() const override { return model_->fingerprint; }
-  uint32_t legacy_fingerprint() const override { return ~model_->fingerprint; }
-  uint32_t process_code() const override;
   std::vector<uint32_t> shape() const override;
   int64_t num_values() const override { return rules_.num_values(); }
   int64_t num_classes() const override { return rules_.num_classes(); }
   int64_t num_stages() const override { return rules_.num_stages(); }
   std::vector<uint16_t> decode(const uint8_t* payload, size_t size, int64_t budget, const Check& check) const override;
-  // Throws coding::FormatError: versions 1 and 2 were made by LibTorch's kernels.
-  std::vector<uint16_t> decode_legacy(const uint8_t* payload, size_t size, int64_t budget) const override;
 
   const EngineModel& model() const { return *model_; }
   const Rules& rules() const { return rules_; }

@@ -23,9 +23,6 @@ class ItemCoder {
   virtual ~ItemCoder() = default;
   // The 32-bit model id of format version 3 (its low 16 bits are written, all 32 are checked).
   virtual uint32_t fingerprint() const = 0;
-  // Versions 1 and 2's model id.
-  virtual uint32_t legacy_fingerprint() const = 0;
-  virtual uint32_t process_code() const = 0;  // coding::process_code of the model
   virtual std::vector<uint32_t> shape() const = 0;
   virtual int64_t num_values() const = 0;
   virtual int64_t num_classes() const = 0;
@@ -33,8 +30,6 @@ class ItemCoder {
   // One checked payload (version 3) -> num_values() values; throws coding::CodingError when the
   // stream does not end in the state that carries check(values).
   virtual std::vector<uint16_t> decode(const uint8_t* payload, size_t size, int64_t budget, const Check& check) const = 0;
-  // A version 1 or 2 payload.
-  virtual std::vector<uint16_t> decode_legacy(const uint8_t* payload, size_t size, int64_t budget) const = 0;
 };
 
 }  // namespace ardm::engine

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "ardm/coding/format.h"
+#include "ardm/legacy/format_v12.h"
 #include "ardm/coding/freq.h"
 #include "ardm/coding/rans.h"
 #include "ardm/core/config_io.h"
@@ -118,7 +119,7 @@ Codec::Codec(Model& model, const torch::Device& device)
 }
 
 uint32_t Codec::process_code() const {
-  return coding::process_code(model_.model_cfg.process.upscale, model_.model_cfg.process.parametrization == "matrix");
+  return legacy::process_code(model_.model_cfg.process.upscale, model_.model_cfg.process.parametrization == "matrix");
 }
 
 std::vector<uint32_t> Codec::shape() const {

@@ -36,7 +36,7 @@
 
 #include "ardm/coding/rans.h"
 #include "ardm/engine/item_coder.h"
-#include "ardm/model.h"
+#include "ardm/train/model.h"
 
 namespace ardm {
 
@@ -50,9 +50,9 @@ class Codec : public engine::ItemCoder {
   // the policy of each budget). Format version 3 writes its low 16 bits and checks all 32.
   uint32_t fingerprint() const override { return fingerprint_; }
   // The fingerprint of format versions 1 and 2 (names the order seed, not the orders).
-  uint32_t legacy_fingerprint() const override { return legacy_fingerprint_; }
-  // The model kind as files record it (coding::process_code).
-  uint32_t process_code() const override;
+  uint32_t legacy_fingerprint() const { return legacy_fingerprint_; }
+  // The model kind as version-2 files record it (legacy::process_code).
+  uint32_t process_code() const;
   // The data shape the model codes (images: {C, H, W}).
   std::vector<uint32_t> shape() const override;
   int64_t num_values() const override { return num_values_; }
@@ -71,7 +71,7 @@ class Codec : public engine::ItemCoder {
   std::vector<uint16_t> decode(const uint8_t* payload, size_t size, int64_t budget,
                                const Check& check) const override;
   // Decodes a payload of format versions 1 and 2 (its stream must end in the initial state L).
-  std::vector<uint16_t> decode_legacy(const uint8_t* payload, size_t size, int64_t budget) const override;
+  std::vector<uint16_t> decode_legacy(const uint8_t* payload, size_t size, int64_t budget) const;
 
   // The policies of a total budget (the DP on the model's loss tracker, split over the
   // stages), cached.

@@ -9,7 +9,8 @@
 #include "ardm/engine/model_file.h"
 #include "ardm/kinds/image/image.h"
 #include "ardm/legacy/codec.h"
-#include "ardm/model.h"
+#include "ardm/legacy/format_v12.h"
+#include "ardm/train/model.h"
 
 #ifndef ARDM_DEFAULT_CHECKPOINT
 #define ARDM_DEFAULT_CHECKPOINT ""
@@ -40,18 +41,18 @@ std::vector<std::vector<uint16_t>> decode_images(const std::vector<uint8_t>& fil
   const kinds::ImageKind image;
   std::vector<std::vector<uint16_t>> values;  // per image
   std::function<void(int64_t)> decode_one;
-  coding::ParsedFile v12;
+  legacy::ParsedFile v12;
   codec::Opened v3;
   if (coding::file_version(file.data(), file.size()) < 3) {
-    v12 = coding::read_file(file.data(), file.size());
-    coding::check_model(v12, codec.process_code(), codec.legacy_fingerprint());
+    v12 = legacy::read_file(file.data(), file.size());
+    legacy::check_model(v12, codec.process_code(), codec.legacy_fingerprint());
     if (v12.header.shape != model_shape) throw coding::FormatError("corrupted: the shape does not match the model's");
     values.resize(v12.items.size());
     decode_one = [&](int64_t i) {
       const auto& it = v12.items[static_cast<size_t>(i)];
       auto v = codec.decode_legacy(it.payload, it.payload_size, v12.header.budget);
       std::vector<uint8_t> bytes(v.begin(), v.end());
-      coding::check_item_crc(v12, it, bytes.data(), bytes.size());
+      legacy::check_item_crc(v12, it, bytes.data(), bytes.size());
       values[static_cast<size_t>(i)] = std::move(v);
     };
   } else {

@@ -3,7 +3,7 @@
 #include <limits>
 
 #include "ardm/core/net_io.h"
-#include "ardm/upscale.h"
+#include "ardm/process/upscale_matrices.h"
 
 namespace ardm {
 

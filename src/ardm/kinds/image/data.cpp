@@ -4,7 +4,7 @@
 #include "ardm/data/dataset.h"
 #include "ardm/kinds/image/png.h"
 #include "ardm/kinds/kind_data.h"
-#include "ardm/sample.h"
+#include "ardm/train/sample.h"
 
 namespace ardm::kinds {
 namespace {

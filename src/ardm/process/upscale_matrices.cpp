@@ -1,4 +1,4 @@
-#include "ardm/upscale.h"
+#include "ardm/process/upscale_matrices.h"
 
 #include "ardm/core/stages.h"
 

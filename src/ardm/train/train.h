@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "ardm/dist.h"
-#include "ardm/model.h"
+#include "ardm/train/dist.h"
+#include "ardm/train/model.h"
 
 namespace ardm {
 

@@ -7,11 +7,11 @@
 
 #include <string>
 
-#include "ardm/ardm.h"
+#include "ardm/objective/objective.h"
 #include "ardm/core/config.h"
 #include "ardm/nets/net.h"
 #include "ardm/process/process.h"
-#include "ardm/schedule.h"
+#include "ardm/train/loss_tracker.h"
 #include "ardm/core/schedule_dp.h"
 
 namespace ardm {

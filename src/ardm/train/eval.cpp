@@ -1,10 +1,10 @@
-#include "ardm/eval.h"
+#include "ardm/train/eval.h"
 
 #include <cmath>
 #include <cstdio>
 #include <functional>
 
-#include "ardm/train.h"
+#include "ardm/train/train.h"
 #include "ardm/util/progress.h"
 
 namespace ardm {

@@ -1,4 +1,4 @@
-#include "ardm/ardm.h"
+#include "ardm/objective/objective.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 

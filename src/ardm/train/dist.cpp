@@ -1,4 +1,4 @@
-#include "ardm/dist.h"
+#include "ardm/train/dist.h"
 
 // c10d's backend headers are guarded by the macros LibTorch itself was built with.
 #ifdef ARDM_HAVE_GLOO

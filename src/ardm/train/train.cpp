@@ -1,4 +1,4 @@
-#include "ardm/train.h"
+#include "ardm/train/train.h"
 
 #include <chrono>
 #include <cmath>

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "ardm/engine/model_file.h"
-#include "ardm/model.h"
+#include "ardm/train/model.h"
 
 namespace ardm {
 

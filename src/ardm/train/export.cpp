@@ -1,4 +1,4 @@
-#include "ardm/export.h"
+#include "ardm/train/export.h"
 
 #include <fstream>
 #include <iterator>

@@ -1,4 +1,4 @@
-#include "ardm/model.h"
+#include "ardm/train/model.h"
 
 #include "ardm/kinds/kind.h"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ardm/model.h"
+#include "ardm/train/model.h"
 
 namespace ardm {
 

@@ -1,4 +1,4 @@
-#include "ardm/sample.h"
+#include "ardm/train/sample.h"
 
 #include <cmath>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "ardm/schedule.h"
+#include "ardm/train/loss_tracker.h"
 
 namespace ardm {
 

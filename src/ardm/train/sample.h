@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "ardm/ardm.h"
+#include "ardm/objective/objective.h"
 
 namespace ardm {
 
