@@ -53,7 +53,7 @@ DiffWaveImpl::DiffWaveImpl(const DiffWaveConfig& c, const NetIO& io_) : cfg(c) {
   temb1 = register_module("temb1", dense(F, 4 * F));
   temb2 = register_module("temb2", dense(4 * F, 4 * F));
   for (int64_t i = 0; i < cfg.layers; ++i)
-    blocks.push_back(register_module("blocks_" + std::to_string(i), DiffWaveBlock(F, diffwave_dilation(i, cfg.cycle), 4 * F)));
+    blocks.push_back(register_module(diffwave::block(i), DiffWaveBlock(F, diffwave_dilation(i, cfg.cycle), 4 * F)));
   skip_conv = register_module("skip_conv", conv(F, F, 1));
   out_conv = register_module("out_conv", conv(F, io.outputs_per_value, 1));
   torch::NoGradGuard g;

@@ -30,7 +30,7 @@ class DiffWave : public Net {
     temb1_ = load_dense(m, "temb1", F_, 4 * F_, false);
     temb2_ = load_dense(m, "temb2", 4 * F_, 4 * F_, false);
     for (int64_t i = 0; i < cfg.layers; ++i) {
-      const std::string n = "blocks_" + std::to_string(i);
+      const std::string n = nets::diffwave::block(i);
       Block b;
       b.temb_proj = load_dense(m, n + ".temb_proj", 4 * F_, F_, false);
       b.dilated = load_conv1d(m, n + ".dilated", F_, 2 * F_, 3, nets::diffwave::dilation(i, cfg.cycle));

@@ -38,6 +38,9 @@ inline void validate(const DiffWaveConfig& c, const NetIO& io) {
     throw std::invalid_argument("diffwave: width must be a multiple of 4 in 8..4096, layers 1..4096, cycle 1..20");
 }
 
+// The name of residual block i, as the module registers it and its twin reads its parameters.
+inline std::string block(int64_t i) { return "blocks_" + std::to_string(i); }
+
 // Block i's dilation: 2^(i mod cycle).
 inline int64_t dilation(int64_t block, int64_t cycle) { return int64_t{1} << (block % cycle); }
 // The input: a 3-tap convolution to 3F/4 channels beside an embedding of F/4.

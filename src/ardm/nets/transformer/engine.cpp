@@ -29,7 +29,7 @@ class Transformer : public Net {
     temb1_ = load_dense(m, "temb1", W_, W_, false);
     temb2_ = load_dense(m, "temb2", W_, W_, false);
     for (int64_t i = 0; i < cfg.layers; ++i) {
-      const std::string n = "blocks_" + std::to_string(i);
+      const std::string n = nets::transformer::block(i);
       Block b;
       b.ln1 = load_layer_norm(m, n + ".ln1", W_);
       b.qkv = load_dense(m, n + ".qkv", W_, 3 * W_, false);

@@ -41,6 +41,9 @@ inline void validate(const TransformerConfig& c, const NetIO& io) {
     throw std::invalid_argument("transformer: width must be even and divide by heads, layers 1..4096 and mlp positive");
 }
 
+// The name of block i, as the module registers it and its twin reads its parameters.
+inline std::string block(int64_t i) { return "blocks_" + std::to_string(i); }
+
 // The distance bias slope of head h: 2^(-8 (h + 1) / heads), powers of two when heads divides 8,
 // so slope * distance is exact in float.
 inline double distance_slope(int64_t head, int64_t heads) {

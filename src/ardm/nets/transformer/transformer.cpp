@@ -79,7 +79,7 @@ TransformerImpl::TransformerImpl(const TransformerConfig& c, const NetIO& io_) :
   temb1 = register_module("temb1", dense(w, w));
   temb2 = register_module("temb2", dense(w, w));
   for (int64_t i = 0; i < cfg.layers; ++i)
-    blocks.push_back(register_module("blocks_" + std::to_string(i), TransformerBlock(cfg, w)));
+    blocks.push_back(register_module(transformer::block(i), TransformerBlock(cfg, w)));
   out_norm = register_module("out_norm", layer_norm(w));
   out = register_module("out", dense(w, io.outputs_per_value));
   register_buffer("positions", position_codes(io.data_shape[0], w));

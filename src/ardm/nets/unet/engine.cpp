@@ -76,15 +76,15 @@ class UNet : public Net {
       level_res.push_back(res);
       const int64_t out = cfg.ch * cfg.ch_mult[static_cast<size_t>(l)];
       for (int64_t r = 0; r < cfg.num_res_blocks; ++r) {
-        const std::string name = "down" + std::to_string(l) + "_" + std::to_string(r);
+        const std::string name = nets::unet::down_block(l, r);
         Stage st{load_res(m, name, ch, out, temb_ch, G), has_attn(res), {}};
-        if (st.attn) st.attention = load_attention(m, name + "_attn", nets::unet::group_count(G, out), out);
+        if (st.attn) st.attention = load_attention(m, nets::unet::attention_of(name), nets::unet::group_count(G, out), out);
         down_[static_cast<size_t>(l)].push_back(std::move(st));
         ch = out;
         skip_ch.push_back(ch);
       }
       if (l + 1 < levels) {
-        downsample_.push_back(load_conv3x3(m, "downsample" + std::to_string(l), ch, ch, 2));
+        downsample_.push_back(load_conv3x3(m, nets::unet::downsample(l), ch, ch, 2));
         skip_ch.push_back(ch);
         res = (res + 1) / 2;
       }
@@ -97,15 +97,15 @@ class UNet : public Net {
     for (int64_t l = levels - 1; l >= 0; --l) {
       const int64_t out = cfg.ch * cfg.ch_mult[static_cast<size_t>(l)];
       for (int64_t r = 0; r <= cfg.num_res_blocks; ++r) {
-        const std::string name = "up" + std::to_string(l) + "_" + std::to_string(r);
+        const std::string name = nets::unet::up_block(l, r);
         const int64_t skip = skip_ch.back();
         skip_ch.pop_back();
         Stage st{load_res(m, name, ch + skip, out, temb_ch, G), has_attn(level_res[static_cast<size_t>(l)]), {}};
-        if (st.attn) st.attention = load_attention(m, name + "_attn", nets::unet::group_count(G, out), out);
+        if (st.attn) st.attention = load_attention(m, nets::unet::attention_of(name), nets::unet::group_count(G, out), out);
         up_[static_cast<size_t>(l)].push_back(std::move(st));
         ch = out;
       }
-      if (l > 0) upsample_[static_cast<size_t>(l)] = load_conv3x3(m, "upsample" + std::to_string(l), ch, ch);
+      if (l > 0) upsample_[static_cast<size_t>(l)] = load_conv3x3(m, nets::unet::upsample(l), ch, ch);
     }
     out_norm_ = load_group_norm(m, "out_norm", nets::unet::group_count(G, ch), ch);
     out_conv_ = load_conv3x3(m, "out_conv", ch, shape_.outputs_per_value * C_);

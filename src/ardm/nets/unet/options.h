@@ -57,6 +57,15 @@ inline int64_t group_count(int64_t requested, int64_t channels) {
 inline int64_t time_channels(const UNetConfig& c) { return 4 * c.ch; }
 inline int64_t level_channels(const UNetConfig& c, size_t level) { return c.ch * c.ch_mult[level]; }
 inline int64_t stage_channels(const NetIO& io) { return io.num_stages > 1 ? io.num_stages : 0; }
+// The names of the repeated layers, as the module registers them and its twin reads their
+// parameters: residual block r of level l going down ("down1_0") and up ("up1_0"), a block's
+// attention ("down1_0_attn"), the strided convolution after level l and the upsampling one.
+inline std::string down_block(int64_t level, int64_t r) { return "down" + std::to_string(level) + "_" + std::to_string(r); }
+inline std::string up_block(int64_t level, int64_t r) { return "up" + std::to_string(level) + "_" + std::to_string(r); }
+inline std::string attention_of(const std::string& block) { return block + "_attn"; }
+inline std::string downsample(int64_t level) { return "downsample" + std::to_string(level); }
+inline std::string upsample(int64_t level) { return "upsample" + std::to_string(level); }
+
 inline bool has_attention(const UNetConfig& c, int64_t height) {
   return std::find(c.attn_resolutions.begin(), c.attn_resolutions.end(), height) != c.attn_resolutions.end();
 }

@@ -92,14 +92,14 @@ UNetImpl::UNetImpl(const UNetConfig& c, const NetIO& net_io) : cfg(c) {
     level_res.push_back(res);
     const int64_t out = cfg.ch * cfg.ch_mult[l];
     for (int64_t r = 0; r < cfg.num_res_blocks; ++r) {
-      const std::string name = "down" + std::to_string(l) + "_" + std::to_string(r);
+      const std::string name = unet::down_block(l, r);
       down_blocks[l].push_back(register_module(name, ResBlock(ch, out, temb_ch, G, cfg.dropout)));
-      down_attn[l].push_back(has_attn(res) ? register_module(name + "_attn", AttnBlock(out, G)) : AttnBlock(nullptr));
+      down_attn[l].push_back(has_attn(res) ? register_module(unet::attention_of(name), AttnBlock(out, G)) : AttnBlock(nullptr));
       ch = out;
       skip_ch.push_back(ch);
     }
     if (l + 1 < levels) {
-      downsample.push_back(register_module("downsample" + std::to_string(l), conv3x3(ch, ch, 2)));
+      downsample.push_back(register_module(unet::downsample(l), conv3x3(ch, ch, 2)));
       skip_ch.push_back(ch);
       res = (res + 1) / 2;
     }
@@ -113,15 +113,15 @@ UNetImpl::UNetImpl(const UNetConfig& c, const NetIO& net_io) : cfg(c) {
   for (int64_t l = levels - 1; l >= 0; --l) {
     const int64_t out = cfg.ch * cfg.ch_mult[l];
     for (int64_t r = 0; r <= cfg.num_res_blocks; ++r) {
-      const std::string name = "up" + std::to_string(l) + "_" + std::to_string(r);
+      const std::string name = unet::up_block(l, r);
       const int64_t skip = skip_ch.back();
       skip_ch.pop_back();
       up_blocks[l].push_back(register_module(name, ResBlock(ch + skip, out, temb_ch, G, cfg.dropout)));
-      up_attn[l].push_back(has_attn(level_res[l]) ? register_module(name + "_attn", AttnBlock(out, G))
+      up_attn[l].push_back(has_attn(level_res[l]) ? register_module(unet::attention_of(name), AttnBlock(out, G))
                                                   : AttnBlock(nullptr));
       ch = out;
     }
-    if (l > 0) upsample.insert(upsample.begin(), register_module("upsample" + std::to_string(l), conv3x3(ch, ch)));
+    if (l > 0) upsample.insert(upsample.begin(), register_module(unet::upsample(l), conv3x3(ch, ch)));
   }
   out_norm = register_module("out_norm", group_norm(G, ch));
   out_conv = register_module("out_conv", conv3x3(ch, io.outputs_per_value * C));
