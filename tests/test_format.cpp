@@ -353,7 +353,7 @@ TEST(FormatV3, HostileFieldsGiveClearErrors) {
   EXPECT_TRUE(starts(message({0xB1, 0x78, 0x56, 20, 9, 1, 2, 3}), "truncated"));     // chunk longer than the file
   EXPECT_TRUE(starts(message({0xB1, 0x78, 0x56, 20, 2, 1, 2}), "corrupted"));        // a 2-byte chunk
   // Descriptions: kind, bits, rank, sizes, container bytes (what a shape means is the kind's to
-  // check: tests/test_kinds.cpp).
+  // check: Kinds.DescriptionRulesGiveClearErrors in tests/test_stream_codec.cpp).
   EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 9, 8, 1, 5, 20, 1, 2, 3}), "unsupported data kind 9"));
   EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 0, 8, 1, 5, 20, 1, 2, 3}), "unsupported data kind 0"));
   EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 1, 17, 3, 1, 28, 28, 20, 1, 2, 3}), "corrupted: 17-bit values"));

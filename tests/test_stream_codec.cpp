@@ -257,3 +257,38 @@ TEST(Engine, WavFilesRoundTripByteForByteAndFailLoudly) {
   EXPECT_THROW(compress_input("audio", wav_file(10, 16, 1), text_codec, 6, 1, "model"), std::runtime_error);
   EXPECT_THROW(compress_input("text", {1, 2, 3}, enc, 6, 1, "model"), std::runtime_error);
 }
+
+TEST(Kinds, DescriptionRulesGiveClearErrors) {
+  // The container accepts these (its rules are the kinds'), the kinds refuse them by name.
+  auto message = [](const std::vector<uint8_t>& f) -> std::string {
+    try {
+      ardm::codec::open_file(f.data(), f.size());
+    } catch (const ardm::coding::FormatError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  auto starts = [](const std::string& m, const std::string& p) { return m.rfind(p, 0) == 0; };
+  EXPECT_EQ(message({0xB2, 0x78, 0x56, 1, 8, 3, 1, 28, 28, 20, 1, 2, 3}), "accepted");
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 9, 8, 1, 5, 20, 1, 2, 3}), "unsupported data kind 9"));
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 1, 8, 3, 2, 28, 28, 20, 1, 2, 3}), "corrupted: an image has 1 or 3 channels"));
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 1, 16, 3, 1, 28, 28, 20, 1, 2, 3}), "corrupted: 16-bit values"));
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 1, 8, 2, 28, 28, 20, 1, 2, 3}), "corrupted: images have rank"));
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 3, 16, 2, 8, 9, 0, 0, 20, 1, 2, 3}), "corrupted: 9 audio channels"));
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 3, 16, 2, 8, 2, 0, 0, 20, 1, 2, 3}), "corrupted: only mono audio"));
+  EXPECT_TRUE(starts(message({0xB2, 0x78, 0x56, 2, 8, 2, 1, 1, 20, 1, 2, 3}), "corrupted: a byte stream of 8-bit values has rank 1"));
+  // Container bytes in a kind without them: the container refuses to write them.
+  ardm::coding::Header h;
+  h.described = true, h.budget = 20;
+  h.description.kind = 2, h.description.shape = {3}, h.description.prefix = {1};
+  EXPECT_THROW(ardm::coding::encode_header(h, false), ardm::coding::FormatError);
+  // JPEG XL: one codestream per image, checked when the images are decoded; the file fails alone.
+  std::vector<uint8_t> two = {0xBB, 0x78, 0x56, 1, 8, 4, 2, 1, 2, 2, 1, 9};
+  const uint32_t crc = ardm::coding::crc32_of({}, two.data(), two.size());
+  for (int b = 0; b < 4; ++b) two.push_back(static_cast<uint8_t>(crc >> (8 * b)));
+  ASSERT_EQ(message(two), "accepted");
+  const auto opened = ardm::codec::open_file(two.data(), two.size());
+  const auto decoded = ardm::codec::decode_files({&opened}, nullptr, 1);
+  EXPECT_TRUE(starts(decoded[0].error, "corrupted: 1 JPEG XL codestreams for 2 images")) << decoded[0].error;
+  EXPECT_TRUE(decoded[0].content.words.empty());
+}
