@@ -212,8 +212,14 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
           const uint8_t* p = f.file.parts[0].data;
           const bool wide = f.description.value_bytes() == 2;
           o.content.words.resize(N);
-          for (size_t i = 0; i < N; ++i) o.content.words[i] = wide ? static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8)) : p[i];
-          coding::value_bytes(o.content.words.data(), N, f.description.value_bits);  // checks the value bits
+          const uint32_t bits = f.description.value_bits;
+          for (size_t i = 0; i < N; ++i) {
+            const auto w = wide ? static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8)) : uint16_t{p[i]};
+            if (bits < 16 && (w >> bits) != 0)
+              throw coding::FormatError("corrupted: stored value " + std::to_string(w) + " has more than " +
+                                        std::to_string(bits) + " bits");
+            o.content.words[i] = w;
+          }
           break;
         }
         case coding::Method::kNative:

@@ -94,8 +94,10 @@ std::vector<uint8_t> images_file(const Codec& codec, const std::vector<std::vect
   coding::Header h;
   h.model_id = static_cast<uint16_t>(codec.fingerprint());
   h.described = images.size() > 1;
-  if (h.described) h.description = kinds::images_content(std::vector<std::vector<uint8_t>>(images.size(), std::vector<uint8_t>(codec.num_values())),
-                                                         std::vector<int64_t>(s.begin(), s.end())).description;
+  if (h.described) {  // {N, C, H, W}
+    h.description = kinds::ImageKind().bare_description_of(std::vector<int64_t>(s.begin(), s.end()));
+    h.description.shape.insert(h.description.shape.begin(), images.size());
+  }
   h.budget = static_cast<uint32_t>(budget);
   const bool chunked = images.size() > 1;
   const auto head = coding::encode_header(h, chunked);
