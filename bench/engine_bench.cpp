@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   std::vector<ardm::codec::Opened> parsed(static_cast<size_t>(n));
   std::vector<const ardm::codec::Opened*> refs;
   for (int64_t i = 0; i < n; ++i) {
-    efiles[i] = ardm::codec::make_file(image, contents[i], ardm::coding::Method::kModel, engine, budget, rows[i]);
+    efiles[i] = ardm::codec::make_file(image, contents[i], ardm::coding::kPartModel, engine, budget, rows[i]).bytes;
     parsed[i] = ardm::codec::open_file(efiles[i].data(), efiles[i].size());
     ardm::codec::bind(parsed[i], engine);
     refs.push_back(&parsed[i]);

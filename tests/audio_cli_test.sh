@@ -73,14 +73,45 @@ expect_ok "stdin to stdout" bash -c "'$ARDM' compress -q --budget 8 < '$work/ori
   '$ARDM' decompress -q < '$work/p.ardm' > '$work/p.wav'"
 same "piped WAV back" "$work/orig/extra-chunks.wav" "$work/p.wav"
 
-# What cannot be coded, and damage.
-mkwav "$work/stereo.wav" 100 16 2
-mkwav "$work/24.wav" 100 24
-mkwav "$work/float.wav" 100 32 1 3
-expect_err "stereo is a clear error" "2 channels" "$ARDM" compress -k "$work/stereo.wav"
-expect_err "24-bit is a clear error" "24-bit" "$ARDM" compress -k "$work/24.wav"
-expect_err "float is a clear error" "floating-point" "$ARDM" compress -k "$work/float.wav"
-[ ! -e "$work/stereo.wav.ardm" ] && pass "no output for a refused WAV" || fail "output left behind"
+# Every PCM and float WAV: stereo, 24- and 32-bit, floats, 8-bit stereo; the model codes each
+# channel of a 16-bit file alone, WavPack, FLAC or stored the rest; all back byte for byte.
+mkdir -p "$work/any"
+mkwav "$work/any/stereo.wav" 1000 16 2
+mkwav "$work/any/s24.wav" 700 24
+mkwav "$work/any/s32.wav" 500 32 2
+mkwav "$work/any/float.wav" 500 32 1 3
+mkwav "$work/any/eight-stereo.wav" 900 8 2
+cp -r "$work/any" "$work/any-orig"
+expect_ok "any WAV is taken (-v)" "$ARDM" compress -v --budget 8 "$work/any"/*.wav
+grep -Eq "s24.wav: .* method (wavpack|flac|stored)" "$work/err" && pass "24-bit by a classical codec" ||
+  fail "24-bit: $(grep s24 "$work/err")"
+expect_ok "stereo by the model, each channel alone" "$ARDM" compress -k -f -v --method model --budget 8 \
+  "$work/any-orig/stereo.wav" -o "$work/stereo-model.ardm"
+grep -Eq "method model, 10 chunks" "$work/err" && pass "2 channels x 5 chunks" || fail "stereo model: $(cat "$work/err")"
+expect_ok "decompress them" "$ARDM" decompress -q -k -o "$work/any-back" "$work/any"/*.ardm
+expect_ok "ardm-decode them" "$DECODE" -q -k -o "$work/any-back2" "$work/any"/*.ardm "$work/stereo-model.ardm"
+for f in stereo s24 s32 float eight-stereo; do
+  same "$f.wav back byte for byte" "$work/any-orig/$f.wav" "$work/any-back/$f.wav"
+  same "$f.wav back byte for byte (ardm-decode)" "$work/any-orig/$f.wav" "$work/any-back2/$f.wav"
+done
+same "stereo by the model back" "$work/any-orig/stereo.wav" "$work/any-back2/stereo-model"
+for m in wavpack flac stored; do
+  expect_ok "--method $m" "$ARDM" compress -q -k -f -c --method "$m" "$work/any-orig/stereo.wav"
+  cp "$work/out" "$work/m.ardm"
+  expect_ok "--method $m decodes" "$DECODE" -q -c "$work/m.ardm"
+  cmp -s "$work/out" "$work/any-orig/stereo.wav" && pass "--method $m back byte for byte" || fail "--method $m differs"
+done
+expect_err "FLAC takes no floats" "flac does not code this audio" "$ARDM" compress -k -c --method flac "$work/any-orig/float.wav"
+
+# What is not taken, and damage: one clear line, no output.
+mkwav "$work/f64.wav" 100 64 1 3
+mkwav "$work/adpcm.wav" 100 16 1 2
+mkwav "$work/lying.wav" 100 16
+printf '\xff\xff' | dd of="$work/lying.wav" bs=1 seek=40 conv=notrunc 2>/dev/null  # the LIST chunk overruns the file
+expect_err "64-bit floats are a clear error" "64-bit floating-point" "$ARDM" compress -k "$work/f64.wav"
+expect_err "compressed WAV is a clear error" "compressed audio" "$ARDM" compress -k "$work/adpcm.wav"
+expect_err "a chunk that lies about its size" "runs past the end" "$ARDM" compress -k "$work/lying.wav"
+[ ! -e "$work/f64.wav.ardm" ] && [ ! -e "$work/lying.wav.ardm" ] && pass "no output for a refused WAV" || fail "output left behind"
 echo "not a WAV" >"$work/note.txt"
 expect_err "the audio model for a text file" "codes audio data, not bytes" env ARDM_TEXT_MODEL="$work/a.ardmnet" \
   "$ARDM" compress -k --budget 4 "$work/note.txt"

@@ -101,7 +101,7 @@ for c in "${cases[@]}"; do
   # (b) The committed PNG encodes, at its budget, to the committed file, byte for byte.
   mkdir -p "$work/enc"
   if [ "$mode" = encode ]; then
-    if "$ARDM" compress -q -k -c --budget "$budget" "$g" >"$work/enc/$file" 2>"$work/err"; then
+    if "$ARDM" compress -q -k -c --method model --budget "$budget" "$g" >"$work/enc/$file" 2>"$work/err"; then
       cmp -s "$work/enc/$file" "$a" && pass "$png at budget $budget encodes to $file" ||
         mismatch "$png at budget $budget encodes to other bytes than $file ($(stat -c %s "$work/enc/$file") vs $(stat -c %s "$a") bytes)"
     else

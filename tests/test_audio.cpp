@@ -162,11 +162,15 @@ TEST(Audio, WavLayoutFindsTheSamplesAndRefusesOthers) {
   const auto ok = wav(1, 1, 16, 6);
   const auto w = ardm::kinds::parse_wav(ok.data(), ok.size(), "x.wav");
   EXPECT_EQ(w.bits, 16u);
-  EXPECT_EQ(w.samples, 3u);
+  EXPECT_EQ(w.frames, 3u);
   EXPECT_EQ(w.data_begin, ok.size() - 6);
-  EXPECT_EQ(ardm::kinds::parse_wav(ok.data(), ok.size() - 1, "x.wav").samples, 2u);  // truncated: whole samples only
-  EXPECT_EQ(ardm::kinds::parse_wav(wav(1, 1, 16, 0xFFFFFFFFu).data(), ok.size(), "x.wav").samples, 3u);
-  EXPECT_EQ(ardm::kinds::parse_wav(wav(1, 1, 8, 6).data(), ok.size(), "x.wav").samples, 6u);
+  EXPECT_EQ(ardm::kinds::parse_wav(ok.data(), ok.size() - 1, "x.wav").frames, 2u);  // truncated: whole frames only
+  EXPECT_EQ(ardm::kinds::parse_wav(wav(1, 1, 16, 0xFFFFFFFFu).data(), ok.size(), "x.wav").frames, 3u);
+  EXPECT_EQ(ardm::kinds::parse_wav(wav(1, 1, 8, 6).data(), ok.size(), "x.wav").frames, 6u);
+  // Every integer width, floats, several channels: taken (6 bytes are one 24-bit stereo frame).
+  EXPECT_EQ(ardm::kinds::parse_wav(wav(1, 1, 24, 6).data(), ok.size(), "x.wav").frames, 2u);
+  EXPECT_EQ(ardm::kinds::parse_wav(wav(1, 2, 24, 6).data(), ok.size(), "x.wav").frames, 1u);
+  EXPECT_TRUE(ardm::kinds::parse_wav(wav(3, 1, 32, 6).data(), ok.size(), "x.wav").is_float);
   auto error_of = [](const std::vector<uint8_t>& v) {
     try {
       ardm::kinds::parse_wav(v.data(), v.size(), "x.wav");
@@ -175,9 +179,12 @@ TEST(Audio, WavLayoutFindsTheSamplesAndRefusesOthers) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(error_of(wav(3, 1, 32, 6)).find("floating-point"), std::string::npos);
-  EXPECT_NE(error_of(wav(1, 1, 24, 6)).find("24-bit"), std::string::npos);
-  EXPECT_NE(error_of(wav(1, 2, 16, 6)).find("2 channels"), std::string::npos);
+  EXPECT_NE(error_of(wav(3, 1, 64, 6)).find("floating-point"), std::string::npos);
+  EXPECT_NE(error_of(wav(1, 1, 12, 6)).find("12-bit"), std::string::npos);
+  EXPECT_NE(error_of(wav(1, 9, 16, 6)).find("9 channels"), std::string::npos);
+  auto lying = ok;
+  lying[40] = 0xFF;  // the LIST chunk claims more bytes than the file has
+  EXPECT_NE(error_of(lying).find("runs past the end"), std::string::npos);
   EXPECT_NE(error_of(wav(2, 1, 16, 6)).find("compressed"), std::string::npos);
   EXPECT_NE(error_of(std::vector<uint8_t>(ok.begin(), ok.begin() + 30)).find("damaged fmt"), std::string::npos);
   EXPECT_NE(error_of(std::vector<uint8_t>(ok.begin(), ok.begin() + 48)).find("no data chunk"), std::string::npos);

@@ -233,15 +233,15 @@ TEST(Codec, NeverLargerThanStoredValuesPlusSevenBytes) {
   EXPECT_EQ(decode_with(codec, best.bytes).words, content.words);
   // Every method's file decodes, and every flipped bit of the stored and JPEG XL files is caught
   // by their CRC-32.
-  for (auto m : {ardm::coding::Method::kModel, ardm::coding::Method::kStored, ardm::coding::Method::kNative}) {
-    const auto f = ardm::codec::make_file(image, content, m, codec, 6, enc);
-    EXPECT_GE(f.size(), best.bytes.size()) << ardm::coding::method_name(m);
-    EXPECT_EQ(decode_with(codec, f).words, content.words) << ardm::coding::method_name(m);
-    if (m == ardm::coding::Method::kModel) continue;
+  for (int m : {ardm::coding::kPartModel, ardm::coding::kPartStored, ardm::coding::kPartNative}) {
+    const auto f = ardm::codec::make_file(image, content, m, codec, 6, enc).bytes;
+    EXPECT_GE(f.size(), best.bytes.size()) << m;
+    EXPECT_EQ(decode_with(codec, f).words, content.words) << m;
+    if (m == ardm::coding::kPartModel) continue;
     for (size_t bit = 0; bit < 8 * f.size(); ++bit) {
       auto bad = f;
       bad[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
-      EXPECT_THROW(decode_with(codec, bad), std::exception) << ardm::coding::method_name(m) << " bit " << bit;
+      EXPECT_THROW(decode_with(codec, bad), std::exception) << m << " bit " << bit;
     }
   }
 }
@@ -256,12 +256,16 @@ TEST(Codec, SeveralImagesInOneFile) {
   ASSERT_EQ(content.description.shape.size(), 4u);
   const auto enc = ardm::codec::encode_chunks({{&image, &content}}, codec, 5, 2)[0];
   ASSERT_EQ(enc.size(), 3u);  // a chunk per image
-  for (auto m : {ardm::coding::Method::kModel, ardm::coding::Method::kStored, ardm::coding::Method::kNative}) {
-    const auto file = ardm::codec::make_file(image, content, m, codec, 5, enc);
+  for (int m : {ardm::coding::kPartModel, ardm::coding::kPartStored, ardm::coding::kPartNative}) {
+    const auto file = ardm::codec::make_file(image, content, m, codec, 5, enc).bytes;
     auto f = ardm::codec::open_file(file.data(), file.size());
     EXPECT_EQ(image.items(f.description), 3u);
-    EXPECT_EQ(decode_with(codec, file).words, content.words) << ardm::coding::method_name(m);
+    EXPECT_EQ(decode_with(codec, file).words, content.words) << m;
   }
+  // Image by image: each by the smallest of its model payload, stored and JPEG XL.
+  const auto mixed = ardm::codec::mixed_file(image, content, codec, 5, enc);
+  EXPECT_EQ(mixed.codes.size(), 3u);
+  EXPECT_EQ(decode_with(codec, mixed.bytes).words, content.words);
 }
 
 namespace {

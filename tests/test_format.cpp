@@ -344,7 +344,24 @@ TEST(FormatV3, HostileFieldsGiveClearErrors) {
   EXPECT_TRUE(starts(message({}), "truncated")) << message({});
   EXPECT_TRUE(starts(message({0x42, 1, 2}), "not an ardm file"));
   EXPECT_TRUE(starts(message({0xC0, 1, 2, 3}), "unsupported version"));
-  EXPECT_TRUE(starts(message({0xBC, 0x78, 0x56, 1, 2, 3, 4}), "unsupported method"));
+  EXPECT_TRUE(starts(message({0xBC, 0x78, 0x56, 1, 2, 3, 4}), "corrupted: coded parts without a description"));
+  // Coded parts (method 3): a whole item by a native codec (code >= 2), or chunks with their
+  // codes, a budget exactly when one of them is the model's.
+  EXPECT_TRUE(starts(message({0xBE, 0x78, 0x56, 2, 8, 1, 3, 1, 9, 9, 9, 9, 9}), "corrupted: method code 1 for a whole item"));
+  {
+    Header h;
+    h.method = Method::kParts, h.described = true, h.chunk_values = 2;
+    h.description.kind = 2, h.description.shape = {3};
+    EXPECT_EQ(message(assemble_file(encode_header(h, true), Method::kParts, true, {{'a', 'b'}, {'c'}}, {1, 1})), "accepted");
+    EXPECT_TRUE(starts(message(assemble_file(encode_header(h, true), Method::kParts, true, {{1, 2, 3}, {'c'}}, {0, 1})),
+                       "corrupted: model-coded parts without a budget"));
+    h.budget = 20;
+    EXPECT_TRUE(starts(message(assemble_file(encode_header(h, true), Method::kParts, true, {{'a', 'b'}, {'c'}}, {1, 1})),
+                       "corrupted: a budget without model-coded parts"));
+    EXPECT_EQ(message(assemble_file(encode_header(h, true), Method::kParts, true, {{1, 2, 3}, {'c'}}, {0, 1})), "accepted");
+    h.chunk_values = 0;
+    EXPECT_THROW(encode_header(h, true), FormatError);
+  }
   EXPECT_TRUE(starts(message({0xB0, 0x78}), "truncated"));
   EXPECT_TRUE(starts(message({0xB0, 0x78, 0x56, 0, 1, 2, 3}), "corrupted: budget 0"));
   EXPECT_TRUE(starts(message({0xB0, 0x78, 0x56, 0x81, 0x08, 1, 2, 3}), "corrupted: budget 1025"));

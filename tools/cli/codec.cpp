@@ -53,6 +53,7 @@ struct State {
   std::string device = "cpu";
   // compress
   int64_t budget = codec::kDefaultBudget;
+  int level = 0;  // -1 .. -9 (0: --budget, whose default is level 6's)
   std::string data, split = "test";
   int64_t limit = 0;
   bool verify = false;
@@ -90,6 +91,7 @@ struct State {
     o.threads = threads;
     o.batch = static_cast<size_t>(batch);
     o.budget = budget;
+    o.level = level;
     o.method = method_flag;
     return o;
   }
@@ -119,8 +121,17 @@ CodecCommand::CodecCommand(CLI::App& app) : s_(std::make_unique<State>()) {
                                   "image model, WAV files with the audio model, any other file with the byte-level "
                                   "text model");
   s.add_io_flags(s.compress, "files ('-' or none: stdin to stdout)");
-  s.compress->add_option("--budget", s.budget, "network calls per image, text chunk or audio chunk: more is smaller and slower")
-      ->capture_default_str();
+  auto* budget = s.compress->add_option("--budget", s.budget,
+                                        "network calls per image, text chunk or audio chunk: more is smaller and slower "
+                                        "(exact control; the levels choose it per kind)")
+                     ->capture_default_str();
+  for (int l = 1; l <= 9; ++l) {
+    auto* f = s.compress->add_flag_callback("-" + std::to_string(l), [&s, l] { s.level = l; },
+                                            l == 1 ? "-1 (fast) .. -9 (small): the model's budget for each kind (the default is -6)"
+                                                   : "");
+    f->excludes(budget);
+    if (l > 1) f->group("");  // one line of help for the nine
+  }
   s.compress->add_option("--data", s.data,
                          "compress a data set item by item instead (fashion-mnist, or a folder of PNG files) into "
                          "the folder -o (default: <data>-<split>-ardm) and report the bits per pixel");
@@ -128,7 +139,8 @@ CodecCommand::CodecCommand(CLI::App& app) : s_(std::make_unique<State>()) {
   s.compress->add_option("--limit", s.limit, "with --data: only the first N images (0 = all)");
   s.compress->add_flag("--verify", s.verify, "with --data: read every file back and decode it (a full round trip)");
   s.compress->add_option("--method", s.method_flag,
-                         "auto (the smallest), or always model, stored or the kind's own codec (images: jxl, lossless JPEG XL)")
+                         "auto (the smallest, file by file and chunk by chunk), or always model, stored or one of the "
+                         "kind's own codecs (images: jxl; audio: wavpack, flac; other files: xz, bzip2, zstd, brotli)")
       ->capture_default_str();
 
   s.decompress = app.add_subcommand("decompress",
@@ -190,7 +202,7 @@ int State::run_compress_data() {
   codec::run_compress(jobs, o, models);
   int status = 0;
   double model_bits = 0;
-  int64_t ok = 0, bytes = 0, by_method[3] = {0, 0, 0};
+  int64_t ok = 0, bytes = 0, by_method[4] = {0, 0, 0, 0};
   for (const auto& j : jobs) {
     if (!j.error.empty()) {
       codec::report_error(o, j);
@@ -207,7 +219,7 @@ int State::run_compress_data() {
                 "model's exact code length %.4f bpd; budget %lld; %.1f s, %.2f images/s; files by method: "
                 "model %lld, stored %lld, jxl %lld\n",
                 static_cast<long long>(ok), out_dir.c_str(), 8.0 * static_cast<double>(bytes) / values,
-                static_cast<long long>(bytes), model_bits / values, static_cast<long long>(budget), secs,
+                static_cast<long long>(bytes), model_bits / values, static_cast<long long>(jobs.empty() ? budget : jobs[0].budget), secs,
                 static_cast<double>(ok) / secs, static_cast<long long>(by_method[0]), static_cast<long long>(by_method[1]),
                 static_cast<long long>(by_method[2]));
   }

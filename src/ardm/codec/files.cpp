@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -147,12 +148,18 @@ std::string model_path(const kinds::Kind& kind, const std::string& flag) {
   return bundled;
 }
 
+int64_t budget_for(const FileOptions& o, const kinds::Kind& kind, const engine::EngineCodec& codec) {
+  if (o.level == 0) return o.budget;
+  const int64_t S = codec.num_stages(), most = std::min<int64_t>(S * codec.num_values(), coding::kMaxBudget);
+  return std::clamp(kind.level_budget(o.level), S, most);
+}
+
 const engine::EngineCodec& Models::get(const kinds::Kind& kind) {
   for (const auto& [name, codec] : loaded_)
     if (name == kind.name()) return *codec;
   auto c = std::make_unique<engine::EngineCodec>(o_.load(model_path(kind, o_.model)), o_.threads);
   kind.check_model(c->model());
-  if (compress_) check_budget(*c, o_.budget);
+  if (compress_) check_budget(*c, budget_for(o_, kind, *c));
   loaded_.emplace_back(kind.name(), std::move(c));
   return *loaded_.back().second;
 }
@@ -236,9 +243,12 @@ void run_compress(std::vector<Job>& jobs, const FileOptions& o, Models& models) 
     try {
       const auto& codec = models.get(*kind);
       const auto D = static_cast<size_t>(codec.num_values());
-      for (const auto& s : sources) total += (s.content->words.size() + D - 1) / D;
+      for (const auto& s : sources)
+        if (kind->model_codes(s.content->description, codec.model())) total += chunks_in(*kind, s.content->description, D);
       util::Progress progress("compress", static_cast<int64_t>(total), kind->item_noun(), !o.quiet && total > 4);
-      auto rows = encode_chunks(sources, codec, o.budget, o.batch,
+      const int64_t budget = budget_for(o, *kind, codec);
+      for (size_t j : mine) jobs[j].budget = budget;
+      auto rows = encode_chunks(sources, codec, budget, o.batch,
                                 [&](size_t done) { progress.update(static_cast<int64_t>(done)); });
       progress.finish();
       for (size_t k = 0; k < mine.size(); ++k) {
@@ -262,10 +272,11 @@ void run_compress(std::vector<Job>& jobs, const FileOptions& o, Models& models) 
         static_cast<int64_t>(ok.size()), o.threads,
         [&](int64_t i) {
           Job& job = jobs[ok[static_cast<size_t>(i)]];
-          auto made = best_file(*job.kind, job.content, o.method, models.get(*job.kind), o.budget,
+          auto made = best_file(*job.kind, job.content, o.method, models.get(*job.kind), job.budget,
                                 encoded[ok[static_cast<size_t>(i)]]);
           job.method = made.method;
-          job.method_text = method_name(*job.kind, made.method);
+          job.codes = made.codes;
+          job.method_text = methods_text(*job.kind, made);
           files[ok[static_cast<size_t>(i)]] = std::move(made.bytes);
         },
         [&](int64_t done) { progress.update(done); });
@@ -287,7 +298,7 @@ void run_compress(std::vector<Job>& jobs, const FileOptions& o, Models& models) 
         std::fprintf(stderr, "%s: %zu -> %zu bytes, %.4f %s (model %.4f), method %s, %zu chunk%s, budget %lld, %.2f s -> %s\n",
                      job.label.c_str(), job.bytes_in, job.bytes_out, 8.0 * static_cast<double>(job.bytes_out) / n,
                      job.kind->unit(), job.model_bits / n, job.method_text.c_str(), job.chunks, job.chunks == 1 ? "" : "s",
-                     static_cast<long long>(o.budget), since(t0), job.output == "-" ? "stdout" : job.output.c_str());
+                     static_cast<long long>(job.budget), since(t0), job.output == "-" ? "stdout" : job.output.c_str());
       }
     } catch (const std::exception& e) {
       job.error = e.what();
@@ -306,6 +317,7 @@ int compress_files(const std::vector<std::string>& inputs, const FileOptions& o)
   double model_bits = 0;
   const kinds::Kind* kind = nullptr;  // the kind of every file done, if they share one
   bool one_kind = true;
+  std::map<std::string, size_t> by_file, by_chunk;  // files per method, chunks per method of mixed files
   for (const auto& job : jobs) {
     if (!job.error.empty()) {
       report_error(o, job);
@@ -315,6 +327,10 @@ int compress_files(const std::vector<std::string>& inputs, const FileOptions& o)
     ++files, in += job.bytes_in, out += job.bytes_out;
     values += job.content.description.num_values();
     model_bits += job.model_bits;
+    const bool mixed = job.method == coding::Method::kParts && job.codes.size() > 1;
+    ++by_file[mixed ? std::string("chunk by chunk") : code_name(*job.kind, job.codes.empty() ? 0 : job.codes[0])];
+    if (mixed)
+      for (auto c : job.codes) ++by_chunk[code_name(*job.kind, c)];
     one_kind = one_kind && (!kind || kind == job.kind);
     kind = job.kind;
   }
@@ -324,6 +340,13 @@ int compress_files(const std::vector<std::string>& inputs, const FileOptions& o)
       rate = std::to_string(8.0 * static_cast<double>(out) / static_cast<double>(values)).substr(0, 6) + " " + kind->unit() +
              " from the file sizes (model " + std::to_string(model_bits / static_cast<double>(values)).substr(0, 6) + ")";
     std::fprintf(stderr, "compressed %zu files: %zu -> %zu bytes, %s, %.1f s\n", files, in, out, rate.c_str(), since(t0));
+    auto list = [](const std::map<std::string, size_t>& m) {
+      std::string t;
+      for (const auto& [name, n] : m) t += (t.empty() ? "" : ", ") + name + " " + std::to_string(n);
+      return t;
+    };
+    std::fprintf(stderr, "methods: %s%s%s\n", list(by_file).c_str(), by_chunk.empty() ? "" : "; their chunks: ",
+                 list(by_chunk).c_str());
   }
   return status;
 }
@@ -342,7 +365,10 @@ void open_job(Job& job, const FileOptions& o, Models& models) {
     job.kind = job.opened.kind;
     if (job.opened.needs_model) bind(job.opened, models.get(*job.kind));
     job.method = job.opened.file.header.method;
-    job.method_text = method_name(*job.kind, job.method);
+    job.codes = part_codes(job.opened.file);
+    Made made;
+    made.method = job.method, made.codes = job.codes;
+    job.method_text = methods_text(*job.kind, made);
   } catch (const coding::FormatError& e) {
     if (!o.fallback || std::string(e.what()).rfind("wrong model", 0) != 0) throw;
     job.content = o.fallback(job.file, e);

@@ -29,12 +29,17 @@ struct FileOptions {
   int threads = 1;
   size_t batch = 16;                // chunks per network call (the bits do not depend on it)
   int64_t budget = kDefaultBudget;  // compress: network calls per chunk
+  int level = 0;                    // compress: 1..9 sets each kind's budget (Kind::level_budget); 0: `budget`
   std::string method = "auto";      // compress: auto, model, stored or the kind's own
   kinds::WriteOptions write;        // decompress
   // Decompress: decodes a file that the engine's model cannot (formats 1 and 2, and version-3
   // files made by LibTorch's codec; legacy/), or throws. `error` is the engine's refusal.
   std::function<kinds::Content(const std::vector<uint8_t>& file, const coding::FormatError& error)> fallback;
 };
+
+// The budget a kind's files are compressed with: the level's (kept within what the model can
+// spend), else FileOptions::budget.
+int64_t budget_for(const FileOptions& o, const kinds::Kind& kind, const engine::EngineCodec& codec);
 
 // The path a model of `kind` is read from; throws when there is none.
 std::string model_path(const kinds::Kind& kind, const std::string& flag);
@@ -67,7 +72,9 @@ struct Job {
   // results
   size_t bytes_in = 0, bytes_out = 0;
   coding::Method method = coding::Method::kModel;
+  std::vector<uint8_t> codes;  // the part code of the file, or of each chunk (coding::kPartModel ...)
   std::string method_text;
+  int64_t budget = 0;          // compress: the budget its kind's model was given
   double model_bits = 0;
   size_t chunks = 0;
   bool done = false;

@@ -11,16 +11,27 @@ namespace {
 
 using Encoded = engine::ItemCoder::Encoded;
 
-// A chunk of a content: its first value and its length (D, or less for a tail).
+// A chunk of a content: its row, its first value in the row and its length (D, or less for a
+// tail); `index` counts the content's chunks, row after row.
 struct Chunk {
-  size_t source, index, begin, length;
+  size_t source, index, row, begin, length;
 };
 
-std::vector<Chunk> chunks_of(size_t source, uint64_t n, uint64_t D) {
+std::vector<Chunk> chunks_of(size_t source, uint64_t n, uint64_t rows, uint64_t D) {
   std::vector<Chunk> out;
-  for (uint64_t b = 0, i = 0; b < n; b += D, ++i)
-    out.push_back({source, static_cast<size_t>(i), static_cast<size_t>(b), static_cast<size_t>(std::min(D, n - b))});
+  const uint64_t per_row = rows == 0 ? 0 : n / rows;
+  for (uint64_t r = 0; r < rows; ++r)
+    for (uint64_t b = 0; b < per_row; b += D)
+      out.push_back({source, out.size(), static_cast<size_t>(r), static_cast<size_t>(b),
+                     static_cast<size_t>(std::min(D, per_row - b))});
   return out;
+}
+
+// A chunk's words, in the order the model codes them.
+std::vector<uint16_t> words_of(const kinds::Content& c, uint64_t rows, const Chunk& ch) {
+  std::vector<uint16_t> w(ch.length);
+  for (size_t j = 0; j < ch.length; ++j) w[j] = c.words[(ch.begin + j) * rows + ch.row];
+  return w;
 }
 
 coding::Header header_of(const kinds::Kind& kind, const kinds::Content& c, coding::Method method,
@@ -28,10 +39,18 @@ coding::Header header_of(const kinds::Kind& kind, const kinds::Content& c, codin
   coding::Header h;
   h.method = method;
   h.model_id = static_cast<uint16_t>(codec.fingerprint());
-  h.described = !kind.bare(c, codec.model());
+  h.described = method == coding::Method::kParts || !kind.bare(c, codec.model());
   if (h.described) h.description = c.description;
   h.budget = method == coding::Method::kModel ? static_cast<uint32_t>(budget) : 0;
   return h;
+}
+
+// A model-coded chunk's rANS payload, its check bound to the file's header bytes.
+std::vector<uint8_t> model_payload(const engine::EngineCodec& codec, const std::vector<uint8_t>& head,
+                                   const kinds::Content& c, uint64_t rows, const Chunk& ch, const Encoded& e) {
+  const auto w = words_of(c, rows, ch);
+  const auto bytes = coding::value_bytes(w.data(), w.size(), c.description.value_bits);
+  return coding::encode_checked(e.symbols, coding::chunk_check(codec.fingerprint(), head, ch.index, bytes.data(), bytes.size()));
 }
 
 }  // namespace
@@ -43,6 +62,10 @@ void check_budget(const engine::EngineCodec& codec, int64_t budget) {
   codec.policy(budget);  // checks the budget against the model and computes the schedule once
 }
 
+size_t chunks_in(const kinds::Kind& kind, const coding::Description& d, uint64_t D) {
+  return chunks_of(0, d.num_values(), kind.rows(d), D).size();
+}
+
 std::vector<std::vector<Encoded>> encode_chunks(const std::vector<Source>& sources, const engine::EngineCodec& codec,
                                                 int64_t budget, size_t batch, const Progress& on_progress) {
   if (batch < 1) throw std::invalid_argument("batch must be at least 1");
@@ -50,10 +73,15 @@ std::vector<std::vector<Encoded>> encode_chunks(const std::vector<Source>& sourc
   std::vector<std::vector<Encoded>> out(sources.size());
   std::map<int64_t, std::vector<Chunk>> by_stages;  // chunks that code the same stages share calls
   std::vector<kinds::WordMap> maps;
+  std::vector<uint64_t> rows;
   for (size_t s = 0; s < sources.size(); ++s) {
     const auto& c = *sources[s].content;
-    maps.push_back(sources[s].kind->word_map(c.description, codec));
-    auto list = chunks_of(s, c.words.size(), D);
+    const auto& kind = *sources[s].kind;
+    const bool model = kind.model_codes(c.description, codec.model());
+    maps.push_back(model ? kind.word_map(c.description, codec) : kinds::WordMap{kinds::identity_word, kinds::identity_word, 0});
+    rows.push_back(kind.rows(c.description));
+    if (!model) continue;
+    auto list = chunks_of(s, c.words.size(), rows.back(), D);
     out[s].resize(list.size());
     auto& group = by_stages[maps.back().stages];
     group.insert(group.end(), list.begin(), list.end());
@@ -67,9 +95,9 @@ std::vector<std::vector<Encoded>> encode_chunks(const std::vector<Source>& sourc
       std::vector<int64_t> lengths;
       for (size_t k = 0; k < n; ++k) {
         const Chunk& ch = list[c0 + k];
-        const auto& words = sources[ch.source].content->words;
         const auto& map = maps[ch.source];
-        for (size_t j = 0; j < ch.length; ++j) values[k][j] = map.to_model(words[ch.begin + j]);
+        const auto w = words_of(*sources[ch.source].content, rows[ch.source], ch);
+        for (size_t j = 0; j < ch.length; ++j) values[k][j] = map.to_model(w[j]);
         ptrs.push_back(values[k].data());
         lengths.push_back(static_cast<int64_t>(ch.length));
       }
@@ -81,66 +109,175 @@ std::vector<std::vector<Encoded>> encode_chunks(const std::vector<Source>& sourc
   return out;
 }
 
-std::vector<uint8_t> make_file(const kinds::Kind& kind, const kinds::Content& c, coding::Method method,
-                               const engine::EngineCodec& codec, int64_t budget, const std::vector<Encoded>& chunks) {
-  const auto h = header_of(kind, c, method, codec, budget);
-  const auto bytes = coding::value_bytes(c.words.data(), c.words.size(), c.description.value_bits);
-  switch (method) {
-    case coding::Method::kStored:
-      return coding::assemble_file(coding::encode_header(h, false), method, false, {bytes});
-    case coding::Method::kNative: {
-      const auto parts = kind.encode_native(c);
-      return coding::assemble_file(coding::encode_header(h, parts.size() != 1), method, parts.size() != 1, parts);
-    }
-    case coding::Method::kModel: {
-      const size_t vb = c.description.value_bytes(), D = static_cast<size_t>(codec.num_values());
-      const bool chunked = chunks.size() != 1;
-      const auto head = coding::encode_header(h, chunked);
-      std::vector<std::vector<uint8_t>> payloads;
-      for (size_t i = 0; i < chunks.size(); ++i) {
-        const size_t begin = i * D, len = std::min(D, c.words.size() - begin);
-        payloads.push_back(coding::encode_checked(
-            chunks[i].symbols,
-            coding::chunk_check(codec.fingerprint(), head, i, bytes.data() + begin * vb, len * vb)));
-      }
-      return coding::assemble_file(head, method, chunked, payloads);
-    }
+Made make_file(const kinds::Kind& kind, const kinds::Content& c, int code, const engine::EngineCodec& codec,
+               int64_t budget, const std::vector<Encoded>& chunks) {
+  Made made;
+  made.codes = {static_cast<uint8_t>(code)};
+  if (code == coding::kPartStored) {
+    made.method = coding::Method::kStored;
+    const auto h = header_of(kind, c, made.method, codec, budget);
+    const auto bytes = coding::value_bytes(c.words.data(), c.words.size(), c.description.value_bits);
+    made.bytes = coding::assemble_file(coding::encode_header(h, false), made.method, false, {bytes});
+  } else if (code == coding::kPartModel) {
+    made.method = coding::Method::kModel;
+    const auto list = chunks_of(0, c.words.size(), kind.rows(c.description), static_cast<uint64_t>(codec.num_values()));
+    if (list.size() != chunks.size() || list.empty()) throw std::logic_error("make_file: not the content's chunks");
+    const bool chunked = chunks.size() != 1;
+    const auto head = coding::encode_header(header_of(kind, c, made.method, codec, budget), chunked);
+    std::vector<std::vector<uint8_t>> payloads;
+    for (const auto& ch : list) payloads.push_back(model_payload(codec, head, c, kind.rows(c.description), ch, chunks[ch.index]));
+    made.bytes = coding::assemble_file(head, made.method, chunked, payloads);
+  } else {
+    const int k = code - coding::kPartNative;
+    if (k < 0 || k >= kind.native_count()) throw std::invalid_argument("no such method");
+    auto parts = kind.encode_native(k, c);
+    // The first codec is method 2 (one part per item); any other names itself in the header.
+    made.method = k == 0 ? coding::Method::kNative : coding::Method::kParts;
+    auto h = header_of(kind, c, made.method, codec, budget);
+    h.code = static_cast<uint8_t>(code);
+    const bool chunked = parts.size() != 1;
+    if (chunked && k != 0) throw std::logic_error("make_file: a codec other than the first codes one item");
+    made.bytes = coding::assemble_file(coding::encode_header(h, chunked), made.method, chunked, parts);
   }
-  throw std::invalid_argument("unknown method");
+  return made;
 }
 
-void check_method(const kinds::Kind& kind, const std::string& method) {
-  if (method == "auto" || method == "model" || method == "stored") return;
-  if (kind.native_name() && method == kind.native_name()) return;
-  throw std::invalid_argument(std::string(kind.name()) + " files are coded by the model" +
-                              (kind.native_name() ? std::string(", stored or ") + kind.native_name() : " or stored") +
-                              ", not by '" + method + "'");
+Made mixed_file(const kinds::Kind& kind, const kinds::Content& c, const engine::EngineCodec& codec, int64_t budget,
+                const std::vector<Encoded>& chunks) {
+  const uint64_t D = static_cast<uint64_t>(codec.num_values()), rows = kind.rows(c.description);
+  const auto list = chunks_of(0, c.words.size(), rows, D);
+  const bool model = kind.model_codes(c.description, codec.model());
+  if (model && list.size() != chunks.size()) throw std::logic_error("mixed_file: not the content's chunks");
+  auto h = header_of(kind, c, coding::Method::kParts, codec, budget);
+  h.chunk_values = D;
+  h.budget = model ? static_cast<uint32_t>(budget) : 0;
+  auto head = coding::encode_header(h, true);
+  Made made;
+  made.method = coding::Method::kParts;
+  std::vector<std::vector<uint8_t>> parts;
+  for (const auto& ch : list) {
+    const auto w = words_of(c, rows, ch);
+    std::vector<uint8_t> best = coding::value_bytes(w.data(), w.size(), c.description.value_bits);
+    uint8_t code = coding::kPartStored;
+    if (model) {
+      auto p = model_payload(codec, head, c, rows, ch, chunks[ch.index]);
+      if (p.size() <= best.size()) best = std::move(p), code = coding::kPartModel;
+    }
+    for (int k = 0; k < kind.native_count(); ++k)
+      if (kind.native_chunks(k, c.description)) {
+        auto p = kind.encode_native_chunk(k, c.description, w.data(), w.size());
+        if (!p.empty() && p.size() < best.size()) best = std::move(p), code = static_cast<uint8_t>(coding::kPartNative + k);
+      }
+    parts.push_back(std::move(best));
+    made.codes.push_back(code);
+  }
+  if (model && std::find(made.codes.begin(), made.codes.end(), coding::kPartModel) == made.codes.end()) {
+    h.budget = 0;  // no chunk is the model's: no budget (no model chunk's check depended on it)
+    head = coding::encode_header(h, true);
+  }
+  made.bytes = coding::assemble_file(head, made.method, true, parts, made.codes);
+  return made;
+}
+
+int check_method(const kinds::Kind& kind, const std::string& method) {
+  if (method == "auto") return -1;
+  if (method == "model") return coding::kPartModel;
+  if (method == "stored") return coding::kPartStored;
+  std::string names = "the model, stored";
+  for (int k = 0; k < kind.native_count(); ++k) {
+    if (method == kind.native_name(k)) return coding::kPartNative + k;
+    names += std::string(k + 1 == kind.native_count() ? " or " : ", ") + kind.native_name(k);
+  }
+  if (kind.native_count() == 0) names = "the model or stored";
+  throw std::invalid_argument(std::string(kind.name()) + " files are coded by " + names + ", not by '" + method + "'");
 }
 
 Made best_file(const kinds::Kind& kind, const kinds::Content& c, const std::string& method,
                const engine::EngineCodec& codec, int64_t budget, const std::vector<Encoded>& chunks) {
-  check_method(kind, method);
-  std::vector<coding::Method> methods;
-  if (c.words.empty()) {
-    methods = {coding::Method::kStored};  // nothing for a model to code
-  } else if (method == "auto") {
-    methods = {coding::Method::kModel, coding::Method::kStored};
-    if (kind.native_name()) methods.push_back(coding::Method::kNative);
-  } else {
-    methods = {method == "model" ? coding::Method::kModel : method == "stored" ? coding::Method::kStored : coding::Method::kNative};
-  }
+  const int asked = check_method(kind, method);
+  if (c.words.empty()) return make_file(kind, c, coding::kPartStored, codec, budget, chunks);  // nothing to code
+  const bool model = kind.model_codes(c.description, codec.model());
+  if (asked == coding::kPartModel && !model)
+    throw std::invalid_argument(std::string("the model does not code this ") + kind.name() + " (" + kind.model_needed() + ")");
+  if (asked >= coding::kPartNative && !kind.native_takes(asked - coding::kPartNative, c.description))
+    throw std::invalid_argument(std::string(kind.native_name(asked - coding::kPartNative)) + " does not code this " + kind.name());
+  if (asked >= 0) return make_file(kind, c, asked, codec, budget, chunks);
+  std::vector<int> codes;
+  if (model) codes.push_back(coding::kPartModel);
+  codes.push_back(coding::kPartStored);
+  for (int k = 0; k < kind.native_count(); ++k)
+    if (kind.native_takes(k, c.description)) codes.push_back(coding::kPartNative + k);
   Made best;
-  for (auto m : methods) {
-    auto bytes = make_file(kind, c, m, codec, budget, chunks);
-    if (best.bytes.empty() || bytes.size() < best.bytes.size()) best = {std::move(bytes), m};
+  for (int code : codes) {
+    auto made = make_file(kind, c, code, codec, budget, chunks);
+    if (best.bytes.empty() || made.bytes.size() < best.bytes.size()) best = std::move(made);
+  }
+  // Chunk by chunk, where there are chunks to choose for and the model codes some of them.
+  if (model && chunks.size() > 1) {
+    auto made = mixed_file(kind, c, codec, budget, chunks);
+    if (made.bytes.size() < best.bytes.size()) best = std::move(made);
   }
   return best;
 }
 
-std::string method_name(const kinds::Kind& kind, coding::Method method) {
-  if (method == coding::Method::kNative && kind.native_name()) return kind.native_name();
-  return coding::method_name(method);
+std::string code_name(const kinds::Kind& kind, int code) {
+  if (code == coding::kPartModel) return "model";
+  if (code == coding::kPartStored) return "stored";
+  const int k = code - coding::kPartNative;
+  return k >= 0 && k < kind.native_count() ? kind.native_name(k) : "?";
 }
+
+std::string methods_text(const kinds::Kind& kind, const Made& made) {
+  if (made.method != coding::Method::kParts || made.codes.size() <= 1)
+    return made.codes.empty() ? coding::method_name(made.method) : code_name(kind, made.codes[0]);
+  std::map<int, size_t> count;
+  for (auto c : made.codes) ++count[c];
+  std::string out;
+  for (const auto& [code, n] : count) out += (out.empty() ? "" : ", ") + code_name(kind, code) + " " + std::to_string(n);
+  return "chunks: " + out;
+}
+
+namespace {
+
+// Chunks of N values in `rows` rows of chunks of D, without listing them (a hostile header may
+// claim 2^40 values).
+uint64_t chunk_total(uint64_t N, uint64_t rows, uint64_t D) {
+  if (rows == 0) return 0;
+  const uint64_t per_row = N / rows;
+  return rows * ((per_row + D - 1) / D);
+}
+
+void check_chunk_count(const Opened& f, uint64_t D) {
+  const uint64_t N = f.description.num_values(), expected = chunk_total(N, f.kind->rows(f.description), D);
+  if (f.file.parts.size() != expected)
+    throw coding::FormatError("corrupted: " + std::to_string(f.file.parts.size()) + " chunks for " + std::to_string(N) +
+                              " values (" + std::to_string(expected) + " expected)");
+}
+
+void check_stored_size(const Opened& f) {
+  if (f.file.header.method == coding::Method::kStored &&
+      f.file.parts[0].size != f.description.num_values() * f.description.value_bytes())
+    throw coding::FormatError("corrupted: " + std::to_string(f.file.parts[0].size) + " stored bytes for " +
+                              std::to_string(f.description.num_values()) + " values");
+}
+
+// Stored values (1 or 2 bytes each, little-endian), each checked against the value bits.
+std::vector<uint16_t> stored_words(const uint8_t* p, size_t n, uint32_t bits) {
+  std::vector<uint16_t> out(n);
+  const bool wide = bits > 8;
+  for (size_t i = 0; i < n; ++i) {
+    const auto w = wide ? static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8)) : uint16_t{p[i]};
+    if (bits < 16 && (w >> bits) != 0)
+      throw coding::FormatError("corrupted: stored value " + std::to_string(w) + " has more than " + std::to_string(bits) + " bits");
+    out[i] = w;
+  }
+  return out;
+}
+
+// The most values a chunk of a file of coded parts may have (the models' D is far below).
+constexpr uint64_t kMaxChunkValues = uint64_t{1} << 24;
+
+}  // namespace
 
 Opened open_file(const uint8_t* data, size_t size) {
   Opened f;
@@ -151,18 +288,40 @@ Opened open_file(const uint8_t* data, size_t size) {
     if (!f.kind) throw coding::FormatError("unsupported data kind " + std::to_string(h.description.kind));
     f.kind->check_description(h.description);
     f.description = h.description;
-    if (h.method == coding::Method::kStored && f.file.parts[0].size != f.description.num_values() * f.description.value_bytes())
-      throw coding::FormatError("corrupted: " + std::to_string(f.file.parts[0].size) + " stored bytes for " +
-                                std::to_string(f.description.num_values()) + " values");
+    check_stored_size(f);
   } else {
     f.kind = &kinds::for_bare_files();
   }
-  // A file that says what it holds and is not model-coded needs no model.
-  f.needs_model = h.method == coding::Method::kModel || !h.described;
+  // Every part's method must be one the kind has (and, chunk by chunk, one that codes chunks).
+  const int natives = f.kind->native_count();
+  if ((h.method == coding::Method::kNative && natives == 0) ||
+      (h.method == coding::Method::kParts && !f.file.chunked && h.code - coding::kPartNative >= natives))
+    throw coding::FormatError(std::string("corrupted: a ") + f.kind->name() + " file coded by a method it does not have");
+  if (h.method == coding::Method::kParts && f.file.chunked) {
+    if (h.chunk_values > kMaxChunkValues) throw coding::FormatError("corrupted: chunks of " + std::to_string(h.chunk_values) + " values");
+    check_chunk_count(f, h.chunk_values);
+    for (uint8_t code : f.file.codes) {
+      const int k = code - coding::kPartNative;
+      if (k >= natives || (k >= 0 && !f.kind->native_chunks(k, f.description)))
+        throw coding::FormatError(std::string("corrupted: a ") + f.kind->name() + " chunk coded by a method that codes no such chunks");
+    }
+  }
+  // A file that says what it holds and has no model-coded part needs no model.
+  f.needs_model = h.method == coding::Method::kModel || !h.described || (h.method == coding::Method::kParts && h.budget != 0);
   return f;
 }
 
 size_t chunk_count(const Opened& f) { return f.file.parts.size(); }
+
+std::vector<uint8_t> part_codes(const coding::ParsedFileV3& f) {
+  switch (f.header.method) {
+    case coding::Method::kModel: return {coding::kPartModel};
+    case coding::Method::kStored: return {coding::kPartStored};
+    case coding::Method::kNative: return {coding::kPartNative};
+    case coding::Method::kParts: return f.chunked ? f.codes : std::vector<uint8_t>{f.header.code};
+  }
+  return {};
+}
 
 void bind(Opened& f, const engine::EngineCodec& codec) {
   if (!f.needs_model) return;
@@ -171,17 +330,17 @@ void bind(Opened& f, const engine::EngineCodec& codec) {
   f.kind->check_model(codec.model());
   if (!h.described) {
     f.description = f.kind->bare_description(codec.model());
-    if (h.method == coding::Method::kStored && f.file.parts[0].size != f.description.num_values() * f.description.value_bytes())
-      throw coding::FormatError("corrupted: " + std::to_string(f.file.parts[0].size) + " stored bytes for a " +
-                                std::to_string(f.description.num_values()) + "-value item");
+    check_stored_size(f);
   }
-  if (h.method != coding::Method::kModel) return;
+  if (h.method != coding::Method::kModel && h.method != coding::Method::kParts) return;
+  if (!f.kind->model_codes(f.description, codec.model()))
+    throw coding::FormatError("corrupted: model-coded values the model does not code");
   f.kind->check_coded_content(f.description, codec.model());
-  const uint64_t N = f.description.num_values(), D = static_cast<uint64_t>(codec.num_values());
-  const uint64_t chunks = (N + D - 1) / D;
-  if (f.file.parts.size() != chunks)
-    throw coding::FormatError("corrupted: " + std::to_string(f.file.parts.size()) + " chunks for " + std::to_string(N) +
-                              " values (" + std::to_string(chunks) + " expected)");
+  const uint64_t D = static_cast<uint64_t>(codec.num_values());
+  if (h.method == coding::Method::kParts && h.chunk_values != D)
+    throw coding::FormatError("corrupted: chunks of " + std::to_string(h.chunk_values) + " values, the model codes " +
+                              std::to_string(D));
+  check_chunk_count(f, D);
   // The model's own range: every stage needs a call, and no stage more calls than steps.
   const int64_t stages = f.kind->word_map(f.description, codec).stages;
   const uint64_t S = static_cast<uint64_t>(stages > 0 ? stages : codec.num_stages());
@@ -201,6 +360,8 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
   };
   std::map<Key, std::vector<Chunk>> groups;  // model-coded chunks that can share calls
   std::vector<kinds::WordMap> maps(files.size());
+  std::vector<uint64_t> rows_of(files.size(), 1);
+  for (size_t s = 0; s < files.size(); ++s) rows_of[s] = files[s]->kind->rows(files[s]->description);
   for (size_t s = 0; s < files.size(); ++s) {
     const Opened& f = *files[s];
     auto& o = out[s];
@@ -208,31 +369,49 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
     const auto N = static_cast<size_t>(f.description.num_values());
     try {
       switch (f.file.header.method) {
-        case coding::Method::kStored: {
-          const uint8_t* p = f.file.parts[0].data;
-          const bool wide = f.description.value_bytes() == 2;
-          o.content.words.resize(N);
-          const uint32_t bits = f.description.value_bits;
-          for (size_t i = 0; i < N; ++i) {
-            const auto w = wide ? static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8)) : uint16_t{p[i]};
-            if (bits < 16 && (w >> bits) != 0)
-              throw coding::FormatError("corrupted: stored value " + std::to_string(w) + " has more than " +
-                                        std::to_string(bits) + " bits");
-            o.content.words[i] = w;
-          }
+        case coding::Method::kStored:
+          o.content.words = stored_words(f.file.parts[0].data, N, f.description.value_bits);
           break;
-        }
         case coding::Method::kNative:
-          o.content.words = f.kind->decode_native(f.file.parts, f.description);
-          if (o.content.words.size() != N) throw coding::FormatError("corrupted: the native codec gave another size");
-          break;
+        case coding::Method::kParts:
+          if (f.file.header.method == coding::Method::kNative || !f.file.chunked) {
+            const int code = f.file.header.method == coding::Method::kNative ? coding::kPartNative : f.file.header.code;
+            o.content.words = f.kind->decode_native(code - coding::kPartNative, f.file.parts, f.description);
+            if (o.content.words.size() != N) throw coding::FormatError("corrupted: the native codec gave another size");
+            break;
+          }
+          [[fallthrough]];
         case coding::Method::kModel: {
-          if (!codec) throw std::logic_error("decode_files: a model-coded file without the model");
-          maps[s] = f.kind->word_map(f.description, *codec);
+          const bool model = f.file.header.method == coding::Method::kModel || f.file.header.budget != 0;
+          if (model && !codec) throw std::logic_error("decode_files: a model-coded file without the model");
+          if (model) maps[s] = f.kind->word_map(f.description, *codec);
           o.content.words.assign(N, 0);
+          const uint64_t rows = f.kind->rows(f.description);
+          const uint64_t D = f.file.header.method == coding::Method::kParts ? f.file.header.chunk_values
+                                                                            : static_cast<uint64_t>(codec->num_values());
+          std::vector<Chunk> list = chunks_of(s, N, rows, D), coded;
+          for (const Chunk& ch : list) {
+            const int code = f.file.codes.empty() ? coding::kPartModel : f.file.codes[ch.index];
+            if (code == coding::kPartModel) {
+              coded.push_back(ch);
+              continue;
+            }
+            const auto& part = f.file.parts[ch.index];
+            std::vector<uint16_t> w;
+            if (code == coding::kPartStored) {
+              if (part.size != ch.length * f.description.value_bytes())
+                throw coding::FormatError("corrupted: chunk " + std::to_string(ch.index) + " stores " + std::to_string(part.size) +
+                                          " bytes for " + std::to_string(ch.length) + " values");
+              w = stored_words(part.data, ch.length, f.description.value_bits);
+            } else {
+              w = f.kind->decode_native_chunk(code - coding::kPartNative, f.description, part, ch.length);
+              if (w.size() != ch.length) throw coding::FormatError("corrupted: a chunk's codec gave another size");
+            }
+            for (size_t j = 0; j < ch.length; ++j) o.content.words[(ch.begin + j) * rows + ch.row] = w[j];
+          }
+          if (coded.empty()) break;
           auto& g = groups[{f.file.header.budget, maps[s].stages}];
-          const auto list = chunks_of(s, N, static_cast<uint64_t>(codec->num_values()));
-          g.insert(g.end(), list.begin(), list.end());
+          g.insert(g.end(), coded.begin(), coded.end());
           continue;  // progress counts its chunks as they decode
         }
       }
@@ -243,6 +422,10 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
     done += chunk_count(f);
     if (on_progress) on_progress(done);
   }
+  done = 0;  // from here on: chunks decoded or not needing the model
+  for (const auto& f : files) done += chunk_count(*f);
+  for (const auto& [key, list] : groups) done -= list.size();
+  if (on_progress) on_progress(done);
   for (const auto& [key, list] : groups)
     for (size_t c0 = 0; c0 < list.size(); c0 += batch) {
       const size_t n = std::min(batch, list.size() - c0);
@@ -282,7 +465,7 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
             o.error = where + "value " + std::to_string(v) + " is no word of this file";
             break;
           }
-          o.content.words[ch.begin + j] = w;
+          o.content.words[(ch.begin + j) * rows_of[ch.source] + ch.row] = w;
         }
       }
       done += n;

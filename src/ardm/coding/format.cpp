@@ -50,6 +50,7 @@ const char* method_name(Method m) {
     case Method::kModel: return "model";
     case Method::kStored: return "stored";
     case Method::kNative: return "native";
+    case Method::kParts: return "parts";
   }
   return "?";
 }
@@ -62,7 +63,8 @@ uint64_t Description::num_values() const {
 
 std::vector<uint8_t> encode_header(const Header& h, bool chunked) {
   const auto m = static_cast<uint8_t>(h.method);
-  if (m > 2) throw FormatError("unknown method " + std::to_string(m));
+  if (m > 3) throw FormatError("unknown method " + std::to_string(m));
+  if (h.method == Method::kParts && !h.described) throw FormatError("a file of coded parts has a description");
   std::vector<uint8_t> out = {static_cast<uint8_t>(kSignatureV3 | (m << 2) | (h.described ? 2 : 0) | (chunked ? 1 : 0)),
                               static_cast<uint8_t>(h.model_id), static_cast<uint8_t>(h.model_id >> 8)};
   if (h.described) {
@@ -82,6 +84,14 @@ std::vector<uint8_t> encode_header(const Header& h, bool chunked) {
     put_varint(out, h.budget);
   } else if (chunked && h.method == Method::kStored) {
     throw FormatError("a stored file is never chunked");
+  } else if (h.method == Method::kParts && chunked) {
+    if (h.budget != 0) check_budget_field(h.budget);
+    if (h.chunk_values < 1 || h.chunk_values > kMaxDescribedValues) throw FormatError("chunks of no values");
+    put_varint(out, h.budget);
+    put_varint(out, h.chunk_values);
+  } else if (h.method == Method::kParts) {
+    if (h.code < kPartNative || h.code > kMaxPartCode) throw FormatError("a whole item by a native codec has code 2..63");
+    out.push_back(h.code);
   }
   return out;
 }
@@ -108,14 +118,24 @@ uint32_t chunk_check(uint32_t fingerprint, const std::vector<uint8_t>& header_by
 }
 
 std::vector<uint8_t> assemble_file(const std::vector<uint8_t>& header_bytes, Method method, bool chunked,
-                                   const std::vector<std::vector<uint8_t>>& parts) {
+                                   const std::vector<std::vector<uint8_t>>& parts, const std::vector<uint8_t>& codes) {
   if (parts.empty()) throw FormatError("a file needs at least one part");
   if (!chunked && parts.size() != 1) throw FormatError("an unchunked file has exactly one part");
   if (method == Method::kStored && parts.size() != 1) throw FormatError("a stored file has one part");
+  const bool coded_parts = method == Method::kParts && chunked;
+  if (coded_parts != (codes.size() == parts.size()) || (!coded_parts && !codes.empty()))
+    throw FormatError("method codes are given for the parts of a chunked kParts file, one each");
   std::vector<uint8_t> out = header_bytes;
-  for (const auto& p : parts) {
-    if (method == Method::kModel && p.size() < kMinCheckedStream) throw FormatError("a payload has at least 3 bytes");
-    if (method == Method::kNative && p.empty()) throw FormatError("an empty native part");
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const auto& p = parts[i];
+    const int code = coded_parts                  ? codes[i]
+                     : method == Method::kModel   ? kPartModel
+                     : method == Method::kStored  ? kPartStored
+                                                  : kPartNative;
+    if (code > kMaxPartCode) throw FormatError("a part's method code above 63");
+    if (code == kPartModel && p.size() < kMinCheckedStream) throw FormatError("a payload has at least 3 bytes");
+    if (code >= kPartNative && p.empty()) throw FormatError("an empty native part");
+    if (coded_parts) out.push_back(static_cast<uint8_t>(code));
     if (chunked) put_varint(out, p.size());
     out.insert(out.end(), p.begin(), p.end());
   }
@@ -143,7 +163,6 @@ ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& k
   const uint8_t sig = r.byte("signature");
   ParsedFileV3 f;
   const uint8_t m = (sig >> 2) & 3;
-  if (m == 3) throw FormatError("unsupported method 3 (a file from a newer ardm?)");
   f.header.method = static_cast<Method>(m);
   f.header.described = sig & 2;
   f.chunked = sig & 1;
@@ -170,12 +189,23 @@ ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& k
     }
     check_description(d);
   }
+  if (f.header.method == Method::kParts && !f.header.described) throw FormatError("corrupted: coded parts without a description");
   if (f.header.method == Method::kModel) {
     const uint64_t budget = r.varint("budget");
     check_budget_field(budget);
     f.header.budget = static_cast<uint32_t>(budget);
   } else if (f.chunked && f.header.method == Method::kStored) {
     throw FormatError("corrupted: a chunked stored file");
+  } else if (f.header.method == Method::kParts && f.chunked) {
+    const uint64_t budget = r.varint("budget");
+    if (budget != 0) check_budget_field(budget);
+    f.header.budget = static_cast<uint32_t>(budget);
+    f.header.chunk_values = r.varint("chunk length");
+    if (f.header.chunk_values < 1) throw FormatError("corrupted: chunks of 0 values");
+  } else if (f.header.method == Method::kParts) {
+    f.header.code = r.byte("method code");
+    if (f.header.code < kPartNative || f.header.code > kMaxPartCode)
+      throw FormatError("corrupted: method code " + std::to_string(f.header.code) + " for a whole item");
   }
   f.header_bytes.assign(data, data + r.pos);
 
@@ -189,15 +219,25 @@ ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& k
     const std::vector<uint8_t> none;
     if (crc32_of(none, data, end) != f.crc) throw FormatError("corrupted: checksum mismatch");
   }
-  const size_t min_part = f.header.method == Method::kModel ? kMinCheckedStream : f.header.method == Method::kNative ? 1 : 0;
+  auto min_part = [](int code) -> size_t { return code == kPartModel ? kMinCheckedStream : code >= kPartNative ? 1 : 0; };
+  const int file_code = f.header.method == Method::kModel    ? kPartModel
+                        : f.header.method == Method::kStored ? kPartStored
+                                                             : kPartNative;
+  const bool coded_parts = f.header.method == Method::kParts && f.chunked;
   if (!f.chunked) {
-    if (end - r.pos < min_part) throw FormatError("truncated: the payload is missing");
+    if (end - r.pos < min_part(file_code)) throw FormatError("truncated: the payload is missing");
     f.parts.push_back({data + r.pos, end - r.pos});
   } else {
     ByteReader c{data, end, r.pos};
     while (c.left() > 0) {
+      int code = file_code;
+      if (coded_parts) {
+        code = c.byte("method code");
+        if (code > kMaxPartCode) throw FormatError("corrupted: method code " + std::to_string(code));
+        f.codes.push_back(static_cast<uint8_t>(code));
+      }
       const uint64_t n = c.varint("chunk length");
-      if (n < min_part || n > c.left())
+      if (n < min_part(code) || n > c.left())
         throw FormatError(n > c.left() ? "truncated: chunk " + std::to_string(f.parts.size()) + " needs " +
                                              std::to_string(n) + " bytes, " + std::to_string(c.left()) + " left"
                                        : "corrupted: a " + std::to_string(n) + "-byte chunk");
@@ -205,6 +245,11 @@ ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& k
       c.pos += static_cast<size_t>(n);
     }
     if (f.parts.empty()) throw FormatError("truncated: no chunks");
+  }
+  if (coded_parts) {  // a budget exactly when some part is the model's
+    const bool model = std::find(f.codes.begin(), f.codes.end(), kPartModel) != f.codes.end();
+    if (model != (f.header.budget != 0))
+      throw FormatError(model ? "corrupted: model-coded parts without a budget" : "corrupted: a budget without model-coded parts");
   }
   if (f.header.described) {
     const auto& d = f.header.description;

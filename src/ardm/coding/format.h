@@ -31,10 +31,18 @@ constexpr uint32_t kMaxBudget = 1024;    // network calls per chunk a version-3 
 constexpr uint64_t kMaxDescribedValues = uint64_t{1} << 40;
 constexpr uint32_t kMaxKindCode = 127;   // data kind codes are one varint byte
 
-// How the values are coded: the model's rANS payloads, stored as they are, or by the data
-// kind's own classical codec (images: lossless JPEG XL), one part per item.
-enum class Method : uint8_t { kModel = 0, kStored = 1, kNative = 2 };
-const char* method_name(Method m);  // "model", "stored", "native" (a kind names its own)
+// How the values are coded: the model's rANS payloads, stored as they are, by the data kind's
+// first classical codec (images: lossless JPEG XL), one part per item; or (kParts) each part by
+// its own method, named by a code before it:
+//   unchunked: one part, the whole item, by the code in the header (a native codec, >= 2);
+//   chunked: the item's chunks of `chunk_values` values, each by model, stored or a native codec.
+enum class Method : uint8_t { kModel = 0, kStored = 1, kNative = 2, kParts = 3 };
+const char* method_name(Method m);  // "model", "stored", "native", "parts" (a kind names its own)
+
+// The code of a part's method in a kParts file: the model, stored, or the kind's native codec
+// k (0-based) as kPartNative + k.
+constexpr uint8_t kPartModel = 0, kPartStored = 1, kPartNative = 2;
+constexpr uint8_t kMaxPartCode = 63;
 
 // What the file holds, when it is not one chunk of the model's own kind and shape. The
 // container knows a data kind only by its code (kinds/registry.cpp gives them) and whether its
@@ -59,7 +67,10 @@ struct Header {
   uint16_t model_id = 0;   // low 16 bits of the model fingerprint
   bool described = false;  // else the item is one chunk of the model's kind and shape
   Description description; // when described
-  uint32_t budget = 0;     // kModel: network calls per chunk, 1..kMaxBudget
+  uint32_t budget = 0;     // kModel: network calls per chunk, 1..kMaxBudget; kParts chunked:
+                           // the same, or 0 when no part is model-coded
+  uint64_t chunk_values = 0;  // kParts chunked: values per chunk (the model's D), >= 1
+  uint8_t code = 0;           // kParts unchunked: the one part's method code (kPartNative + k)
 };
 
 // A version-3 file's header bytes (what every check covers first). Throws FormatError for a
@@ -75,10 +86,12 @@ uint32_t chunk_check(uint32_t fingerprint, const std::vector<uint8_t>& header_by
                      const uint8_t* value_bytes, size_t size);
 
 // A whole version-3 file from its header bytes and body parts: kModel: the chunks' payloads;
-// kStored: one part, the value bytes; kNative: one part per item (kStored and kNative files
-// end with the CRC-32 of every byte before it). `chunked` must be what encode_header was given.
+// kStored: one part, the value bytes; kNative: one part per item; kParts: one part (unchunked)
+// or one per chunk, each chunk's method code in `codes` (every method but kModel ends the file
+// with the CRC-32 of every byte before it). `chunked` must be what encode_header was given.
 std::vector<uint8_t> assemble_file(const std::vector<uint8_t>& header_bytes, Method method, bool chunked,
-                                   const std::vector<std::vector<uint8_t>>& parts);
+                                   const std::vector<std::vector<uint8_t>>& parts,
+                                   const std::vector<uint8_t>& codes = {});
 
 struct Part {
   const uint8_t* data = nullptr;  // into the buffer given to read_file_v3
@@ -90,7 +103,8 @@ struct ParsedFileV3 {
   bool chunked = false;
   std::vector<uint8_t> header_bytes;
   std::vector<Part> parts;  // as assemble_file's parts
-  uint32_t crc = 0;         // kStored, kNative: checked by read_file_v3
+  std::vector<uint8_t> codes;  // kParts: each part's method code
+  uint32_t crc = 0;         // all but kModel: checked by read_file_v3
 };
 
 // The version of a file from its first bytes: 1, 2 or 3; throws FormatError ("not an ardm file",

@@ -59,6 +59,8 @@ class Kind {
   virtual const char* name() const = 0;              // "image", "text", "audio"
   virtual uint32_t code() const = 0;                 // the file format's kind code (1..127)
   virtual bool container_bytes() const { return false; }  // descriptions carry a prefix and suffix
+  // Every description code the kind reads (its own first) and whether it carries container bytes.
+  virtual std::vector<std::pair<uint32_t, bool>> description_codes() const { return {{code(), container_bytes()}}; }
   virtual const char* unit() const = 0;              // "bpd", "bits per byte", "bits per sample"
   virtual const char* value_noun() const = 0;        // "byte", "sample", "pixel" (rates: "bytes/s")
   virtual const char* item_noun() const = 0;         // progress bars: "img", "chunk"
@@ -94,12 +96,32 @@ class Kind {
   virtual bool bare(const Content& c, const engine::EngineModel& model) const;
   virtual coding::Description bare_description(const engine::EngineModel& model) const;
 
-  // The kind's own classical codec (coding::Method::kNative), if any: one part per item.
-  virtual const char* native_name() const { return nullptr; }
-  virtual std::vector<std::vector<uint8_t>> encode_native(const Content& c) const;
-  virtual std::vector<uint16_t> decode_native(const std::vector<coding::Part>& parts, const coding::Description& d) const;
+  // True when the model codes this content (else only stored and the classical codecs do):
+  // images of the model's own shape and depth, 8- and 16-bit audio, any byte stream.
+  virtual bool model_codes(const coding::Description& d, const engine::EngineModel& model) const { return true; }
+  // The content's values as sequences the model codes apart, each cut into chunks: `rows`
+  // interleaved sequences (audio channels: value j of row r is value j * rows + r), else one.
+  virtual uint64_t rows(const coding::Description& d) const { return 1; }
+
+  // The kind's own classical codecs, best first (images: JPEG XL; audio: WavPack, FLAC; byte
+  // streams: xz, bzip2, zstd, brotli). Codec k is part code coding::kPartNative + k; a file
+  // wholly by codec 0 is coding::Method::kNative, by another, coding::Method::kParts.
+  virtual int native_count() const { return 0; }
+  virtual const char* native_name(int k) const { return nullptr; }
+  // True when codec k codes this content whole (WavPack takes every WAV, FLAC no floats).
+  virtual bool native_takes(int k, const coding::Description& d) const { return true; }
+  // The content by codec k: one part per item (items(); codecs other than 0 code one item).
+  virtual std::vector<std::vector<uint8_t>> encode_native(int k, const Content& c) const;
+  virtual std::vector<uint16_t> decode_native(int k, const std::vector<coding::Part>& parts, const coding::Description& d) const;
+  // True when codec k also codes single chunks (one row's n values, as stored) of such content.
+  virtual bool native_chunks(int k, const coding::Description& d) const { return false; }
+  virtual std::vector<uint8_t> encode_native_chunk(int k, const coding::Description& d, const uint16_t* words, size_t n) const;
+  virtual std::vector<uint16_t> decode_native_chunk(int k, const coding::Description& d, const coding::Part& p, size_t n) const;
   // Items in a content (images in a file; 1 for a stream) and the parts a native file has.
   virtual size_t items(const coding::Description& d) const { return 1; }
+
+  // The step budget of compression level 1 (fast) .. 9 (small); the default is kDefaultLevel's.
+  virtual int64_t level_budget(int level) const;
 
   // ---- outputs
   // The decompressed file's name from the input's name less ".ardm".
@@ -119,6 +141,9 @@ class Kind {
   virtual const char* eval_unit() const = 0;    // bounds: "bpd", "bpc", "bits/sample"
   virtual const char* eval_items() const = 0;   // "images", "sequences", "clips"
 };
+
+// Compression levels as gzip's: 1 fast .. 9 small; 6 is the default (the budget of 20).
+constexpr int kDefaultLevel = 6;
 
 // ---- the registry (registry.cpp)
 const std::vector<const Kind*>& all();

@@ -4,6 +4,9 @@
 #include <filesystem>
 
 #include "ardm/engine/codec.h"
+#if ARDM_HAVE_PCM_CODECS
+#include "ardm/kinds/audio/pcm_codecs.h"
+#endif
 
 #ifndef ARDM_DEFAULT_AUDIO_MODEL
 #define ARDM_DEFAULT_AUDIO_MODEL ""
@@ -52,19 +55,25 @@ bool AudioKind::claims(const std::string& path, const uint8_t* head, size_t n) c
 
 Content AudioKind::read(const std::vector<uint8_t>& file, const std::string& name, const engine::EngineModel&) const {
   const auto w = parse_wav(file.data(), file.size(), name);
-  const size_t vb = w.bits / 8, end = w.data_begin + w.samples * vb;
+  const size_t width = w.bits / 8, end = w.data_begin + w.frames * w.channels * width;
   Content c;
   auto& d = c.description;
   d.kind = code();
-  d.value_bits = w.bits;
-  d.shape = {static_cast<uint64_t>(w.samples), 1};
   d.container_bytes = true;
   d.prefix.assign(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(w.data_begin));
   d.suffix.assign(file.begin() + static_cast<std::ptrdiff_t>(end), file.end());
-  c.words.resize(w.samples);
   const uint8_t* p = file.data() + w.data_begin;
-  for (size_t i = 0; i < w.samples; ++i)
-    c.words[i] = vb == 1 ? p[i] : static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8));
+  const size_t n = w.frames * w.channels;
+  if (width <= 2 && !w.is_float) {  // the samples as the model's words, interleaved as in the file
+    d.value_bits = w.bits;
+    d.shape = {static_cast<uint64_t>(w.frames), w.channels};
+    c.words.resize(n);
+    for (size_t i = 0; i < n; ++i) c.words[i] = width == 1 ? p[i] : static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8));
+  } else {  // wider samples and floats: their bytes
+    d.value_bits = 8;
+    d.shape = {static_cast<uint64_t>(w.frames), w.channels, width};
+    c.words.assign(p, p + n * width);
+  }
   return c;
 }
 
@@ -76,12 +85,110 @@ WordMap AudioKind::word_map(const coding::Description& d, const engine::EngineCo
 }
 
 void AudioKind::check_description(const coding::Description& d) const {
-  if (d.value_bits != 8 && d.value_bits != 16)
-    throw coding::FormatError("corrupted: " + std::to_string(d.value_bits) + "-bit values in data of kind 3");
-  if (d.shape.size() != 2) throw coding::FormatError("corrupted: audio has rank 2 (frames, channels), not " + std::to_string(d.shape.size()));
+  const size_t rank = d.shape.size();
+  if (rank != 2 && rank != 3)
+    throw coding::FormatError("corrupted: audio has rank 2 (frames, channels) or 3 (frames, channels, bytes), not " + std::to_string(rank));
   if (d.shape[1] < 1 || d.shape[1] > 8) throw coding::FormatError("corrupted: " + std::to_string(d.shape[1]) + " audio channels");
-  if (d.shape[1] != 1) throw coding::FormatError("corrupted: only mono audio is coded");
+  if (rank == 2 && d.value_bits != 8 && d.value_bits != 16)
+    throw coding::FormatError("corrupted: " + std::to_string(d.value_bits) + "-bit values in data of kind 3");
+  if (rank == 3 && (d.value_bits != 8 || (d.shape[2] != 3 && d.shape[2] != 4)))
+    throw coding::FormatError("corrupted: audio samples of " + std::to_string(d.shape[2]) + " bytes as " +
+                              std::to_string(d.value_bits) + "-bit values");
 }
+
+bool AudioKind::model_codes(const coding::Description& d, const engine::EngineModel&) const { return d.shape.size() == 2; }
+
+uint64_t AudioKind::rows(const coding::Description& d) const { return d.shape.size() == 2 ? d.shape[1] : 1; }
+
+const char* AudioKind::native_name(int k) const { return k == 0 ? "wavpack" : k == 1 ? "flac" : nullptr; }
+
+#if ARDM_HAVE_PCM_CODECS
+namespace {
+
+// The sample format of a content, read from its kept fmt chunk and checked against its shape.
+pcm::Format format_of(const coding::Description& d) {
+  WavLayout w;
+  try {
+    w = parse_wav(d.prefix.data(), d.prefix.size(), "the kept WAV header");
+  } catch (const std::runtime_error& e) {
+    throw coding::FormatError(std::string("corrupted: ") + e.what());
+  }
+  const uint64_t width = d.shape.size() == 3 ? d.shape[2] : d.value_bits / 8;
+  if (w.channels != d.shape[1] || w.bits != 8 * width || (w.bits <= 16 && !w.is_float) != (d.shape.size() == 2))
+    throw coding::FormatError("corrupted: the kept WAV header is not the samples' format");
+  return {w.channels, w.bits, w.is_float, w.rate};
+}
+
+pcm::Codec codec_of(int k) { return k == 0 ? pcm::Codec::kWavpack : pcm::Codec::kFlac; }
+
+std::vector<uint16_t> words_of(const std::vector<uint8_t>& bytes, uint32_t value_bits) {
+  if (value_bits <= 8) return {bytes.begin(), bytes.end()};
+  std::vector<uint16_t> w(bytes.size() / 2);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<uint16_t>(bytes[2 * i] | (bytes[2 * i + 1] << 8));
+  return w;
+}
+
+// Codes samples and checks that they come back (the file's CRC covers the stream, not them).
+std::vector<uint8_t> encode_checked(int k, const std::vector<uint8_t>& bytes, size_t frames, const pcm::Format& f) {
+  auto out = pcm::encode(codec_of(k), bytes.data(), frames, f);
+  if (pcm::decode(codec_of(k), out.data(), out.size(), frames, f) != bytes)
+    throw std::runtime_error(std::string("the ") + pcm::name(codec_of(k)) + " library did not give back the exact samples");
+  return out;
+}
+
+}  // namespace
+
+bool AudioKind::native_takes(int k, const coding::Description& d) const {
+  try {
+    return pcm::takes(codec_of(k), format_of(d));
+  } catch (const coding::FormatError&) {
+    return false;  // no WAV header to say what the samples are
+  }
+}
+
+std::vector<std::vector<uint8_t>> AudioKind::encode_native(int k, const Content& c) const {
+  const auto f = format_of(c.description);
+  const auto bytes = coding::value_bytes(c.words.data(), c.words.size(), c.description.value_bits);
+  return {encode_checked(k, bytes, static_cast<size_t>(c.description.shape[0]), f)};
+}
+
+std::vector<uint16_t> AudioKind::decode_native(int k, const std::vector<coding::Part>& parts, const coding::Description& d) const {
+  if (parts.size() != 1) throw coding::FormatError("corrupted: audio by a codec is one stream");
+  const auto f = format_of(d);
+  if (!pcm::takes(codec_of(k), f)) throw coding::FormatError("corrupted: samples that codec does not code");
+  return words_of(pcm::decode(codec_of(k), parts[0].data, parts[0].size, static_cast<size_t>(d.shape[0]), f), d.value_bits);
+}
+
+bool AudioKind::native_chunks(int k, const coding::Description& d) const { return d.shape.size() == 2; }
+
+std::vector<uint8_t> AudioKind::encode_native_chunk(int k, const coding::Description& d, const uint16_t* words, size_t n) const {
+  auto f = format_of(d);
+  f.channels = 1;  // a chunk is one channel's samples
+  if (!pcm::takes(codec_of(k), f)) return {};
+  return encode_checked(k, coding::value_bytes(words, n, d.value_bits), n, f);
+}
+
+std::vector<uint16_t> AudioKind::decode_native_chunk(int k, const coding::Description& d, const coding::Part& p, size_t n) const {
+  auto f = format_of(d);
+  f.channels = 1;
+  if (!pcm::takes(codec_of(k), f)) throw coding::FormatError("corrupted: samples that codec does not code");
+  return words_of(pcm::decode(codec_of(k), p.data, p.size, n, f), d.value_bits);
+}
+#else
+// A decoder built without libwavpack and libFLAC (a cross build) reads model-coded and stored files.
+bool AudioKind::native_takes(int, const coding::Description&) const { return false; }
+std::vector<std::vector<uint8_t>> AudioKind::encode_native(int, const Content&) const {
+  throw std::runtime_error("this build has no WavPack or FLAC support");
+}
+std::vector<uint16_t> AudioKind::decode_native(int k, const std::vector<coding::Part>&, const coding::Description&) const {
+  throw std::runtime_error(std::string("this build has no ") + native_name(k) + " support: the file holds " + native_name(k) + " audio");
+}
+bool AudioKind::native_chunks(int, const coding::Description& d) const { return d.shape.size() == 2; }
+std::vector<uint8_t> AudioKind::encode_native_chunk(int, const coding::Description&, const uint16_t*, size_t) const { return {}; }
+std::vector<uint16_t> AudioKind::decode_native_chunk(int k, const coding::Description&, const coding::Part&, size_t) const {
+  throw std::runtime_error(std::string("this build has no ") + native_name(k) + " support: the file holds " + native_name(k) + " audio");
+}
+#endif
 
 std::vector<uint8_t> AudioKind::write(const Content& c, size_t, const std::string&, const WriteOptions&) const {
   const auto& d = c.description;

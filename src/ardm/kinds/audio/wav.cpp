@@ -41,13 +41,14 @@ WavLayout parse_wav(const uint8_t* data, size_t size, const std::string& name) {
         if (std::memcmp(f + 26, kGuidTail, 14) != 0) return fail("an unknown extensible subformat");
         tag = u16(f + 24);
       }
-      if (tag == 3) return fail("floating-point samples; only 8- and 16-bit integer PCM can be coded");
-      if (tag != 1) return fail("compressed audio (format tag " + std::to_string(tag) + "); only integer PCM can be coded");
-      if (w.bits != 8 && w.bits != 16)
-        return fail(std::to_string(w.bits) + "-bit samples; only 8- and 16-bit PCM can be coded");
-      if (w.channels != 1)
-        return fail(std::to_string(w.channels) + " channels; the audio model codes mono files only");
+      const bool pcm = tag == 1, flt = tag == 3;
+      if (!pcm && !flt) return fail("compressed audio (format tag " + std::to_string(tag) + "); only PCM and float WAV files are taken");
+      if (pcm && w.bits != 8 && w.bits != 16 && w.bits != 24 && w.bits != 32)
+        return fail(std::to_string(w.bits) + "-bit samples; integer PCM of 8, 16, 24 or 32 bits is taken");
+      if (flt && w.bits != 32) return fail(std::to_string(w.bits) + "-bit floating-point samples; only 32-bit floats are taken");
+      if (w.channels < 1 || w.channels > 8) return fail(std::to_string(w.channels) + " channels; 1 to 8 are taken");
       if (align != w.channels * w.bits / 8) return fail("a block alignment of " + std::to_string(align) + " bytes");
+      w.is_float = flt;
       have_fmt = true;
     } else if (std::memcmp(id, "data", 4) == 0) {
       if (!have_fmt) return fail("a data chunk before the fmt chunk");
@@ -55,9 +56,11 @@ WavLayout parse_wav(const uint8_t* data, size_t size, const std::string& name) {
       // A data chunk that claims more than the file holds (a truncated or still-recording
       // file): its whole samples are coded, the rest of the file is kept as it is.
       const size_t avail = size - body, n = len < avail ? static_cast<size_t>(len) : avail;
-      w.samples = n / (w.bits / 8);
+      w.frames = n / (w.channels * (w.bits / 8));
       return w;
     }
+    if (body + len > size) return fail("a chunk '" + std::string(reinterpret_cast<const char*>(id), 4) + "' of " +
+                                       std::to_string(len) + " bytes runs past the end of the file");
     pos = body + static_cast<size_t>(len) + (len & 1);
   }
   return fail(have_fmt ? "no data chunk" : "no fmt chunk");

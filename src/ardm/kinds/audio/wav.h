@@ -2,9 +2,10 @@
 // else in the file (the RIFF header, "fmt ", LIST or other chunks, a pad byte, whatever follows
 // the samples) is kept verbatim by the audio kind, so decompression gives back the identical file.
 //
-// Coded: integer PCM, mono, 8 or 16 bits (format tag 1, or WAVE_FORMAT_EXTENSIBLE with the PCM
-// subformat). Anything else (float, 24-bit, several channels, compressed WAV) is refused with a
-// message saying what the file holds.
+// Taken: integer PCM of 8, 16, 24 or 32 bits and 32-bit IEEE floats, 1 to 8 channels (format
+// tag 1 or 3, or WAVE_FORMAT_EXTENSIBLE with the PCM or float subformat). Anything else
+// (compressed WAV, 64-bit floats, odd sample widths) is refused with a message saying what the
+// file holds.
 #pragma once
 
 #include <cstddef>
@@ -15,14 +16,17 @@ namespace ardm::kinds {
 
 struct WavLayout {
   uint32_t channels = 1, bits = 16, rate = 0;
+  bool is_float = false;
   size_t data_begin = 0;  // the first sample byte
-  size_t samples = 0;     // whole samples in the data chunk (and in the file)
+  size_t frames = 0;      // whole frames (a sample of every channel) in the data chunk and the file
 };
 
 // True for bytes that begin "RIFF" ... "WAVE".
 bool looks_like_wav(const uint8_t* data, size_t size);
 // Parses a WAV file's chunks; throws std::runtime_error (prefixed by `name`) for a file that is
-// not a WAV, is malformed, or holds samples the model cannot code.
+// not a WAV, is malformed (a chunk before the samples that runs past the end), or holds samples
+// of a kind not taken. A data chunk that claims more bytes than the file has (a recording cut
+// short, or written to a pipe) holds the whole frames there are; the rest is kept verbatim.
 WavLayout parse_wav(const uint8_t* data, size_t size, const std::string& name);
 
 }  // namespace ardm::kinds

@@ -28,17 +28,6 @@ bool ends_with_nocase(const std::string& s, const std::string& end) {
   return true;
 }
 
-const char* color(int64_t c) { return c == 1 ? "gray" : c == 3 ? "RGB" : "?"; }
-
-// An error naming the input when an image's shape is not the model's.
-void check_shape(int64_t channels, int64_t height, int64_t width, const std::vector<int64_t>& shape,
-                 const std::string& name) {
-  if (channels != shape[0] || height != shape[1] || width != shape[2])
-    throw std::runtime_error(name + ": a " + std::to_string(width) + "x" + std::to_string(height) + " " + color(channels) +
-                             " image, but the model codes " + std::to_string(shape[2]) + "x" + std::to_string(shape[1]) +
-                             " " + color(shape[0]) + " images");
-}
-
 // The {C, H, W} of a description of one or several images.
 std::vector<int64_t> image_shape(const coding::Description& d) {
   return {static_cast<int64_t>(d.shape[d.shape.size() - 3]), static_cast<int64_t>(d.shape[d.shape.size() - 2]),
@@ -108,28 +97,44 @@ bool ImageKind::claims(const std::string& path, const uint8_t* head, size_t n) c
   return n >= 8 && std::equal(kSig, kSig + 8, head);
 }
 
-Content ImageKind::read(const std::vector<uint8_t>& file, const std::string& name, const engine::EngineModel& model) const {
+Content ImageKind::read(const std::vector<uint8_t>& file, const std::string& name, const engine::EngineModel&) const {
 #if !ARDM_HAVE_PNG
   throw std::runtime_error(name + ": this build has no PNG support (libpng)");
+#else
+  const auto png = data::decode_png_any(file.data(), file.size(), name);
+  const int64_t C = png.channels, HW = png.height * png.width;
+  Content c;
+  auto& d = c.description;
+  d.kind = code();
+  d.value_bits = static_cast<uint32_t>(png.sample_bits);
+  d.shape = {static_cast<uint64_t>(C), static_cast<uint64_t>(png.height), static_cast<uint64_t>(png.width)};
+  const bool plain = (png.color_type == 0 || png.color_type == 2) && png.bit_depth == 8 && png.trns.empty();
+  if (!plain) {  // the PNG form: colour type, bit depth, the tRNS colour (2 bytes per value)
+    d.kind = kPngCode;
+    d.container_bytes = true;
+    d.prefix = {static_cast<uint8_t>(png.color_type), static_cast<uint8_t>(png.bit_depth)};
+    for (uint16_t v : png.trns) d.prefix.insert(d.prefix.end(), {static_cast<uint8_t>(v), static_cast<uint8_t>(v >> 8)});
+  }
+  c.words.resize(png.samples.size());
+  for (int64_t ch = 0; ch < C; ++ch)
+    for (int64_t i = 0; i < HW; ++i) c.words[static_cast<size_t>(ch * HW + i)] = png.samples[static_cast<size_t>(i * C + ch)];
+  return c;
 #endif
-  const auto& shape = model.cfg.data.shape;
-  // The header's size is checked against the model before any pixel is decoded.
-  const auto declared = data::png_size(file.data(), file.size(), name);
-  if (declared.channels != 0) check_shape(declared.channels, declared.height, declared.width, shape, name);
-  const auto img = data::decode_png(file.data(), file.size(), name, model.cfg.data.num_values());
-  check_shape(img.channels, img.height, img.width, shape, name);
-  return images_content({planar_values(img)}, shape);
 }
 
 Content ImageKind::merge(const std::vector<Content>& parts) const {
   if (parts.size() == 1) return parts[0];
-  std::vector<std::vector<uint8_t>> planar;
-  for (const auto& p : parts) {
-    if (p.description.shape.size() != 3 || image_shape(p.description) != image_shape(parts[0].description))
+  Content out = parts[0];
+  for (size_t i = 1; i < parts.size(); ++i) {
+    const auto& d = parts[i].description;
+    if (d.shape.size() != 3 || image_shape(d) != image_shape(out.description))
       throw std::runtime_error("images of different sizes cannot go into one file");
-    planar.push_back(narrow(p.words.data(), p.words.size()));
+    if (d.kind != out.description.kind || d.value_bits != out.description.value_bits || d.prefix != out.description.prefix)
+      throw std::runtime_error("images of different colour types or bit depths cannot go into one file");
+    out.words.insert(out.words.end(), parts[i].words.begin(), parts[i].words.end());
   }
-  return images_content(planar, image_shape(parts[0].description));
+  out.description.shape.insert(out.description.shape.begin(), parts.size());
+  return out;
 }
 
 WordMap ImageKind::word_map(const coding::Description&, const engine::EngineCodec&) const {
@@ -139,13 +144,40 @@ WordMap ImageKind::word_map(const coding::Description&, const engine::EngineCode
 void ImageKind::check_description(const coding::Description& d) const {
   auto bad = [&](const std::string& what) { throw coding::FormatError("corrupted: " + what); };
   const size_t rank = d.shape.size();
-  if (d.value_bits != 8) bad(std::to_string(d.value_bits) + "-bit values in an image file");
   if (rank != 3 && rank != 4) bad("images have rank 3 (C, H, W) or 4 (N, C, H, W), not " + std::to_string(rank));
   const size_t o = rank - 3;
   if (rank == 4 && d.shape[0] < 1) bad("a file of 0 images");
-  if (d.shape[o] != 1 && d.shape[o] != 3) bad("an image has 1 or 3 channels, not " + std::to_string(d.shape[o]));
   for (size_t i = o + 1; i < rank; ++i)
     if (d.shape[i] < 1 || d.shape[i] > 65535) bad("image dimension " + std::to_string(d.shape[i]) + " out of range");
+  const uint64_t C = d.shape[o];
+  if (d.kind == code()) {  // 8-bit gray or RGB
+    if (d.value_bits != 8) bad(std::to_string(d.value_bits) + "-bit values in an image file");
+    if (C != 1 && C != 3) bad("an image has 1 or 3 channels, not " + std::to_string(C));
+    return;
+  }
+  // The PNG form: colour type, bit depth, and the tRNS colour's values, 2 bytes each.
+  if (d.prefix.size() < 2 || !d.suffix.empty()) bad("an image's PNG form is 2 bytes and its tRNS colour");
+  const int type = d.prefix[0], depth = d.prefix[1];
+  const size_t trns = (d.prefix.size() - 2) / 2;
+  if (d.prefix.size() % 2) bad("an odd tRNS colour");
+  auto depth_in = [&](std::initializer_list<int> ok) { return std::find(ok.begin(), ok.end(), depth) != ok.end(); };
+  const bool sample_depth = static_cast<int>(d.value_bits) == depth;
+  bool ok = false;
+  switch (type) {
+    case 0: ok = C == 1 && depth_in({1, 2, 4, 8, 16}) && sample_depth && trns <= 1 && !(depth == 8 && trns == 0); break;
+    case 2: ok = C == 3 && depth_in({8, 16}) && sample_depth && (trns == 0 || trns == 3) && !(depth == 8 && trns == 0); break;
+    case 3: ok = (C == 3 || C == 4) && depth_in({1, 2, 4, 8}) && d.value_bits == 8 && trns == 0; break;
+    case 4: ok = C == 2 && depth_in({8, 16}) && sample_depth && trns == 0; break;
+    case 6: ok = C == 4 && depth_in({8, 16}) && sample_depth && trns == 0; break;
+    default: bad("PNG colour type " + std::to_string(type));
+  }
+  if (!ok) bad("PNG colour type " + std::to_string(type) + " at " + std::to_string(depth) + " bits with " + std::to_string(C) + " channels");
+  for (size_t i = 0; i < trns; ++i)
+    if ((d.prefix[2 + 2 * i] | (d.prefix[3 + 2 * i] << 8)) >> depth) bad("a tRNS value above the bit depth");
+}
+
+bool ImageKind::model_codes(const coding::Description& d, const engine::EngineModel& model) const {
+  return d.kind == code() && image_shape(d) == model.cfg.data.shape;
 }
 
 void ImageKind::check_coded_content(const coding::Description& d, const engine::EngineModel& model) const {
@@ -157,7 +189,7 @@ void ImageKind::check_coded_shape(const coding::Description& d, const std::vecto
 }
 
 bool ImageKind::bare(const Content& c, const engine::EngineModel& model) const {
-  return c.description.shape.size() == 3 && image_shape(c.description) == model.cfg.data.shape;
+  return c.description.kind == code() && c.description.shape.size() == 3 && image_shape(c.description) == model.cfg.data.shape;
 }
 
 coding::Description ImageKind::bare_description(const engine::EngineModel& model) const {
@@ -177,39 +209,74 @@ size_t ImageKind::items(const coding::Description& d) const {
 }
 
 #if ARDM_HAVE_JXL
-std::vector<std::vector<uint8_t>> ImageKind::encode_native(const Content& c) const {
+namespace {
+
+// One image's planar values by lossless JPEG XL, its pixels checked by decoding it back (the
+// file's CRC covers the codestream, not the pixels).
+std::vector<uint8_t> jxl_of(const uint16_t* planar, const std::vector<int64_t>& s, int bits) {
+  const int64_t C = s[0], HW = s[1] * s[2];
+  std::vector<uint16_t> px(static_cast<size_t>(C * HW));
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t i = 0; i < HW; ++i) px[static_cast<size_t>(i * C + c)] = planar[static_cast<size_t>(c * HW + i)];
+  auto out = data::encode_jxl_any(px.data(), C, s[1], s[2], bits, kJxlEffort);
+  if (data::decode_jxl_any(out.data(), out.size(), C, s[1], s[2], bits) != px)
+    throw std::runtime_error("libjxl's lossless mode did not give back the exact pixels");
+  return out;
+}
+
+std::vector<uint16_t> planar_of_jxl(const coding::Part& p, const std::vector<int64_t>& s, int bits) {
+  const int64_t C = s[0], HW = s[1] * s[2];
+  const auto px = data::decode_jxl_any(p.data, p.size, C, s[1], s[2], bits);
+  std::vector<uint16_t> out(px.size());
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t i = 0; i < HW; ++i) out[static_cast<size_t>(c * HW + i)] = px[static_cast<size_t>(i * C + c)];
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::vector<uint8_t>> ImageKind::encode_native(int, const Content& c) const {
   const auto s = image_shape(c.description);
   const size_t n = items(c.description), per = static_cast<size_t>(s[0] * s[1] * s[2]);
   std::vector<std::vector<uint8_t>> parts;
-  for (size_t i = 0; i < n; ++i) {
-    const auto img = image_of(narrow(c.words.data() + i * per, per).data(), s[0], s[1], s[2]);
-    parts.push_back(data::encode_jxl_lossless(img, kJxlEffort));
-    // The file's CRC covers the codestream, not the pixels: check the pixels here, once.
-    if (data::decode_jxl(parts.back().data(), parts.back().size(), s[0], s[1], s[2]).pixels != img.pixels)
-      throw std::runtime_error("libjxl's lossless mode did not give back the exact pixels");
-  }
+  for (size_t i = 0; i < n; ++i) parts.push_back(jxl_of(c.words.data() + i * per, s, static_cast<int>(c.description.value_bits)));
   return parts;
 }
 
-std::vector<uint16_t> ImageKind::decode_native(const std::vector<coding::Part>& parts, const coding::Description& d) const {
+std::vector<uint16_t> ImageKind::decode_native(int, const std::vector<coding::Part>& parts, const coding::Description& d) const {
   const size_t n = items(d);
   if (parts.size() != n)
     throw coding::FormatError("corrupted: " + std::to_string(parts.size()) + " JPEG XL codestreams for " +
                               std::to_string(n) + " images");
-  const auto s = image_shape(d);
   std::vector<uint16_t> out;
   for (const auto& p : parts) {
-    const auto v = planar_values(data::decode_jxl(p.data, p.size, s[0], s[1], s[2]));
+    const auto v = planar_of_jxl(p, image_shape(d), static_cast<int>(d.value_bits));
     out.insert(out.end(), v.begin(), v.end());
   }
   return out;
 }
+
+std::vector<uint8_t> ImageKind::encode_native_chunk(int, const coding::Description& d, const uint16_t* words, size_t n) const {
+  const auto s = image_shape(d);
+  if (n != static_cast<size_t>(s[0] * s[1] * s[2])) return {};  // JPEG XL codes whole images only
+  return jxl_of(words, s, static_cast<int>(d.value_bits));
+}
+
+std::vector<uint16_t> ImageKind::decode_native_chunk(int, const coding::Description& d, const coding::Part& p, size_t n) const {
+  const auto s = image_shape(d);
+  if (n != static_cast<size_t>(s[0] * s[1] * s[2])) throw coding::FormatError("corrupted: a JPEG XL chunk that is not one image");
+  return planar_of_jxl(p, s, static_cast<int>(d.value_bits));
+}
 #else
 // A decoder built without libjxl (a cross build) reads model-coded and stored files only.
-std::vector<std::vector<uint8_t>> ImageKind::encode_native(const Content&) const {
+std::vector<std::vector<uint8_t>> ImageKind::encode_native(int, const Content&) const {
   throw std::runtime_error("this build has no JPEG XL support (libjxl)");
 }
-std::vector<uint16_t> ImageKind::decode_native(const std::vector<coding::Part>&, const coding::Description&) const {
+std::vector<uint16_t> ImageKind::decode_native(int, const std::vector<coding::Part>&, const coding::Description&) const {
+  throw std::runtime_error("this build has no JPEG XL support (libjxl): the file holds a JPEG XL image");
+}
+std::vector<uint8_t> ImageKind::encode_native_chunk(int, const coding::Description&, const uint16_t*, size_t) const { return {}; }
+std::vector<uint16_t> ImageKind::decode_native_chunk(int, const coding::Description&, const coding::Part&, size_t) const {
   throw std::runtime_error("this build has no JPEG XL support (libjxl): the file holds a JPEG XL image");
 }
 #endif
@@ -229,18 +296,39 @@ std::string ImageKind::output_file_name(size_t i, size_t count, const WriteOptio
 }
 
 std::vector<uint8_t> ImageKind::write(const Content& c, size_t i, const std::string& name, const WriteOptions& o) const {
-  const auto s = image_shape(c.description);
-  const size_t per = static_cast<size_t>(s[0] * s[1] * s[2]);
-  if (o.raw) {  // every image's interleaved pixels, one after another
+  const auto& d = c.description;
+  const auto s = image_shape(d);
+  const int64_t C = s[0], HW = s[1] * s[2];
+  const size_t per = static_cast<size_t>(C * HW);
+  auto interleaved = [&](size_t k) {
+    std::vector<uint16_t> px(per);
+    for (int64_t ch = 0; ch < C; ++ch)
+      for (int64_t j = 0; j < HW; ++j) px[static_cast<size_t>(j * C + ch)] = c.words[k * per + static_cast<size_t>(ch * HW + j)];
+    return px;
+  };
+  if (o.raw) {  // every image's interleaved samples, one after another (2 bytes, little-endian, above 8 bits)
     std::vector<uint8_t> out;
-    for (size_t k = 0; k < items(c.description); ++k) {
-      const auto px = image_of(narrow(c.words.data() + k * per, per).data(), s[0], s[1], s[2]).pixels;
-      out.insert(out.end(), px.begin(), px.end());
+    for (size_t k = 0; k < items(d); ++k) {
+      const auto px = interleaved(k);
+      const auto b = coding::value_bytes(px.data(), px.size(), d.value_bits);
+      out.insert(out.end(), b.begin(), b.end());
     }
     return out;
   }
 #if ARDM_HAVE_PNG
-  return data::encode_png(image_of(narrow(c.words.data() + i * per, per).data(), s[0], s[1], s[2]), name);
+  if (d.kind == code()) return data::encode_png(image_of(narrow(c.words.data() + i * per, per).data(), s[0], s[1], s[2]), name);
+  data::PngImage png;
+  png.color_type = d.prefix[0];
+  png.bit_depth = d.prefix[1];
+  png.height = s[1], png.width = s[2], png.channels = C;
+  png.sample_bits = static_cast<int>(d.value_bits);
+  png.samples = interleaved(i);
+  for (size_t j = 2; j + 1 < d.prefix.size(); j += 2) png.trns.push_back(static_cast<uint16_t>(d.prefix[j] | (d.prefix[j + 1] << 8)));
+  try {
+    return data::encode_png_any(png, name);
+  } catch (const std::invalid_argument& e) {  // a palette of more colours than its depth holds
+    throw coding::FormatError(std::string("corrupted: ") + e.what());
+  }
 #else
   throw std::invalid_argument("this build has no PNG support (libpng): use --raw");
 #endif

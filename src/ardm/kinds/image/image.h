@@ -1,6 +1,9 @@
-// 8-bit gray and RGB images (PNG in and out; lossless JPEG XL as their own classical codec),
-// coded planar ({C, H, W}) by an image model of the same size. A file of one image of the
-// model's size is written bare (no description); several images are {N, C, H, W}, one chunk each.
+// Images: any PNG in and out (lossless JPEG XL as their own classical codec), as planar values
+// ({C, H, W}). 8-bit gray and RGB are description code 1, coded by an image model of the same
+// size and depth where it has one; every other PNG (1 to 16 bits, alpha, palette, tRNS) is code
+// 4, whose description keeps the PNG's colour type, bit depth and tRNS colour as its container
+// bytes, and goes to JPEG XL or is stored. A file of one image of the model's size is written
+// bare (no description); several images are {N, C, H, W}, one chunk each.
 #pragma once
 
 #include "ardm/kinds/image/png.h"
@@ -19,6 +22,8 @@ class ImageKind : public Kind {
  public:
   const char* name() const override { return "image"; }
   uint32_t code() const override { return 1; }
+  static constexpr uint32_t kPngCode = 4;  // images in their PNG form (colour type, depth, tRNS)
+  std::vector<std::pair<uint32_t, bool>> description_codes() const override { return {{code(), false}, {kPngCode, true}}; }
   const char* unit() const override { return "bpd"; }
   const char* value_noun() const override { return "value"; }
   const char* item_noun() const override { return "img"; }
@@ -36,9 +41,14 @@ class ImageKind : public Kind {
   void check_coded_content(const coding::Description& d, const engine::EngineModel& model) const override;
   bool bare(const Content& c, const engine::EngineModel& model) const override;
   coding::Description bare_description(const engine::EngineModel& model) const override;
-  const char* native_name() const override { return "jxl"; }
-  std::vector<std::vector<uint8_t>> encode_native(const Content& c) const override;
-  std::vector<uint16_t> decode_native(const std::vector<coding::Part>& parts, const coding::Description& d) const override;
+  bool model_codes(const coding::Description& d, const engine::EngineModel& model) const override;
+  int native_count() const override { return 1; }
+  const char* native_name(int) const override { return "jxl"; }
+  std::vector<std::vector<uint8_t>> encode_native(int k, const Content& c) const override;
+  std::vector<uint16_t> decode_native(int k, const std::vector<coding::Part>& parts, const coding::Description& d) const override;
+  bool native_chunks(int, const coding::Description&) const override { return true; }  // a chunk is an image
+  std::vector<uint8_t> encode_native_chunk(int k, const coding::Description& d, const uint16_t* words, size_t n) const override;
+  std::vector<uint16_t> decode_native_chunk(int k, const coding::Description& d, const coding::Part& p, size_t n) const override;
   size_t items(const coding::Description& d) const override;
   std::string output_name(const std::string& stripped, const WriteOptions& o) const override;
   size_t output_files(const coding::Description& d, const WriteOptions& o) const override;

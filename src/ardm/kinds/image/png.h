@@ -39,5 +39,45 @@ void write_png(const std::string& path, const Image8& image);
 // The same into memory.
 std::vector<uint8_t> encode_png(const Image8& image, const std::string& name);
 
+// ---- Any PNG ----------------------------------------------------------------------------------
+// What the functions above refuse (palette, alpha, 1/2/4/16-bit, tRNS, interlaced) is read and
+// written here, as plain samples, so a PNG can be coded losslessly and given back with the same
+// pixels, colour type and bit depth. Ancillary chunks other than tRNS (gAMA, iCCP, text, ...)
+// are not kept; the PNG written back is never interlaced.
+
+// Any PNG libpng reads, as its samples.
+struct PngImage {
+  int color_type = 0;    // IHDR colour type: 0 gray, 2 RGB, 3 palette, 4 gray+alpha, 6 RGBA
+  int bit_depth = 8;     // IHDR bit depth: 1, 2, 4, 8 or 16
+  int64_t width = 0, height = 0;
+  int64_t channels = 0;  // values per pixel in `samples`: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA; a
+                         // palette image is expanded to RGB (3), or RGBA (4) when it has a tRNS chunk
+  int sample_bits = 8;   // bits of each value: bit_depth, except palette images: 8
+  std::vector<uint16_t> samples;  // interleaved, row-major [H, W, channels], each value < 2^sample_bits
+  std::vector<uint16_t> trns;     // gray or RGB with a tRNS chunk: the transparent colour's 1 or 3
+                                  // values; empty otherwise
+};
+
+// The widest and tallest PNG decode_png_any accepts.
+constexpr int64_t kMaxPngAnySide = 65535;
+
+// Reads any valid PNG. Throws std::runtime_error naming `name` and libpng's complaint for anything
+// libpng rejects (bad CRC in a critical chunk, truncated, bad IHDR...), and for images above the
+// limit: width and height each at most kMaxPngAnySide and width * height * channels at most
+// `max_values` (a palette image counts its 3 or 4 expanded channels), checked from the header
+// before any pixel memory is allocated. A gray or RGB tRNS colour that no sample can equal (above
+// the bit depth) changes no pixel and is dropped.
+PngImage decode_png_any(const uint8_t* data, size_t size, const std::string& name,
+                        int64_t max_values = kMaxPngValues);
+
+// A PNG (not interlaced) with exactly these samples, colour type and bit depth. Palette images:
+// the palette holds the distinct colours (RGB or RGBA) in order of first appearance, those with
+// alpha below 255 first so the tRNS chunk is as short as it can be; a 4-channel palette image
+// always gets a tRNS chunk (so decode_png_any gives 4 channels back), a 3-channel one never.
+// Gray or RGB with `trns`: writes that tRNS chunk. Throws std::invalid_argument for inconsistent
+// fields (channels vs colour type, an illegal bit depth, values too large, more colours than the
+// palette bit depth holds), std::runtime_error if libpng fails.
+std::vector<uint8_t> encode_png_any(const PngImage& img, const std::string& name);
+
 
 }  // namespace ardm::data

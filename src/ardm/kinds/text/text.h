@@ -1,5 +1,6 @@
 // Any file as a byte stream (text, or anything no other kind claims), coded by a byte-level
-// text model ("bytes" vocabulary) in chunks of its sequence length; a last shorter chunk is a tail.
+// text model ("bytes" vocabulary) in chunks of its sequence length (a last shorter chunk is a
+// tail), or by a general-purpose compressor (xz, bzip2, zstd, brotli at their strongest).
 #pragma once
 
 #include "ardm/kinds/kind.h"
@@ -22,6 +23,10 @@ class TextKind : public Kind {
   Content read(const std::vector<uint8_t>& file, const std::string& name, const engine::EngineModel& model) const override;
   WordMap word_map(const coding::Description& d, const engine::EngineCodec& codec) const override;
   void check_description(const coding::Description& d) const override;
+  int native_count() const override;
+  const char* native_name(int k) const override;
+  std::vector<std::vector<uint8_t>> encode_native(int k, const Content& c) const override;
+  std::vector<uint16_t> decode_native(int k, const std::vector<coding::Part>& parts, const coding::Description& d) const override;
   bool binary_output() const override { return false; }
   bool owns(const DataSpec& d) const override { return d.kind == "bytes" || d.kind == "text8"; }
   bool takes_source(const std::string&) const override { return true; }  // kjv, gcide, any file or folder
