@@ -11,7 +11,9 @@ packages=(
   zlib1g-dev libpng-dev  # IDX (gzip) and PNG data
   libcli11-dev           # command-line flags
   nlohmann-json3-dev     # metrics.jsonl rows and `schedule --json` (header-only)
-  libjxl-dev             # lossless JPEG XL encode/decode in the library (src/ardm/data/jxl.*)
+  libjxl-dev             # lossless JPEG XL encode/decode in the library (src/ardm/kinds/image/jxl.*)
+  liblzma-dev libbz2-dev libzstd-dev libbrotli-dev  # other files: xz, bzip2, zstd, brotli (kinds/text/general.*)
+  libwavpack-dev libflac-dev                        # WAV files: WavPack and FLAC (kinds/audio/pcm_codecs.*)
   libgtest-dev           # tests
   clang libclang-rt-14-dev  # the libFuzzer target (ASan + UBSan) run as a slow test
   dataset-fashion-mnist  # the default data set
@@ -20,12 +22,14 @@ packages=(
   xz-utils bzip2         # ... and for text
   libsndfile1-dev        # audio: WAV in and out
   asterisk-core-sounds-en-wav  # audio: 568 real speech recordings (16-bit mono 8 kHz)
-  flac                   # the quick start's and bench's audio comparison
+  flac wavpack           # the quick start's and bench's audio comparison
+  zstd brotli            # ... and the text comparison's other compressors
   g++-aarch64-linux-gnu qemu-user-static file  # the cross-machine decode test: an aarch64 build, qemu
 )
 if [ "${ARDM_SETUP_BENCH:-0}" = 1 ]; then
   packages+=(python3-torch time webp bc python3-pil)   # bench/: the PyTorch reference, /usr/bin/time, WebP, bc, photo crops
-  packages+=(gzip bzip2 xz-utils zstd)                 # bench/text_bench.sh: the classical text compressors
+  packages+=(gzip bzip2 xz-utils)                     # bench/text_bench.sh: the classical text compressors
+  packages+=(wavpack python3-numpy python3-skimage sound-icons alsa-utils)  # bench/any_input_bench.sh: peers and data
 fi
 
 missing=()

@@ -5,6 +5,7 @@
 # that leaves no output behind.
 set -u
 ARDM=${1:?usage: codec_cli_test.sh path/to/ardm}
+SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 unset ARDM_MODEL  # the bundled model
 source "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 
@@ -122,6 +123,27 @@ cp "$work/out" "$work/grid-back.png"
 cmp -s "$work/grid-a.ardm" "$work/grid-b.ardm" && pass "... to the same pixels" || fail "grid pixels differ"
 expect_err "the model codes only its own size" "does not code this image" "$ARDM" compress -k -c --method model "$work/grid.png"
 expect_err "wrong model" "wrong model" "$ARDM" decompress --model "$work/tiny/checkpoint.pt" -c "$work/x.png.ardm"
+# PNGs of other types and depths (16-bit RGBA, 4-bit palette with tRNS, 2-bit gray with tRNS):
+# same pixels, colour type and bit depth back.
+for f in rgba16 palette4-trns gray2-trns; do
+  cp "$SRC_DIR/tests/fixtures/$f.png" "$work/$f.png"
+  expect_ok "$f.png compresses" "$ARDM" compress -k -f -v "$work/$f.png"
+  grep -Eq "method (jxl|stored)" "$work/err" && pass "$f.png by JPEG XL or stored" || fail "$f: $(cat "$work/err")"
+  expect_ok "$f.png decodes" "$ARDM" decompress -q -c "$work/$f.png.ardm"
+  cp "$work/out" "$work/$f-back.png"
+  [ "$(file -b "$work/$f.png" | cut -d, -f1-3)" = "$(file -b "$work/$f-back.png" | cut -d, -f1-3)" ] &&
+    pass "$f.png: the same size, colour type and depth" || fail "$f: $(file -b "$work/$f.png") vs $(file -b "$work/$f-back.png")"
+  "$ARDM" compress -q -k -c --method stored "$work/$f.png" >"$work/p1.ardm"
+  "$ARDM" compress -q -k -c --method stored "$work/$f-back.png" >"$work/p2.ardm"
+  cmp -s "$work/p1.ardm" "$work/p2.ardm" && pass "$f.png: the same pixels" || fail "$f: pixels differ"
+done
+# Levels: -1 .. -9 set the budget (within what the model can spend); --budget is exact control.
+expect_ok "level -1" "$ARDM" compress -k -f -v -1 -c "$work/orig/00001.png"
+grep -q "budget 2," "$work/err" && pass "-1 is budget 2" || fail "-1: $(cat "$work/err")"
+expect_ok "level -9" "$ARDM" compress -k -f -v -9 -c "$work/orig/00001.png"
+grep -q "budget 100," "$work/err" && pass "-9 is budget 100" || fail "-9: $(cat "$work/err")"
+expect_err "a level and a budget" "excludes" "$ARDM" compress -k -c -3 --budget 7 "$work/orig/00001.png"
+
 # One bad file among good ones: the good ones are still done, the exit status says 1.
 cp "$work/orig/00001.png" "$work/good.png"
 expect_err "mixed batch fails overall" "not a PNG" "$ARDM" compress -k -q "$work/good.png" "$work/text.png"

@@ -34,13 +34,12 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 jobs=$(nproc 2>/dev/null || echo 2)
 
-# ---- the decoders: baseline x86-64 and static aarch64, without LibTorch, PNG or JPEG XL
+# ---- the decoders without LibTorch: static aarch64 (without PNG, JPEG XL and the classical
+# codecs' libraries), and baseline x86-64 (with them: it decodes a file of every method)
 build_decoder() {  # name, extra cmake args...
   local name=$1
   shift
-  if cmake -S "$SRC" -B "$WORK/$name" -DARDM_DECODER_ONLY=ON -DCMAKE_BUILD_TYPE=Release \
-      -DCMAKE_DISABLE_FIND_PACKAGE_PNG=ON -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON \
-      -DCMAKE_EXE_LINKER_FLAGS=-static "$@" >"$WORK/$name.log" 2>&1 &&
+  if cmake -S "$SRC" -B "$WORK/$name" -DARDM_DECODER_ONLY=ON -DCMAKE_BUILD_TYPE=Release "$@" >"$WORK/$name.log" 2>&1 &&
      cmake --build "$WORK/$name" -j "$jobs" --target ardm-decode twin_test >>"$WORK/$name.log" 2>&1; then
     pass "built ardm-decode and twin_test for $name"
   else
@@ -48,7 +47,9 @@ build_decoder() {  # name, extra cmake args...
     tail -20 "$WORK/$name.log"
   fi
 }
-build_decoder aarch64 -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=aarch64 -DCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++
+build_decoder aarch64 -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=aarch64 -DCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++ \
+  -DCMAKE_DISABLE_FIND_PACKAGE_PNG=ON -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON -DCMAKE_DISABLE_FIND_PACKAGE_BZip2=ON \
+  -DCMAKE_EXE_LINKER_FLAGS=-static
 build_decoder baseline -DARDM_NO_SIMD=ON -DCMAKE_CXX_FLAGS="-march=x86-64 -mtune=generic"
 file "$WORK/aarch64/ardm-decode" | grep -q "ARM aarch64" && pass "the aarch64 decoder is an aarch64 binary" ||
   fail "the aarch64 decoder is not an aarch64 binary: $(file "$WORK/aarch64/ardm-decode")"
@@ -111,6 +112,29 @@ if [ -d "$SPEECH" ]; then
     fail "exporting the audio model"
   fi
 fi
+# A file of every method: images by JPEG XL, stored, image by image (-c, --method chunks), and
+# PNGs of other types and depths; byte streams by each compressor, stored and chunk by chunk;
+# WAVs by WavPack, FLAC, stored, chunk by chunk, and 24-bit stereo and float ones.
+methods() {  # case, model, input, method, output name
+  mkdir -p "$WORK/files/$1"
+  "$ARDM" compress -q -k -c --threads 2 --budget 6 --model "$2" --method "$4" $3 >"$WORK/files/$1/$5.ardm" 2>"$WORK/err" ||
+    fail "compress $5 by $4: $(tail -1 "$WORK/err")"
+}
+FMNIST=$SRC/models/fashion-mnist.ardmnet
+methods img-methods "$FMNIST" "$WORK/img/00006.png" jxl 6-jxl.png
+methods img-methods "$FMNIST" "$WORK/img/00007.png" stored 7-stored.png
+methods img-methods "$FMNIST" "$WORK/img/00008.png $WORK/img/00009.png $WORK/img/00010.png" chunks 8-10-chunks
+for f in rgba16 palette4-trns gray2-trns; do methods img-methods "$FMNIST" "$SRC/tests/fixtures/$f.png" auto "$f.png"; done
+cases+=("img-methods $FMNIST")
+if [ -f "$WORK/txt.ardmnet" ]; then
+  for m in xz bzip2 zstd brotli stored chunks; do methods txt-methods "$WORK/txt.ardmnet" "$WORK/text/notes.txt" "$m" "notes-$m.txt"; done
+  cases+=("txt-methods $WORK/txt.ardmnet")
+fi
+if [ -f "$WORK/aud.ardmnet" ]; then
+  for m in wavpack flac stored chunks; do methods wav-methods "$WORK/aud.ardmnet" "$WORK/wav/goodbye.wav" "$m" "goodbye-$m.wav"; done
+  for f in stereo24 float; do methods wav-methods "$WORK/aud.ardmnet" "$SRC/tests/fixtures/$f.wav" auto "$f.wav"; done
+  cases+=("wav-methods $WORK/aud.ardmnet")
+fi
 mkdir -p "$WORK/files/golden"
 cp "$SRC"/tests/golden/*.engine.ardm "$WORK/files/golden/" && cases+=("golden $SRC/models/fashion-mnist.ardmnet")
 mkdir -p "$WORK/files/golden-text"
@@ -156,6 +180,22 @@ if [ -d "$SPEECH" ]; then
     fail "WAV files differ after ardm decompress"
 fi
 
+# Every method's file gives back its input (images: the same pixels as the model's own files).
+ok=1
+for m in xz bzip2 zstd brotli stored chunks; do
+  [ -f "$WORK/ref/txt-methods/notes-$m.txt" ] || continue
+  cmp -s "$WORK/ref/txt-methods/notes-$m.txt" "$WORK/text/notes.txt" || { ok=0; fail "notes.txt by $m differs"; }
+done
+for m in wavpack flac stored chunks; do
+  [ -f "$WORK/ref/wav-methods/goodbye-$m.wav" ] || continue
+  cmp -s "$WORK/ref/wav-methods/goodbye-$m.wav" "$WORK/wav/goodbye.wav" || { ok=0; fail "goodbye.wav by $m differs"; }
+done
+for f in stereo24 float; do
+  cmp -s "$WORK/ref/wav-methods/$f.wav" "$SRC/tests/fixtures/$f.wav" || { ok=0; fail "$f.wav differs"; }
+done
+[ "$(stat -c %s "$WORK/ref/img-methods/8-10-chunks.raw" 2>/dev/null)" = $((3 * 784)) ] || { ok=0; fail "3 images by chunks"; }
+[ $ok = 1 ] && pass "a file of every method gives back its input"
+
 same_as_ref() {  # label, output folder, case name
   if diff -rq "$WORK/ref/$3" "$2" >/dev/null 2>&1; then return 0; fi
   fail "$1: $3 decodes differently"
@@ -192,7 +232,7 @@ ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell run_all "ONEDNN_MAX_CPU_ISA=AV
 # and on an emulated CPU without AVX or FMA (qemu64: fmaf in software, slow) on one per model
 if [ -x "$WORK/baseline/ardm-decode" ]; then
   run_all "baseline x86-64 build" "$WORK/baseline/ardm-decode"
-  ONLY='oa-one|up-one|txt|wav' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
+  ONLY='oa-one|up-one|txt|wav|img-methods|txt-methods|wav-methods' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
 fi
 # (c) aarch64 under qemu-user: NEON on the tiny models and the bundled one, scalar on the tiny ones
 if [ -x "$WORK/aarch64/ardm-decode" ]; then

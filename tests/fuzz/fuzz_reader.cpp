@@ -27,8 +27,9 @@ const FrequencyTable& table() {
 }
 
 constexpr uint32_t kFingerprint = 0xF0220001;
-// The container knows data kinds by code: images (1), byte streams (2), audio with container bytes (3).
-const KindLayouts kKinds = {{1, false}, {2, false}, {3, true}};
+// The container knows data kinds by code: images (1), byte streams (2), audio (3) and images in their
+// PNG form (4), the last two with container bytes.
+const KindLayouts kKinds = {{1, false}, {2, false}, {3, true}, {4, true}};
 
 void decode_file(const uint8_t* data, size_t size) {
   const ParsedFile f = read_file(data, size);

@@ -181,6 +181,7 @@ Made mixed_file(const kinds::Kind& kind, const kinds::Content& c, const engine::
 
 int check_method(const kinds::Kind& kind, const std::string& method) {
   if (method == "auto") return -1;
+  if (method == "chunks") return kChunkByChunk;
   if (method == "model") return coding::kPartModel;
   if (method == "stored") return coding::kPartStored;
   std::string names = "the model, stored";
@@ -189,7 +190,8 @@ int check_method(const kinds::Kind& kind, const std::string& method) {
     names += std::string(k + 1 == kind.native_count() ? " or " : ", ") + kind.native_name(k);
   }
   if (kind.native_count() == 0) names = "the model or stored";
-  throw std::invalid_argument(std::string(kind.name()) + " files are coded by " + names + ", not by '" + method + "'");
+  throw std::invalid_argument(std::string(kind.name()) + " files are coded by " + names + " (or chunk by chunk), not by '" +
+                              method + "'");
 }
 
 Made best_file(const kinds::Kind& kind, const kinds::Content& c, const std::string& method,
@@ -201,6 +203,10 @@ Made best_file(const kinds::Kind& kind, const kinds::Content& c, const std::stri
     throw std::invalid_argument(std::string("the model does not code this ") + kind.name() + " (" + kind.model_needed() + ")");
   if (asked >= coding::kPartNative && !kind.native_takes(asked - coding::kPartNative, c.description))
     throw std::invalid_argument(std::string(kind.native_name(asked - coding::kPartNative)) + " does not code this " + kind.name());
+  if (asked == kChunkByChunk) {
+    if (!model) throw std::invalid_argument(std::string("the model does not code this ") + kind.name() + ": no chunks to choose for");
+    return mixed_file(kind, c, codec, budget, chunks);
+  }
   if (asked >= 0) return make_file(kind, c, asked, codec, budget, chunks);
   std::vector<int> codes;
   if (model) codes.push_back(coding::kPartModel);

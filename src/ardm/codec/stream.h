@@ -62,8 +62,10 @@ Made make_file(const kinds::Kind& kind, const kinds::Content& content, int code,
 Made mixed_file(const kinds::Kind& kind, const kinds::Content& content, const engine::EngineCodec& codec,
                 int64_t budget, const std::vector<engine::ItemCoder::Encoded>& chunks);
 
-// "auto", "model", "stored" or one of the kind's native names; throws std::invalid_argument
-// naming the methods the kind has. Returns -1 for "auto", else the part code.
+// "auto", "model", "stored", one of the kind's native names, or "chunks" (chunk by chunk, each
+// by its smallest method); throws std::invalid_argument naming the methods the kind has.
+// Returns -1 for "auto", kChunkByChunk for "chunks", else the part code.
+constexpr int kChunkByChunk = -2;
 int check_method(const kinds::Kind& kind, const std::string& method);
 // method "auto": the smallest of model, stored, each native codec and the chunk-by-chunk mix
 // (ties in that order); an empty content is always stored.
