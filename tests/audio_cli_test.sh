@@ -95,7 +95,7 @@ for f in stereo s24 s32 float eight-stereo; do
   same "$f.wav back byte for byte (ardm-decode)" "$work/any-orig/$f.wav" "$work/any-back2/$f.wav"
 done
 same "stereo by the model back" "$work/any-orig/stereo.wav" "$work/any-back2/stereo-model"
-for m in wavpack flac stored; do
+for m in wavpack flac stored chunks; do
   expect_ok "--method $m" "$ARDM" compress -q -k -f -c --method "$m" "$work/any-orig/stereo.wav"
   cp "$work/out" "$work/m.ardm"
   expect_ok "--method $m decodes" "$DECODE" -q -c "$work/m.ardm"

@@ -448,7 +448,7 @@ void run_decompress(std::vector<Job>& jobs, const std::vector<std::vector<std::s
         mine.push_back(j);
         opened.push_back(&jobs[j].opened);
         total += chunk_count(jobs[j].opened);
-        coded = coded || jobs[j].opened.file.header.method == coding::Method::kModel;
+        coded = coded || jobs[j].opened.needs_model;
       }
     if (mine.empty()) continue;
     try {
