@@ -38,13 +38,13 @@ echo "  JPEG-XL (cjxl -d 0 -e 9)         $(bits "$work/jxl" '*.jxl')"
 head -c 8192 /usr/share/common-licenses/GPL-3 >"$work/gpl.txt"
 echo "compressing 8,192 bytes of English text (the start of the GNU GPL v3) with the bundled text model"
 build/ardm compress -k -v "$work/gpl.txt" 2>"$work/gpl.log"
-text_method=$(sed -E 's/.*, method (.*), [0-9]+ chunks?, budget.*/\1/' "$work/gpl.log")
+text_method=$(tr '\r' '\n' <"$work/gpl.log" | grep -E ' -> [0-9]+ bytes' | sed -E 's/.*, method (.*), [0-9]+ chunks?, budget.*/\1/')
 build/ardm decompress -q -o "$work/gpl-back.txt" "$work/gpl.txt.ardm"
 cmp -s "$work/gpl.txt" "$work/gpl-back.txt" || { echo "text round trip FAILED" >&2; exit 1; }
 tbits() { awk -v s="$1" 'BEGIN {printf "%.3f", 8 * s / 8192}'; }
 echo "round trip: the text decoded byte for byte (separate processes)"
 echo "bits per character, headers included:"
-echo "  ardm (default level; by $text_method)    $(tbits "$(stat -c %s "$work/gpl.txt.ardm")")"
+echo "  ardm (default level: $text_method)      $(tbits "$(stat -c %s "$work/gpl.txt.ardm")")"
 build/ardm compress -q -k -c --method model "$work/gpl.txt" >"$work/gpl-model.ardm"
 echo "  ardm, the bundled text model alone     $(tbits "$(stat -c %s "$work/gpl-model.ardm")")"
 echo "  xz -9e                                $(tbits "$(xz -9e -c "$work/gpl.txt" | wc -c)")"
