@@ -44,7 +44,7 @@ cmp -s "$work/gpl.txt" "$work/gpl-back.txt" || { echo "text round trip FAILED" >
 tbits() { awk -v s="$1" 'BEGIN {printf "%.3f", 8 * s / 8192}'; }
 echo "round trip: the text decoded byte for byte (separate processes)"
 echo "bits per character, headers included:"
-echo "  ardm (default level: $text_method)      $(tbits "$(stat -c %s "$work/gpl.txt.ardm")")"
+printf "  %-38s%s\n" "ardm (default level: $text_method)" "$(tbits "$(stat -c %s "$work/gpl.txt.ardm")")"
 build/ardm compress -q -k -c --method model "$work/gpl.txt" >"$work/gpl-model.ardm"
 echo "  ardm, the bundled text model alone     $(tbits "$(stat -c %s "$work/gpl-model.ardm")")"
 echo "  xz -9e                                $(tbits "$(xz -9e -c "$work/gpl.txt" | wc -c)")"
