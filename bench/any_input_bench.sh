@@ -10,7 +10,8 @@
 #
 #   ARDM_SETUP_BENCH=1 bash scripts/setup.sh && bash bench/any_input_bench.sh [LEVEL]
 #
-# LEVEL: ardm's -1..-9 (default: none, the default budget). TEXT_MAX: the largest byte file given
+# LEVEL: ardm's -1..-9 (default: none, the default budget). ONLY: the classes to run (default
+# "image audio bytes"). TEXT_MAX: the largest byte file given
 # (a tar of Python sources; default 1 MB: the text model codes about 1.2 KB/s on 2 cores, so
 # that one file takes about 15 minutes).
 set -euo pipefail
@@ -60,8 +61,10 @@ peers() {  # label, then "name command..." strings with IN and OUT
   PEER_BYTES=$best PEER=$best_name
 }
 
+ONLY=" ${ONLY:-image audio bytes} "
 # ---- images: skimage photographs, full size, /2, /4 (area filter), RGB and gray
 SK=/usr/lib/python3/dist-packages/skimage/data
+if [[ $ONLY == *" image "* ]]; then
 mkdir -p "$work/img"
 for p in astronaut chelsea coffee motorcycle_left camera; do
   "$ARDM" compress -q -k -f -c --method stored "$SK/$p.png" >"$work/raw.ardm"
@@ -96,12 +99,12 @@ for f in "$work"/img/*.png; do
   peers "$(basename "$f")" "cjxl cjxl -d 0 -e 9 \"\$IN\" \"\$OUT\"" \
     "optipng cp \"\$IN\" \"\$OUT\".png && optipng -quiet -o7 \"\$OUT\".png && mv \"\$OUT\".png \"\$OUT\"" \
     "cwebp cwebp -quiet -lossless -z 9 \"\$IN\" -o \"\$OUT\""
-  # The row's peer is cjxl -d 0 -e 9 (the issue's comparison for images); the others are listed.
-  PEER_BYTES=$(grep -E "^  $(basename "$f") +cjxl " "$work/peers.txt" | awk '{print $3}') PEER=cjxl
   ardm_one image "$(basename "$f")" "$f"
 done
+fi
 
 # ---- audio: sound-icons and alsa-utils sounds, speech, stereo speech
+if [[ $ONLY == *" audio "* ]]; then
 mkdir -p "$work/wav"
 cp /usr/share/sounds/alsa/Front_Center.wav /usr/share/sounds/alsa/Noise.wav "$work/wav/"
 for s in cembalo-1 guitar-13 trumpet-1 canary-long percussion-10; do
@@ -130,8 +133,10 @@ for f in "$work"/wav/*.wav; do
   peers "$(basename "$f")" "flac flac -8 -s -f -o \"\$OUT\" \"\$IN\"" "wavpack wavpack -hh -x6 -q -y -o \"\$OUT\" \"\$IN\""
   ardm_one audio "$(basename "$f")" "$f"
 done
+fi
 
 # ---- bytes: text, source code, binaries, 1 KB to 1 MB
+if [[ $ONLY == *" bytes "* ]]; then
 mkdir -p "$work/bytes"
 head -c 1024 /usr/share/common-licenses/GPL-3 >"$work/bytes/gpl3-1k.txt"
 cp /usr/share/common-licenses/Apache-2.0 /usr/share/common-licenses/GPL-3 "$work/bytes/"
@@ -147,6 +152,7 @@ for f in "$work"/bytes/*; do
     "zstd zstd -19 -q -c \"\$IN\" >\"\$OUT\"" "brotli brotli -q 11 -c \"\$IN\" >\"\$OUT\""
   ardm_one bytes "$(basename "$f")" "$f"
 done
+fi
 
 echo "peers (bytes):"
 cat "$work/peers.txt"
@@ -159,7 +165,8 @@ while IFS=$'\t' read -r class file in a p name methods; do
   printf '%-6s %-28s %10d %10d %10d %-8s %+7d  %s\n' "$class" "$file" "$in" "$a" "$p" "$name" "$d" "$methods"
 done <"$rows"
 echo
-echo "largest ardm - peer: $worst bytes (images: against cjxl -d 0 -e 9; audio: the best of flac -8 and wavpack -hh -x6;"
+echo "largest ardm - peer: $worst bytes (images: the best of cjxl -d 0 -e 9, optipng -o7, cwebp -lossless -z 9;"
+echo "audio: the best of flac -8 and wavpack -hh -x6;"
 echo "bytes: the best of xz -9e, bzip2 -9, zstd -19 and brotli -q 11)"
 echo "files per method:"
 cut -f1,7 "$rows" | sed -E 's/\tchunks: .*/\tchunk by chunk/' | sort | uniq -c | sed 's/^/  /'

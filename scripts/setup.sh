@@ -12,6 +12,7 @@ packages=(
   libcli11-dev           # command-line flags
   nlohmann-json3-dev     # metrics.jsonl rows and `schedule --json` (header-only)
   libjxl-dev             # lossless JPEG XL encode/decode in the library (src/ardm/kinds/image/jxl.*)
+  libwebp-dev            # lossless WebP, the other image fallback (src/ardm/kinds/image/webp.*)
   liblzma-dev libbz2-dev libzstd-dev libbrotli-dev  # other files: xz, bzip2, zstd, brotli (kinds/text/general.*)
   libwavpack-dev libflac-dev                        # WAV files: WavPack and FLAC (kinds/audio/pcm_codecs.*)
   libgtest-dev           # tests

@@ -112,7 +112,7 @@ if [ -d "$SPEECH" ]; then
     fail "exporting the audio model"
   fi
 fi
-# A file of every method: images by JPEG XL, stored, image by image (-c, --method chunks), and
+# A file of every method: images by JPEG XL, WebP, stored, image by image (-c, --method chunks), and
 # PNGs of other types and depths; byte streams by each compressor, stored and chunk by chunk;
 # WAVs by WavPack, FLAC, stored, chunk by chunk, and 24-bit stereo and float ones.
 methods() {  # case, model, input, method, output name
@@ -123,6 +123,7 @@ methods() {  # case, model, input, method, output name
 FMNIST=$SRC/models/fashion-mnist.ardmnet
 methods img-methods "$FMNIST" "$WORK/img/00006.png" jxl 6-jxl.png
 methods img-methods "$FMNIST" "$WORK/img/00007.png" stored 7-stored.png
+methods img-methods "$FMNIST" "$WORK/img/00011.png" webp 11-webp.png
 methods img-methods "$FMNIST" "$WORK/img/00008.png $WORK/img/00009.png $WORK/img/00010.png" chunks 8-10-chunks
 for f in rgba16 palette4-trns gray2-trns; do methods img-methods "$FMNIST" "$SRC/tests/fixtures/$f.png" auto "$f.png"; done
 cases+=("img-methods $FMNIST")

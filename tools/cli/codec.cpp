@@ -140,7 +140,7 @@ CodecCommand::CodecCommand(CLI::App& app) : s_(std::make_unique<State>()) {
   s.compress->add_flag("--verify", s.verify, "with --data: read every file back and decode it (a full round trip)");
   s.compress->add_option("--method", s.method_flag,
                          "auto (the smallest, file by file and chunk by chunk), or always model, stored, chunks (each "
-                         "chunk by its smallest method) or one of the kind's own codecs (images: jxl; audio: wavpack, "
+                         "chunk by its smallest method) or one of the kind's own codecs (images: jxl, webp; audio: wavpack, "
                          "flac; other files: xz, bzip2, zstd, brotli)")
       ->capture_default_str();
 

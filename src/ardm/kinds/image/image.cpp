@@ -10,6 +10,9 @@
 #if ARDM_HAVE_JXL
 #include "ardm/kinds/image/jxl.h"
 #endif
+#if ARDM_HAVE_WEBP
+#include "ardm/kinds/image/webp.h"
+#endif
 
 #ifndef ARDM_DEFAULT_MODEL
 #define ARDM_DEFAULT_MODEL ""
@@ -208,78 +211,108 @@ size_t ImageKind::items(const coding::Description& d) const {
   return d.shape.size() == 4 ? static_cast<size_t>(d.shape[0]) : 1;
 }
 
-#if ARDM_HAVE_JXL
 namespace {
 
-// One image's planar values by lossless JPEG XL, its pixels checked by decoding it back (the
-// file's CRC covers the codestream, not the pixels).
-std::vector<uint8_t> jxl_of(const uint16_t* planar, const std::vector<int64_t>& s, int bits) {
+// One image's planar values <-> interleaved samples.
+std::vector<uint16_t> interleave(const uint16_t* planar, const std::vector<int64_t>& s) {
   const int64_t C = s[0], HW = s[1] * s[2];
   std::vector<uint16_t> px(static_cast<size_t>(C * HW));
   for (int64_t c = 0; c < C; ++c)
     for (int64_t i = 0; i < HW; ++i) px[static_cast<size_t>(i * C + c)] = planar[static_cast<size_t>(c * HW + i)];
-  auto out = data::encode_jxl_any(px.data(), C, s[1], s[2], bits, kJxlEffort);
-  if (data::decode_jxl_any(out.data(), out.size(), C, s[1], s[2], bits) != px)
-    throw std::runtime_error("libjxl's lossless mode did not give back the exact pixels");
-  return out;
+  return px;
 }
-
-std::vector<uint16_t> planar_of_jxl(const coding::Part& p, const std::vector<int64_t>& s, int bits) {
+std::vector<uint16_t> planarize(const std::vector<uint16_t>& px, const std::vector<int64_t>& s) {
   const int64_t C = s[0], HW = s[1] * s[2];
-  const auto px = data::decode_jxl_any(p.data, p.size, C, s[1], s[2], bits);
   std::vector<uint16_t> out(px.size());
   for (int64_t c = 0; c < C; ++c)
     for (int64_t i = 0; i < HW; ++i) out[static_cast<size_t>(c * HW + i)] = px[static_cast<size_t>(i * C + c)];
   return out;
 }
 
+[[noreturn]] void no_support(int k) {
+  throw std::runtime_error(std::string("this build has no ") + (k == 0 ? "JPEG XL (libjxl)" : "WebP (libwebp)") +
+                           " support: the file holds such an image");
+}
+
+// Codec k's stream of one image at `bits` bits.
+std::vector<uint8_t> encode_image(int k, const std::vector<uint16_t>& px, const std::vector<int64_t>& s, int bits) {
+#if ARDM_HAVE_JXL
+  if (k == 0) return data::encode_jxl_any(px.data(), s[0], s[1], s[2], bits, kJxlEffort);
+#endif
+#if ARDM_HAVE_WEBP
+  if (k == 1) return data::encode_webp_lossless(px.data(), s[0], s[1], s[2]);
+#endif
+  no_support(k);
+}
+std::vector<uint16_t> decode_image(int k, const coding::Part& p, const std::vector<int64_t>& s, int bits) {
+#if ARDM_HAVE_JXL
+  if (k == 0) return data::decode_jxl_any(p.data, p.size, s[0], s[1], s[2], bits);
+#endif
+#if ARDM_HAVE_WEBP
+  if (k == 1) return data::decode_webp_lossless(p.data, p.size, s[0], s[1], s[2]);
+#endif
+  no_support(k);
+}
+
+// One image by codec k, its pixels checked by decoding it back (the file's CRC covers the
+// stream, not the pixels).
+std::vector<uint8_t> stream_of(int k, const uint16_t* planar, const std::vector<int64_t>& s, int bits) {
+  const auto px = interleave(planar, s);
+  auto out = encode_image(k, px, s, bits);
+  if (decode_image(k, {out.data(), out.size()}, s, bits) != px)
+    throw std::runtime_error(std::string("the ") + (k == 0 ? "JPEG XL" : "WebP") + " library did not give back the exact pixels");
+  return out;
+}
+
+// WebP: 8-bit samples, sides up to 16,383.
+bool webp_takes(const coding::Description& d, const std::vector<int64_t>& s) {
+  return d.value_bits == 8 && s[1] <= 16383 && s[2] <= 16383;
+}
+
 }  // namespace
 
-std::vector<std::vector<uint8_t>> ImageKind::encode_native(int, const Content& c) const {
+bool ImageKind::native_takes(int k, const coding::Description& d) const {
+  // A codec other than the first codes a file of one image (the first: one stream per image).
+  return k == 0 || (k == 1 && items(d) == 1 && webp_takes(d, image_shape(d)));
+}
+
+bool ImageKind::native_chunks(int k, const coding::Description& d) const {
+  return k == 0 || (k == 1 && webp_takes(d, image_shape(d)));
+}
+
+std::vector<std::vector<uint8_t>> ImageKind::encode_native(int k, const Content& c) const {
   const auto s = image_shape(c.description);
   const size_t n = items(c.description), per = static_cast<size_t>(s[0] * s[1] * s[2]);
   std::vector<std::vector<uint8_t>> parts;
-  for (size_t i = 0; i < n; ++i) parts.push_back(jxl_of(c.words.data() + i * per, s, static_cast<int>(c.description.value_bits)));
+  for (size_t i = 0; i < n; ++i)
+    parts.push_back(stream_of(k, c.words.data() + i * per, s, static_cast<int>(c.description.value_bits)));
   return parts;
 }
 
-std::vector<uint16_t> ImageKind::decode_native(int, const std::vector<coding::Part>& parts, const coding::Description& d) const {
+std::vector<uint16_t> ImageKind::decode_native(int k, const std::vector<coding::Part>& parts, const coding::Description& d) const {
   const size_t n = items(d);
   if (parts.size() != n)
-    throw coding::FormatError("corrupted: " + std::to_string(parts.size()) + " JPEG XL codestreams for " +
-                              std::to_string(n) + " images");
+    throw coding::FormatError("corrupted: " + std::to_string(parts.size()) + " image streams for " + std::to_string(n) + " images");
+  if (k == 1 && !webp_takes(d, image_shape(d))) throw coding::FormatError("corrupted: an image WebP does not code");
   std::vector<uint16_t> out;
   for (const auto& p : parts) {
-    const auto v = planar_of_jxl(p, image_shape(d), static_cast<int>(d.value_bits));
+    const auto v = planarize(decode_image(k, p, image_shape(d), static_cast<int>(d.value_bits)), image_shape(d));
     out.insert(out.end(), v.begin(), v.end());
   }
   return out;
 }
 
-std::vector<uint8_t> ImageKind::encode_native_chunk(int, const coding::Description& d, const uint16_t* words, size_t n) const {
+std::vector<uint8_t> ImageKind::encode_native_chunk(int k, const coding::Description& d, const uint16_t* words, size_t n) const {
   const auto s = image_shape(d);
-  if (n != static_cast<size_t>(s[0] * s[1] * s[2])) return {};  // JPEG XL codes whole images only
-  return jxl_of(words, s, static_cast<int>(d.value_bits));
+  if (n != static_cast<size_t>(s[0] * s[1] * s[2]) || !native_chunks(k, d)) return {};  // whole images only
+  return stream_of(k, words, s, static_cast<int>(d.value_bits));
 }
 
-std::vector<uint16_t> ImageKind::decode_native_chunk(int, const coding::Description& d, const coding::Part& p, size_t n) const {
+std::vector<uint16_t> ImageKind::decode_native_chunk(int k, const coding::Description& d, const coding::Part& p, size_t n) const {
   const auto s = image_shape(d);
-  if (n != static_cast<size_t>(s[0] * s[1] * s[2])) throw coding::FormatError("corrupted: a JPEG XL chunk that is not one image");
-  return planar_of_jxl(p, s, static_cast<int>(d.value_bits));
+  if (n != static_cast<size_t>(s[0] * s[1] * s[2])) throw coding::FormatError("corrupted: an image stream's chunk that is not one image");
+  return planarize(decode_image(k, p, s, static_cast<int>(d.value_bits)), s);
 }
-#else
-// A decoder built without libjxl (a cross build) reads model-coded and stored files only.
-std::vector<std::vector<uint8_t>> ImageKind::encode_native(int, const Content&) const {
-  throw std::runtime_error("this build has no JPEG XL support (libjxl)");
-}
-std::vector<uint16_t> ImageKind::decode_native(int, const std::vector<coding::Part>&, const coding::Description&) const {
-  throw std::runtime_error("this build has no JPEG XL support (libjxl): the file holds a JPEG XL image");
-}
-std::vector<uint8_t> ImageKind::encode_native_chunk(int, const coding::Description&, const uint16_t*, size_t) const { return {}; }
-std::vector<uint16_t> ImageKind::decode_native_chunk(int, const coding::Description&, const coding::Part&, size_t) const {
-  throw std::runtime_error("this build has no JPEG XL support (libjxl): the file holds a JPEG XL image");
-}
-#endif
 
 std::string ImageKind::output_name(const std::string& stripped, const WriteOptions& o) const {
   std::string s = stripped;

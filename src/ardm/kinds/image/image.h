@@ -1,4 +1,5 @@
-// Images: any PNG in and out (lossless JPEG XL as their own classical codec), as planar values
+// Images: any PNG in and out (lossless JPEG XL and, for 8-bit images, lossless WebP as their own
+// classical codecs), as planar values
 // ({C, H, W}). 8-bit gray and RGB are description code 1, coded by an image model of the same
 // size and depth where it has one; every other PNG (1 to 16 bits, alpha, palette, tRNS) is code
 // 4, whose description keeps the PNG's colour type, bit depth and tRNS colour as its container
@@ -42,11 +43,12 @@ class ImageKind : public Kind {
   bool bare(const Content& c, const engine::EngineModel& model) const override;
   coding::Description bare_description(const engine::EngineModel& model) const override;
   bool model_codes(const coding::Description& d, const engine::EngineModel& model) const override;
-  int native_count() const override { return 1; }
-  const char* native_name(int) const override { return "jxl"; }
+  int native_count() const override { return 2; }
+  const char* native_name(int k) const override { return k == 0 ? "jxl" : k == 1 ? "webp" : nullptr; }
+  bool native_takes(int k, const coding::Description& d) const override;
   std::vector<std::vector<uint8_t>> encode_native(int k, const Content& c) const override;
   std::vector<uint16_t> decode_native(int k, const std::vector<coding::Part>& parts, const coding::Description& d) const override;
-  bool native_chunks(int, const coding::Description&) const override { return true; }  // a chunk is an image
+  bool native_chunks(int k, const coding::Description& d) const override;  // a chunk is an image
   std::vector<uint8_t> encode_native_chunk(int k, const coding::Description& d, const uint16_t* words, size_t n) const override;
   std::vector<uint16_t> decode_native_chunk(int k, const coding::Description& d, const coding::Part& p, size_t n) const override;
   size_t items(const coding::Description& d) const override;
