@@ -115,7 +115,7 @@ expect_err "not a PNG" "not a PNG" "$ARDM" compress "$work/text.png"
 expect_ok "sample a grid of 4 images" "$ARDM" sample --model "$work/tiny/checkpoint.pt" --count 4 --budget 2 --out "$work/grid.png" -q
 # An image the model does not code (another size) goes to JPEG XL or is stored, pixels exact.
 expect_ok "image of another size" "$ARDM" compress -k -v "$work/grid.png"
-grep -Eq "grid.png: .* method (jxl|stored)" "$work/err" && pass "... by JPEG XL or stored" || fail "grid: $(cat "$work/err")"
+grep -Eq "grid.png: .* method (jxl|webp|stored)" "$work/err" && pass "... by JPEG XL, WebP or stored" || fail "grid: $(cat "$work/err")"
 expect_ok "... decodes" "$ARDM" decompress -q -c "$work/grid.png.ardm"
 cp "$work/out" "$work/grid-back.png"
 "$ARDM" compress -q -k -c --method stored "$work/grid.png" >"$work/grid-a.ardm"
@@ -128,7 +128,7 @@ expect_err "wrong model" "wrong model" "$ARDM" decompress --model "$work/tiny/ch
 for f in rgba16 palette4-trns gray2-trns; do
   cp "$SRC_DIR/tests/fixtures/$f.png" "$work/$f.png"
   expect_ok "$f.png compresses" "$ARDM" compress -k -f -v "$work/$f.png"
-  grep -Eq "method (jxl|stored)" "$work/err" && pass "$f.png by JPEG XL or stored" || fail "$f: $(cat "$work/err")"
+  grep -Eq "method (jxl|webp|stored)" "$work/err" && pass "$f.png by JPEG XL, WebP or stored" || fail "$f: $(cat "$work/err")"
   expect_ok "$f.png decodes" "$ARDM" decompress -q -c "$work/$f.png.ardm"
   cp "$work/out" "$work/$f-back.png"
   [ "$(file -b "$work/$f.png" | cut -d, -f1-3)" = "$(file -b "$work/$f-back.png" | cut -d, -f1-3)" ] &&
