@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # Installs every system dependency of ardm on Debian bookworm (or newer). Idempotent and
 # non-interactive: packages already present are left alone, so a second run is fast.
+#   scripts/setup.sh --train (or ARDM_SETUP_TRAIN=1): also the text corpus a byte model trains on
+#   (docs/text-corpus.md); ARDM_SETUP_BENCH=1: also what bench/ compares with.
 set -euo pipefail
+
+train="${ARDM_SETUP_TRAIN:-0}"
+for arg in "$@"; do
+  case "$arg" in
+    --train) train=1 ;;
+    *) echo "setup: unknown argument $arg (give --train, or nothing)" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential cmake pkg-config
@@ -27,6 +37,13 @@ packages=(
   zstd brotli            # ... and the text comparison's other compressors
   g++-aarch64-linux-gnu qemu-user-static file  # the cross-machine decode test: an aarch64 build, qemu
 )
+if [ "$train" = 1 ]; then
+  # The text corpus (src/ardm/data/text.h, docs/text-corpus.md): about 280 MB installed (linux-doc 194 MB).
+  packages+=(linux-doc-6.1)                                                   # linux-doc
+  packages+=(debian-reference-en debian-policy developers-reference maint-guide)  # debian-manuals
+  packages+=(manpages manpages-dev)                                           # manpages
+  packages+=(libpython3.11-minimal libpython3.11-stdlib python3.11-doc)       # python-lib, python-doc
+fi
 if [ "${ARDM_SETUP_BENCH:-0}" = 1 ]; then
   packages+=(python3-torch time webp bc python3-pil)   # bench/: the PyTorch reference, /usr/bin/time, WebP, bc, photo crops
   packages+=(gzip bzip2 xz-utils)                     # bench/text_bench.sh: the classical text compressors
