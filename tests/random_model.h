@@ -40,9 +40,11 @@ inline std::vector<std::vector<uint16_t>> test_images(int64_t n, uint64_t seed) 
 }
 
 // A small byte-level text Transformer with every weight randomised (LayerNorm gains too).
-inline ardm::Model random_text_model(uint64_t seed, int64_t length = 24) {
+// context > 0: it also sees that many bytes before each item.
+inline ardm::Model random_text_model(uint64_t seed, int64_t length = 24, int64_t context = 0) {
   ardm::ModelConfig m;
   m.data = ardm::text_spec("bytes", length);
+  m.data.context = context;
   m.net.type = "transformer";
   m.net.transformer.width = 16, m.net.transformer.layers = 2, m.net.transformer.heads = 2, m.net.transformer.mlp = 24;
   torch::manual_seed(seed);

@@ -258,6 +258,73 @@ TEST(Engine, TransformerIsTheSameBitsForAnyBatchThreadsAndIsa) {
 }
 
 
+TEST(Engine, TransformerWithContextMatchesLibTorchAndKeepsItsBits) {
+  IsaGuard guard;
+  const int64_t N = 10, C = 7, B = 4;
+  auto model = random_text_model(33, N, C);
+  const auto em = ardm::engine_model_of(model);
+  const auto net = ardm::engine::make_net(em);
+  const auto in = random_inputs(model, B, 5);
+  // Contexts of every kind: none, some, all, some.
+  const std::vector<int64_t> length = {0, 3, C, 6};
+  auto g = ardm::make_generator(9);
+  const auto ctx_t = torch::randint(256, {B, C}, g, torch::kInt64);
+  std::vector<int32_t> ctx;
+  for (int64_t i = 0; i < B * C; ++i) ctx.push_back(static_cast<int32_t>(ctx_t.view(-1)[i].item<int64_t>()));
+  ardm::engine::ThreadPool one(1), three(3);
+  ardm::engine::NetBatch batch{B, in.x.data(), in.known.data(), in.t.data(), in.stage.data()};
+  batch.context = ctx.data(), batch.context_length = length.data();
+  const auto got = net->forward(batch, three);
+
+  // LibTorch: the same items in context, [B, O, N] -> [B, N, O].
+  std::vector<float> want;
+  {
+    torch::NoGradGuard ng;
+    model.ema->eval();
+    std::vector<int64_t> x(in.x.begin(), in.x.end());
+    auto xt = torch::tensor(x).view({B, N});
+    auto known = torch::tensor(std::vector<int64_t>(in.known.begin(), in.known.end())).view({B, N}).to(torch::kBool);
+    auto out = model.ema->forward_in_context(xt, known, torch::tensor(in.t), torch::tensor(in.stage),
+                                             {ctx_t, torch::tensor(length)});
+    auto o = out.permute({0, 2, 1}).contiguous();
+    want.assign(o.data_ptr<float>(), o.data_ptr<float>() + o.numel());
+  }
+  ASSERT_EQ(got.size(), want.size());
+  double max_err = 0, max_abs = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    max_err = std::max(max_err, std::fabs(static_cast<double>(got[i]) - want[i]));
+    max_abs = std::max(max_abs, std::fabs(static_cast<double>(want[i])));
+  }
+  EXPECT_GT(max_abs, 1.0);
+  EXPECT_LT(max_err, 2e-4 * max_abs) << "largest output " << max_abs;
+
+  // The absent context values do not matter; the present ones do.
+  auto other = ctx;
+  other[1 * C + 0] ^= 1;  // item 1: position 0 is absent (only the last 3 are there)
+  batch.context = other.data();
+  EXPECT_EQ(net->forward(batch, three), got);
+  other[1 * C + C - 1] ^= 1;  // ... position C - 1 is present
+  const auto changed = net->forward(batch, three);
+  const size_t per = got.size() / B;
+  EXPECT_NE(std::memcmp(changed.data() + per, got.data() + per, per * sizeof(float)), 0);
+  batch.context = ctx.data();
+
+  // The context computed once (begin) gives the same bits, item by item on one thread, on
+  // every instruction set.
+  for (Isa isa : runnable_isas()) {
+    ardm::engine::set_isa(isa);
+    for (int64_t b = 0; b < B; ++b) {
+      ardm::engine::NetBatch single{1, in.x.data() + b * N, in.known.data() + b * N, &in.t[b], &in.stage[b]};
+      single.context = ctx.data() + b * C, single.context_length = &length[static_cast<size_t>(b)];
+      const auto state = net->begin(single, one);
+      single.state = state.get();
+      const auto o = net->forward(single, one);
+      ASSERT_EQ(std::memcmp(o.data(), got.data() + b * per, per * sizeof(float)), 0)
+          << "item " << b << " on " << ardm::engine::isa_name(isa);
+    }
+  }
+}
+
 TEST(Engine, DiffWaveMatchesLibTorch) {
   for (int64_t b : {16, 2}) {
     SCOPED_TRACE("b = " + std::to_string(b));

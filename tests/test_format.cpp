@@ -343,7 +343,29 @@ TEST(FormatV3, HostileFieldsGiveClearErrors) {
   EXPECT_EQ(message(ok), "accepted");
   EXPECT_TRUE(starts(message({}), "truncated")) << message({});
   EXPECT_TRUE(starts(message({0x42, 1, 2}), "not an ardm file"));
-  EXPECT_TRUE(starts(message({0xC0, 1, 2, 3}), "unsupported version"));
+  EXPECT_TRUE(starts(message({0xD0, 1, 2, 3}), "unsupported version"));
+  // Version 4: version 3 with the context after the budget (method 0) or the chunk length
+  // (method 3 chunked with a budget), 1..2^24; nothing else has one.
+  EXPECT_EQ(message({0xC0, 0x78, 0x56, 20, 16, 1, 2, 3}), "accepted");
+  EXPECT_EQ(read_file_v3(std::vector<uint8_t>{0xC0, 0x78, 0x56, 20, 16, 1, 2, 3}.data(), 8).header.context, 16u);
+  EXPECT_TRUE(starts(message({0xC0, 0x78, 0x56, 20, 0, 1, 2, 3}), "corrupted: a context of 0"));
+  EXPECT_TRUE(starts(message({0xC0, 0x78, 0x56, 20, 0x81, 0x80, 0x80, 0x08, 1, 2, 3}), "corrupted: a context of"));
+  EXPECT_TRUE(starts(message({0xC4, 0x78, 0x56, 1, 2, 3, 4, 5, 6, 7}), "corrupted"));  // stored: never
+  EXPECT_EQ(file_version(std::vector<uint8_t>{0xC0}.data(), 1), 4);
+  {
+    Header h;
+    h.method = Method::kModel, h.budget = 20, h.context = 16;
+    EXPECT_EQ(encode_header(h, false), (std::vector<uint8_t>{0xC0, 0, 0, 20, 16}));
+    h.method = Method::kStored;
+    EXPECT_THROW(encode_header(h, false), FormatError);
+    h.method = Method::kParts, h.described = true, h.chunk_values = 2, h.budget = 0;
+    h.description.kind = 2, h.description.shape = {3};
+    EXPECT_THROW(encode_header(h, true), FormatError);  // no model-coded part, no context
+    h.budget = 20;
+    const auto f = assemble_file(encode_header(h, true), Method::kParts, true, {{1, 2, 3}, {'c'}}, {0, 1});
+    EXPECT_EQ(message(f), "accepted");
+    EXPECT_EQ(read_file_v3(f.data(), f.size()).header.context, 16u);
+  }
   EXPECT_TRUE(starts(message({0xBC, 0x78, 0x56, 1, 2, 3, 4}), "corrupted: coded parts without a description"));
   // Coded parts (method 3): a whole item by a native codec (code >= 2), or chunks with their
   // codes, a budget exactly when one of them is the model's.

@@ -198,6 +198,55 @@ TEST(Engine, ByteFilesRoundTripEveryLengthAndFailLoudly) {
   EXPECT_THROW(decompress_input(f, &other, 2), ardm::coding::FormatError);
 }
 
+TEST(Engine, ByteFilesCodedWithTheBytesBeforeEachChunkRoundTrip) {
+  auto model = random_text_model(35, 24, 16);  // D = 24 bytes, each seen after the 16 before it
+  const auto em = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(model));
+  const EngineCodec enc(em, 2), dec(em, 1);
+  const size_t D = static_cast<size_t>(enc.num_values());
+  ASSERT_EQ(enc.context(), 16);
+  for (size_t n : {size_t{1}, D, D + 1, 3 * D + 5}) {
+    SCOPED_TRACE("length " + std::to_string(n));
+    const auto data = text_bytes(n, n + 3);
+    for (const std::string method : {"model", "chunks", "auto"}) {
+      const auto file = compress_input("text", data, enc, 5, 2, method).bytes;
+      // Version 4 (the context recorded) exactly when a model-coded chunk had bytes before it.
+      if (method == "model") EXPECT_EQ(file[0] & 0xF0, n > D ? 0xC0 : 0xB0);
+      for (size_t batch : {size_t{1}, size_t{3}}) EXPECT_EQ(decompress_input(file, &dec, batch), data) << method;
+      if (method != "model") continue;
+      for (size_t at = 4; at < file.size(); at += std::max<size_t>(1, file.size() / 9)) {
+        auto bad = file;
+        bad[at] ^= 0x10;
+        EXPECT_ANY_THROW(decompress_input(bad, &dec, 2)) << "flip at " << at;
+      }
+    }
+  }
+  // The context changes the code: chunk 1 alone costs other bits than after chunk 0.
+  const auto data = text_bytes(2 * D, 77);
+  std::vector<uint16_t> c0(data.begin(), data.begin() + D), c1(data.begin() + D, data.end());
+  const EngineCodec::ItemContext before{c0.data() + D - 16, 16};
+  const auto with = enc.encode_batch({c1.data()}, 5, {}, 0, {before});
+  const auto without = enc.encode_batch({c1.data()}, 5);
+  EXPECT_NE(with[0].model_bits, without[0].model_bits);
+  // Batched with other items, an item keeps its context's bits.
+  const auto batched = enc.encode_batch({c0.data(), c1.data()}, 5, {}, 0, {{nullptr, 0}, before});
+  EXPECT_EQ(batched[1].model_bits, with[0].model_bits);
+  EXPECT_THROW(enc.encode_batch({c1.data()}, 5, {}, 0, {{c0.data(), 17}}), std::invalid_argument);  // more than it sees
+  // Two files decode together, wave by wave.
+  const auto a = text_bytes(5 * D + 3, 1), b = text_bytes(2 * D, 2);
+  const auto fa = compress_input("text", a, enc, 5, 2, "model").bytes, fb = compress_input("text", b, enc, 5, 2, "model").bytes;
+  auto oa = ardm::codec::open_file(fa.data(), fa.size()), ob = ardm::codec::open_file(fb.data(), fb.size());
+  ardm::codec::bind(oa, dec), ardm::codec::bind(ob, dec);
+  const auto both = ardm::codec::decode_files({&oa, &ob}, &dec, 4);
+  ASSERT_TRUE(both[0].error.empty() && both[1].error.empty()) << both[0].error << both[1].error;
+  EXPECT_EQ(oa.kind->write(both[0].content, 0, "a", {}), a);
+  EXPECT_EQ(ob.kind->write(both[1].content, 0, "b", {}), b);
+  // A model that sees fewer bytes before a chunk than the file says refuses it.
+  auto small = random_text_model(35, 24, 8);
+  const EngineCodec small_codec(std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(small)), 1);
+  auto os = ardm::codec::open_file(fa.data(), fa.size());
+  EXPECT_THROW(ardm::codec::bind(os, small_codec), ardm::coding::FormatError);  // another model anyway, said first
+}
+
 TEST(Engine, WavFilesRoundTripByteForByteAndFailLoudly) {
   auto model = random_audio_model(43, 16);
   const auto em = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(model));

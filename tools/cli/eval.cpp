@@ -15,7 +15,7 @@ class Eval : public Command {
     e->add_option("--model", model_path_, "checkpoint (e.g. runs/default/checkpoint.pt)")->required();
     e->add_option("--data", data_, "as train's --data (default: the data the model was trained on)");
     e->add_option("--split", split_, "train or test (fashion-mnist)")->capture_default_str();
-    e->add_option("--limit", limit_, "use only the first N items (0 = all)")->capture_default_str();
+    e->add_option("--limit", limit_, "use only N items (0 = all): the first ones, or for text windows spread over the split")->capture_default_str();
     e->add_option("--passes", passes_, "passes over the data (random order and step per item each)")->capture_default_str();
     e->add_option("--batch", batch_, "batch size")->capture_default_str();
     e->add_option("--seed", seed_, "seed of the orders and steps")->capture_default_str();
@@ -27,6 +27,8 @@ class Eval : public Command {
     e->add_option("--exact-limit", exact_limit_,
                   "with --budget: the exact fixed-order value on only the first N items (it costs budget calls "
                   "per item; 0 skips it; default: all)");
+    e->add_flag("--no-context", no_context_,
+                "a model that sees the values before each item: show it none (the bound of each item alone)");
     add_common(e, common_);
   }
   bool parsed() const override { return cmd_->parsed(); }
@@ -39,7 +41,7 @@ class Eval : public Command {
     const char* items = items_of(model);
     const char* es = passes_ == 1 ? "" : "es";
     if (budget_ == 0) {
-      const auto r = evaluate(model, data, passes_, batch_, seed_, dev, !common_.quiet);
+      const auto r = evaluate(model, data, passes_, batch_, seed_, dev, !common_.quiet, !no_context_);
       std::printf("test bound: %.4f +- %.4f %s (%lld %s x %lld pass%s, EMA weights, step %lld)\n", r.bpd, r.stderr_bpd,
                   unit, static_cast<long long>(r.images), items, static_cast<long long>(passes_), es,
                   static_cast<long long>(model.step));
@@ -49,12 +51,12 @@ class Eval : public Command {
     std::printf("%s policy, budget %lld%s: %s\n", policy_.c_str(), static_cast<long long>(budget_),
                 policy.size() > 1 ? (" split " + split_text(policy)).c_str() : "", policies_text(policy, true).c_str());
     std::printf("predicted from the loss tracker: %.4f %s\n", model.predicted_cost(policy), unit);
-    const auto b = evaluate_policy_bound(model, data, policy, passes_, batch_, seed_, dev, !common_.quiet);
+    const auto b = evaluate_policy_bound(model, data, policy, passes_, batch_, seed_, dev, !common_.quiet, !no_context_);
     std::printf("policy bound: %.4f +- %.4f %s (%lld %s x %lld pass%s)\n", b.bpd, b.stderr_bpd, unit,
                 static_cast<long long>(b.images), items, static_cast<long long>(passes_), es);
     if (exact_limit_ == 0) return 0;
     const auto exact_data = exact_limit_ > 0 ? data.slice(0, 0, std::min(exact_limit_, data.size(0))) : data;
-    const auto e = evaluate_fixed_order(model, exact_data, policy, batch_, dev, !common_.quiet);
+    const auto e = evaluate_fixed_order(model, exact_data, policy, batch_, dev, !common_.quiet, !no_context_);
     std::printf("exact fixed-order: %.4f %s (+- %.4f over %s; %lld %s, %lld network calls each, order seed %llu)\n",
                 e.bpd, unit, e.stderr_images, items, static_cast<long long>(e.images), items,
                 static_cast<long long>(e.network_calls), static_cast<unsigned long long>(model.objective_cfg.order_seed));
@@ -66,6 +68,7 @@ class Eval : public Command {
   std::string model_path_, data_, split_ = "test", policy_ = "optimal";
   int64_t passes_ = 4, batch_ = 100, limit_ = 0, budget_ = 0, exact_limit_ = -1;
   uint64_t seed_ = 1234;
+  bool no_context_ = false;
   Common common_;
 };
 

@@ -34,9 +34,26 @@ std::vector<uint16_t> words_of(const kinds::Content& c, uint64_t rows, const Chu
   return w;
 }
 
+// The values before a chunk that the model sees: up to its context, within the chunk's row.
+// A file records the model's context when some model-coded chunk has values before it.
+uint64_t file_context(const kinds::Kind& kind, const kinds::Content& c, const engine::EngineCodec& codec) {
+  const uint64_t rows = kind.rows(c.description), per_row = rows == 0 ? 0 : c.words.size() / rows;
+  return per_row > static_cast<uint64_t>(codec.num_values()) ? static_cast<uint64_t>(codec.context()) : 0;
+}
+
+// The model values of the (at most `context`) values before a chunk in its row, oldest first.
+std::vector<uint16_t> context_of(const std::vector<uint16_t>& words, uint64_t rows, const Chunk& ch, uint64_t context,
+                                 const kinds::WordMap& map) {
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(context, ch.begin));
+  std::vector<uint16_t> v(n);
+  for (size_t j = 0; j < n; ++j) v[j] = map.to_model(words[(ch.begin - n + j) * rows + ch.row]);
+  return v;
+}
+
 coding::Header header_of(const kinds::Kind& kind, const kinds::Content& c, coding::Method method,
                          const engine::EngineCodec& codec, int64_t budget) {
   coding::Header h;
+  if (method == coding::Method::kModel) h.context = file_context(kind, c, codec);
   h.method = method;
   h.model_id = static_cast<uint16_t>(codec.fingerprint());
   h.described = method == coding::Method::kParts || !kind.bare(c, codec.model());
@@ -90,18 +107,22 @@ std::vector<std::vector<Encoded>> encode_chunks(const std::vector<Source>& sourc
   for (const auto& [stages, list] : by_stages)
     for (size_t c0 = 0; c0 < list.size(); c0 += batch) {
       const size_t n = std::min(batch, list.size() - c0);
-      std::vector<std::vector<uint16_t>> values(n, std::vector<uint16_t>(static_cast<size_t>(D), 0));
+      std::vector<std::vector<uint16_t>> values(n, std::vector<uint16_t>(static_cast<size_t>(D), 0)), before(n);
       std::vector<const uint16_t*> ptrs;
       std::vector<int64_t> lengths;
+      std::vector<engine::EngineCodec::ItemContext> contexts;
       for (size_t k = 0; k < n; ++k) {
         const Chunk& ch = list[c0 + k];
         const auto& map = maps[ch.source];
-        const auto w = words_of(*sources[ch.source].content, rows[ch.source], ch);
+        const auto& content = *sources[ch.source].content;
+        const auto w = words_of(content, rows[ch.source], ch);
         for (size_t j = 0; j < ch.length; ++j) values[k][j] = map.to_model(w[j]);
         ptrs.push_back(values[k].data());
         lengths.push_back(static_cast<int64_t>(ch.length));
+        before[k] = context_of(content.words, rows[ch.source], ch, static_cast<uint64_t>(codec.context()), map);
+        contexts.push_back({before[k].data(), static_cast<int64_t>(before[k].size())});
       }
-      auto encoded = codec.encode_batch(ptrs, budget, lengths, stages);
+      auto encoded = codec.encode_batch(ptrs, budget, lengths, stages, contexts);
       for (size_t k = 0; k < n; ++k) out[list[c0 + k].source][list[c0 + k].index] = std::move(encoded[k]);
       done += n;
       if (on_progress) on_progress(done);
@@ -151,6 +172,7 @@ Made mixed_file(const kinds::Kind& kind, const kinds::Content& c, const engine::
   auto h = header_of(kind, c, coding::Method::kParts, codec, budget);
   h.chunk_values = D;
   h.budget = model ? static_cast<uint32_t>(budget) : 0;
+  h.context = model ? file_context(kind, c, codec) : 0;
   auto head = coding::encode_header(h, true);
   Made made;
   made.method = coding::Method::kParts;
@@ -173,6 +195,7 @@ Made mixed_file(const kinds::Kind& kind, const kinds::Content& c, const engine::
   }
   if (model && std::find(made.codes.begin(), made.codes.end(), coding::kPartModel) == made.codes.end()) {
     h.budget = 0;  // no chunk is the model's: no budget (no model chunk's check depended on it)
+    h.context = 0;
     head = coding::encode_header(h, true);
   }
   made.bytes = coding::assemble_file(head, made.method, true, parts, made.codes);
@@ -347,6 +370,9 @@ void bind(Opened& f, const engine::EngineCodec& codec) {
     throw coding::FormatError("corrupted: chunks of " + std::to_string(h.chunk_values) + " values, the model codes " +
                               std::to_string(D));
   check_chunk_count(f, D);
+  if (h.context > static_cast<uint64_t>(codec.context()))
+    throw coding::FormatError("corrupted: chunks coded with " + std::to_string(h.context) +
+                              " values before them; the model sees " + std::to_string(codec.context()));
   // The model's own range: every stage needs a call, and no stage more calls than steps.
   const int64_t stages = f.kind->word_map(f.description, codec).stages;
   const uint64_t S = static_cast<uint64_t>(stages > 0 ? stages : codec.num_stages());
@@ -360,9 +386,14 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
   if (batch < 1) throw std::invalid_argument("batch must be at least 1");
   std::vector<Decoded> out(files.size());
   size_t done = 0;
+  // Chunks coded with the values before them known decode in waves: every file's i-th chunks of
+  // their rows once the (i-1)-th are done; other chunks all in wave 0.
   struct Key {
+    uint64_t wave;
     int64_t budget, stages;
-    bool operator<(const Key& o) const { return budget != o.budget ? budget < o.budget : stages < o.stages; }
+    bool operator<(const Key& o) const {
+      return wave != o.wave ? wave < o.wave : budget != o.budget ? budget < o.budget : stages < o.stages;
+    }
   };
   std::map<Key, std::vector<Chunk>> groups;  // model-coded chunks that can share calls
   std::vector<kinds::WordMap> maps(files.size());
@@ -416,8 +447,8 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
             for (size_t j = 0; j < ch.length; ++j) o.content.words[(ch.begin + j) * rows + ch.row] = w[j];
           }
           if (coded.empty()) break;
-          auto& g = groups[{f.file.header.budget, maps[s].stages}];
-          g.insert(g.end(), coded.begin(), coded.end());
+          for (const Chunk& ch : coded)
+            groups[{f.file.header.context > 0 ? ch.begin / D : 0, f.file.header.budget, maps[s].stages}].push_back(ch);
           continue;  // progress counts its chunks as they decode
         }
       }
@@ -436,6 +467,7 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
     for (size_t c0 = 0; c0 < list.size(); c0 += batch) {
       const size_t n = std::min(batch, list.size() - c0);
       std::vector<engine::EngineCodec::Payload> payloads;
+      std::vector<std::vector<uint16_t>> before(n);
       for (size_t k = 0; k < n; ++k) {
         const Chunk& ch = list[c0 + k];
         const Opened& f = *files[ch.source];
@@ -445,6 +477,10 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
         p.data = f.file.parts[ch.index].data;
         p.size = f.file.parts[ch.index].size;
         p.length = static_cast<int64_t>(ch.length);
+        // The values before it, decoded in earlier waves (a file that failed keeps no chunk).
+        if (out[ch.source].error.empty())
+          before[k] = context_of(out[ch.source].content.words, rows_of[ch.source], ch, f.file.header.context, map);
+        p.context = {before[k].data(), static_cast<int64_t>(before[k].size())};
         p.check = [&f, codec, map, bits, ch](const std::vector<uint16_t>& v) {
           std::vector<uint16_t> w(ch.length);
           for (size_t j = 0; j < ch.length; ++j) w[j] = map.to_word(v[j]);

@@ -65,7 +65,12 @@ std::vector<uint8_t> encode_header(const Header& h, bool chunked) {
   const auto m = static_cast<uint8_t>(h.method);
   if (m > 3) throw FormatError("unknown method " + std::to_string(m));
   if (h.method == Method::kParts && !h.described) throw FormatError("a file of coded parts has a description");
-  std::vector<uint8_t> out = {static_cast<uint8_t>(kSignatureV3 | (m << 2) | (h.described ? 2 : 0) | (chunked ? 1 : 0)),
+  const bool model_chunks = h.method == Method::kModel || (h.method == Method::kParts && chunked && h.budget != 0);
+  if (h.context > kMaxContext || (h.context > 0 && !model_chunks))
+    throw FormatError("a context of " + std::to_string(h.context) + " values belongs to model-coded chunks, 1.." +
+                      std::to_string(kMaxContext));
+  const uint8_t signature = h.context > 0 ? kSignatureV4 : kSignatureV3;
+  std::vector<uint8_t> out = {static_cast<uint8_t>(signature | (m << 2) | (h.described ? 2 : 0) | (chunked ? 1 : 0)),
                               static_cast<uint8_t>(h.model_id), static_cast<uint8_t>(h.model_id >> 8)};
   if (h.described) {
     const auto& d = h.description;
@@ -82,6 +87,7 @@ std::vector<uint8_t> encode_header(const Header& h, bool chunked) {
   if (h.method == Method::kModel) {
     check_budget_field(h.budget);
     put_varint(out, h.budget);
+    if (h.context > 0) put_varint(out, h.context);
   } else if (chunked && h.method == Method::kStored) {
     throw FormatError("a stored file is never chunked");
   } else if (h.method == Method::kParts && chunked) {
@@ -89,6 +95,7 @@ std::vector<uint8_t> encode_header(const Header& h, bool chunked) {
     if (h.chunk_values < 1 || h.chunk_values > kMaxDescribedValues) throw FormatError("chunks of no values");
     put_varint(out, h.budget);
     put_varint(out, h.chunk_values);
+    if (h.context > 0) put_varint(out, h.context);
   } else if (h.method == Method::kParts) {
     if (h.code < kPartNative || h.code > kMaxPartCode) throw FormatError("a whole item by a native codec has code 2..63");
     out.push_back(h.code);
@@ -146,19 +153,21 @@ std::vector<uint8_t> assemble_file(const std::vector<uint8_t>& header_bytes, Met
 int file_version(const uint8_t* data, size_t size) {
   if (size < 1) throw FormatError("truncated: an empty file");
   if ((data[0] & 0xF0) == kSignatureV3) return 3;
-  if ((data[0] & 0xF0) == 0xC0 || (data[0] & 0xF0) == 0xD0)
-    throw FormatError("unsupported version (a file from a newer ardm; this build reads versions 1 to 3)");
+  if ((data[0] & 0xF0) == kSignatureV4) return 4;
+  if ((data[0] & 0xF0) == 0xD0)
+    throw FormatError("unsupported version (a file from a newer ardm; this build reads versions 1 to 4)");
   if (data[0] != kMagic0) throw FormatError("not an ardm file (bad signature)");
   if (size < 3) throw FormatError("truncated: not even a magic number");
   if (data[1] != kMagic1) throw FormatError("not an ardm file (bad magic number)");
   const int version = data[2] >> 4;
   if (version < 1 || version > 2)
-    throw FormatError("unsupported version " + std::to_string(version) + " (this build reads versions 1 to 3)");
+    throw FormatError("unsupported version " + std::to_string(version) + " (this build reads versions 1 to 4)");
   return version;
 }
 
 ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& kinds) {
-  if (file_version(data, size) != 3) throw FormatError("unsupported version: not a version-3 file");
+  const int version = file_version(data, size);
+  if (version < 3) throw FormatError("unsupported version: not a version-3 or -4 file");
   ByteReader r{data, size};
   const uint8_t sig = r.byte("signature");
   ParsedFileV3 f;
@@ -194,6 +203,7 @@ ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& k
     const uint64_t budget = r.varint("budget");
     check_budget_field(budget);
     f.header.budget = static_cast<uint32_t>(budget);
+    if (version == 4) f.header.context = r.varint("context");
   } else if (f.chunked && f.header.method == Method::kStored) {
     throw FormatError("corrupted: a chunked stored file");
   } else if (f.header.method == Method::kParts && f.chunked) {
@@ -202,11 +212,19 @@ ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& k
     f.header.budget = static_cast<uint32_t>(budget);
     f.header.chunk_values = r.varint("chunk length");
     if (f.header.chunk_values < 1) throw FormatError("corrupted: chunks of 0 values");
+    if (version == 4) {
+      if (budget == 0) throw FormatError("corrupted: a context without model-coded parts");
+      f.header.context = r.varint("context");
+    }
   } else if (f.header.method == Method::kParts) {
     f.header.code = r.byte("method code");
     if (f.header.code < kPartNative || f.header.code > kMaxPartCode)
       throw FormatError("corrupted: method code " + std::to_string(f.header.code) + " for a whole item");
   }
+  if (version == 4 && (f.header.context < 1 || f.header.context > kMaxContext))
+    throw FormatError(f.header.context == 0 && f.header.method != Method::kModel && !(f.header.method == Method::kParts && f.chunked)
+                          ? "corrupted: a version-4 file without model-coded chunks"
+                          : "corrupted: a context of " + std::to_string(f.header.context) + " values");
   f.header_bytes.assign(data, data + r.pos);
 
   size_t end = size;  // where the parts end

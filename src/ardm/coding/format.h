@@ -27,6 +27,8 @@ constexpr uint8_t kMagic0 = 0xA7, kMagic1 = 0xD1;
 // ---------------- Version 3 ----------------
 
 constexpr uint8_t kSignatureV3 = 0xB0;   // high nibble of a version-3 file's first byte
+constexpr uint8_t kSignatureV4 = 0xC0;   // ... of version 4: version 3 with a context field
+constexpr uint64_t kMaxContext = uint64_t{1} << 24;  // values before a chunk a file may say the network saw
 constexpr uint32_t kMaxBudget = 1024;    // network calls per chunk a version-3 file may ask for
 constexpr uint64_t kMaxDescribedValues = uint64_t{1} << 40;
 constexpr uint32_t kMaxKindCode = 127;   // data kind codes are one varint byte
@@ -71,6 +73,9 @@ struct Header {
                            // the same, or 0 when no part is model-coded
   uint64_t chunk_values = 0;  // kParts chunked: values per chunk (the model's D), >= 1
   uint8_t code = 0;           // kParts unchunked: the one part's method code (kPartNative + k)
+  // kModel and kParts chunked with a budget: the most values before a model-coded chunk (of its
+  // row) that the network saw, given; 1..kMaxContext makes a version-4 file, 0 (none) version 3.
+  uint64_t context = 0;
 };
 
 // A version-3 file's header bytes (what every check covers first). Throws FormatError for a
@@ -107,12 +112,13 @@ struct ParsedFileV3 {
   uint32_t crc = 0;         // all but kModel: checked by read_file_v3
 };
 
-// The version of a file from its first bytes: 1, 2 or 3; throws FormatError ("not an ardm file",
+// The version of a file from its first bytes: 1, 2, 3 or 4; throws FormatError ("not an ardm file",
 // "unsupported version", "truncated").
 int file_version(const uint8_t* data, size_t size);
 
 // Parses and checks everything that can be checked without the model and the data kind's own
-// rules (steps 1-3 of the doc), the CRC-32 of stored and native files included.
+// rules (steps 1-3 of the doc), the CRC-32 of stored and native files included. Versions 3 and
+// 4 (the same layout but for version 4's context field).
 ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& kinds);
 
 // "wrong model" unless the file's model id is the low 16 bits of `fingerprint`.

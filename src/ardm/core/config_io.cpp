@@ -75,6 +75,7 @@ Fields fields(ModelConfig& c) {
   add_num(f, "data.absorbing", c.data.absorbing);
   add_str(f, "data.value_type", c.data.value_type);
   add_str(f, "data.kind", c.data.kind);
+  add_num(f, "data.context", c.data.context);
   add_num(f, "process.upscale", c.process.upscale);
   add_str(f, "process.parametrization", c.process.parametrization);
   add_str(f, "net.type", c.net.type);
@@ -168,12 +169,13 @@ std::vector<int64_t> parse_ints(const std::string& s) {
 
 std::string to_text(const ModelConfig& c) {
   // Left out: the options of networks the model does not use (unless every model carries them),
-  // and data.kind when it is the default's, so image models keep the exact text (and so the
+  // and data.kind and data.context when they are the default's, so image models keep the exact text (and so the
   // model ids derived from it) they had before other kinds existed.
   std::string out;
   std::istringstream in(write_all(c));
   for (std::string line; std::getline(in, line);) {
-    bool keep = !(line.rfind("data.kind=", 0) == 0 && c.data.kind == DataSpec{}.kind);
+    bool keep = !(line.rfind("data.kind=", 0) == 0 && c.data.kind == DataSpec{}.kind) &&
+                !(line.rfind("data.context=", 0) == 0 && c.data.context == 0);
     for (const auto& n : kNetOptions)
       if (!n.in_every_model && c.net.type != n.type && line.rfind(std::string(n.type) + ".", 0) == 0) keep = false;
     if (keep) out += line + "\n";
@@ -267,6 +269,9 @@ void check_spec(const DataSpec& d) {
     throw std::invalid_argument("data: value type '" + d.value_type + "' (uint8 or uint16)");
   if (d.value_type == "uint8" && d.num_classes > 256)
     throw std::invalid_argument("data: uint8 values hold at most 256 classes, not " + std::to_string(d.num_classes));
+  if (d.context < 0 || (d.context > 0 && d.shape.size() != 1))
+    throw std::invalid_argument("data: a context of " + std::to_string(d.context) +
+                                " values needs sequences (a shape {L}) and a length of at least 0");
   if (d.absorbing < 0 || d.absorbing > d.num_classes)
     throw std::invalid_argument("data: absorbing value " + std::to_string(d.absorbing) + " is outside 0.." +
                                 std::to_string(d.num_classes));

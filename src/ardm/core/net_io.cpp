@@ -14,6 +14,7 @@ NetIO net_io(const DataSpec& data, const ProcessConfig& process) {
   const int64_t K = data.num_classes, S = stages::of_process(process, data);
   io.num_stages = S;
   io.max_time = S * data.num_values();
+  io.context = data.context;
   if (process.upscale == 0) {
     // An absorbing value outside 0..K-1 is an extra input class (text); images use a real class.
     io.input_classes = data.absorbing >= K ? K + 1 : K;

@@ -18,6 +18,7 @@ struct NetIO {
   int64_t num_stages = 1;           // > 1: the stage is fed beside the mask
   int64_t outputs_per_value = 256;  // O: logits per value
   int64_t max_time = 1;             // the number of steps of the process: t is scaled by 1000 / max_time
+  int64_t context = 0;              // values before the item it also sees, as given (DataSpec::context)
 };
 
 // OA-ARDM: K outputs; K + 1 input classes when the absorbing value is the extra class K (text).

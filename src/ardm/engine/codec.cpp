@@ -109,8 +109,29 @@ std::vector<int64_t> EngineCodec::lengths_or_full(const std::vector<int64_t>& le
   return lengths;
 }
 
+void EngineCodec::context_inputs(const std::vector<ItemContext>& contexts, size_t count, std::vector<int32_t>& values,
+                                 std::vector<int64_t>& lengths) const {
+  const int64_t C = context(), K = num_classes();
+  values.assign(count * static_cast<size_t>(C), 0);
+  lengths.assign(count, 0);
+  if (contexts.empty()) return;
+  if (contexts.size() != count) throw std::invalid_argument("one context per item");
+  for (size_t b = 0; b < count; ++b) {
+    const auto& c = contexts[b];
+    if (c.length < 0 || c.length > C)
+      throw std::invalid_argument("a context of " + std::to_string(c.length) + " values; the model sees " +
+                                  std::to_string(C) + " before an item");
+    for (int64_t j = 0; j < c.length; ++j) {
+      if (c.values[j] >= K) throw std::invalid_argument("context value " + std::to_string(c.values[j]) + " is not below " + std::to_string(K));
+      values[b * static_cast<size_t>(C) + static_cast<size_t>(C - c.length + j)] = static_cast<int32_t>(c.values[j]);
+    }
+    lengths[b] = c.length;
+  }
+}
+
 std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<const uint16_t*>& items, int64_t budget,
-                                                          const std::vector<int64_t>& lengths, int64_t stages) const {
+                                                          const std::vector<int64_t>& lengths, int64_t stages,
+                                                          const std::vector<ItemContext>& contexts) const {
   const auto& pol = policy(budget, stages);
   const int64_t B = static_cast<int64_t>(items.size()), D = num_values(), S = coded_stages(stages), K = num_classes();
   const int64_t A = rules_.num_symbols(), O = net_->shape().outputs_per_value;
@@ -126,9 +147,17 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
   std::vector<Encoded> out(static_cast<size_t>(B));
   for (auto& e : out) e.symbols.resize(static_cast<size_t>(S * D));
   if (B == 0) return out;
+  std::vector<int32_t> ctx;
+  std::vector<int64_t> ctx_len;
+  context_inputs(contexts, items.size(), ctx, ctx_len);
   std::lock_guard<std::mutex> lock(run_mutex_);
   std::vector<int32_t> past(static_cast<size_t>(B * D)), fut(past.size()), sym(past.size()), x(past.size());
   StepMasks m;
+  NetBatch in;
+  in.batch = B;
+  in.context = ctx.data(), in.context_length = ctx_len.data();
+  const auto state = net_->begin(in, *pool_);  // what the items' contexts make, once for every step
+  in.state = state.get();
   std::vector<double> bits(static_cast<size_t>(B), 0.0);
   for (int64_t s = 0; s < S; ++s) {
     for (int64_t b = 0; b < B; ++b)
@@ -149,7 +178,8 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
       const int64_t t0 = p[k], t1 = k + 1 < p.size() ? p[k + 1] : D;
       m.set(B, D, s, t0, t1, rank, len);
       for (size_t j = 0; j < x.size(); ++j) x[j] = m.known[j] ? fut[j] : past[j];
-      const auto o = net_->forward({B, x.data(), m.known.data(), m.t.data(), m.stage.data(), m.wanted.data()}, *pool_);
+      in.x = x.data(), in.known = m.known.data(), in.t = m.t.data(), in.stage = m.stage.data(), in.wanted = m.wanted.data();
+      const auto o = net_->forward(in, *pool_);
       pool_->parallel_for(B, [&](int64_t b, int) {
         std::vector<double> w(static_cast<size_t>(A));
         for (int64_t r = t0; r < t1; ++r) {
@@ -188,7 +218,17 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
   std::vector<int64_t> len;
   for (const auto& it : items) len.push_back(it.length < 0 ? D : it.length);
   len = lengths_or_full(len, items.size());
+  std::vector<ItemContext> contexts;
+  for (const auto& it : items) contexts.push_back(it.context);
+  std::vector<int32_t> ctx;
+  std::vector<int64_t> ctx_len;
+  context_inputs(contexts, items.size(), ctx, ctx_len);
   std::lock_guard<std::mutex> lock(run_mutex_);
+  NetBatch in;
+  in.batch = B;
+  in.context = ctx.data(), in.context_length = ctx_len.data();
+  const auto state = net_->begin(in, *pool_);
+  in.state = state.get();
   std::vector<std::optional<coding::RansDecoder>> dec(static_cast<size_t>(B));
   for (int64_t b = 0; b < B; ++b) {
     try {
@@ -210,7 +250,8 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
       const int64_t t0 = p[k], t1 = k + 1 < p.size() ? p[k + 1] : D;
       m.set(B, D, s, t0, t1, rank, len);
       // Known locations hold their decoded values, the others their past: the encoder's input.
-      const auto o = net_->forward({B, values.data(), m.known.data(), m.t.data(), m.stage.data(), m.wanted.data()}, *pool_);
+      in.x = values.data(), in.known = m.known.data(), in.t = m.t.data(), in.stage = m.stage.data(), in.wanted = m.wanted.data();
+      const auto o = net_->forward(in, *pool_);
       pool_->parallel_for(B, [&](int64_t b, int) {
         auto& d = out[static_cast<size_t>(b)];
         if (!d.error.empty()) return;
@@ -251,7 +292,7 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
 }
 
 std::vector<uint16_t> EngineCodec::decode(const uint8_t* payload, size_t size, int64_t budget, const Check& check) const {
-  auto r = decode_batch({{payload, size, check}}, budget);
+  auto r = decode_batch({{payload, size, check, -1, {}}}, budget);
   if (!r[0].error.empty()) throw coding::CodingError(r[0].error);
   return std::move(r[0].values);
 }

@@ -36,6 +36,8 @@ class EngineCodec : public ItemCoder {
   std::vector<uint16_t> decode(const uint8_t* payload, size_t size, int64_t budget, const Check& check) const override;
 
   const EngineModel& model() const { return *model_; }
+  // The most values before an item the network sees (DataSpec::context; 0: none).
+  int64_t context() const { return model_->cfg.data.context; }
   const Rules& rules() const { return rules_; }
   int threads() const { return pool_->size(); }
 
@@ -55,8 +57,17 @@ class EngineCodec : public ItemCoder {
   // symbols are those of its present values, in the same decoding order.
   // stages > 0 codes only the first `stages` stages: every present value must then be what they
   // make (its lower digits zero), and decoding the same stages gives it back.
+  //
+  // A model with a context (context() = C > 0) sees up to C values before each item, given
+  // (contexts: one per item, or empty: none): `length` values (0..C) ending just before the
+  // item, oldest first, each below num_classes(). The decoder must give the same.
+  struct ItemContext {
+    const uint16_t* values = nullptr;
+    int64_t length = 0;
+  };
   std::vector<Encoded> encode_batch(const std::vector<const uint16_t*>& items, int64_t budget,
-                                    const std::vector<int64_t>& lengths = {}, int64_t stages = 0) const;
+                                    const std::vector<int64_t>& lengths = {}, int64_t stages = 0,
+                                    const std::vector<ItemContext>& contexts = {}) const;
   Encoded encode(const uint16_t* values, int64_t budget) const { return encode_batch({values}, budget)[0]; }
 
   struct Payload {
@@ -64,6 +75,7 @@ class EngineCodec : public ItemCoder {
     size_t size = 0;
     Check check;        // given all D values (absent ones at the start value)
     int64_t length = -1;  // present values (encode_batch's lengths); -1: all D
+    ItemContext context;  // the values before the item (models with a context)
   };
   struct Decoded {
     std::vector<uint16_t> values;
@@ -83,6 +95,9 @@ class EngineCodec : public ItemCoder {
   mutable std::mutex policy_mutex_;
   mutable std::map<std::pair<int64_t, int64_t>, Policies> policies_;  // (budget, stages)
   int64_t coded_stages(int64_t stages) const;  // 0 -> S; else checked to be 1..S
+  // The network's context inputs of a batch ([B, C] right-aligned, [B] lengths), checked.
+  void context_inputs(const std::vector<ItemContext>& contexts, size_t count, std::vector<int32_t>& values,
+                      std::vector<int64_t>& lengths) const;
 };
 
 }  // namespace ardm::engine

@@ -23,6 +23,17 @@ struct NetBatch {
   // [B, D] or null: 1 = the caller reads this value's outputs. Others may be left at zero (the
   // codec reads only the values a step generates; the last layer then runs at those alone).
   const uint8_t* wanted = nullptr;
+  // Networks with a context (shape().context = C > 0): the C values before each item, oldest
+  // first, of which only the last context_length[b] are present ([B, C] and [B]; null: none).
+  const int32_t* context = nullptr;
+  const int64_t* context_length = nullptr;
+  // What begin() made of this batch's context, or null (forward then computes it itself).
+  const struct NetState* state = nullptr;
+};
+
+// What a network computes from an item's context alone, kept across the steps of the item.
+struct NetState {
+  virtual ~NetState() = default;
 };
 
 class Net {
@@ -33,6 +44,10 @@ class Net {
   // [B, D, O] float32: the O outputs of every value, contiguous. The same bits for any batch
   // size, thread count and instruction set.
   virtual std::vector<float> forward(const NetBatch& in, ThreadPool& pool) const = 0;
+  // The part of the network that sees only the batch's context (in.context, in.context_length),
+  // computed once for all of an item's steps; null for a network without a context. The same
+  // bits as forward computing it itself.
+  virtual std::unique_ptr<NetState> begin(const NetBatch& in, ThreadPool& pool) const { return nullptr; }
 
  protected:
   NetIO shape_;

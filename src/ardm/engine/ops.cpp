@@ -62,7 +62,7 @@ ARDM_VECTOR_CLONES void scale_and_bias(float* r, int64_t i, int64_t n, float sca
     for (int64_t j = 0; j < n; ++j) r[j] = r[j] / scale;
     return;
   }
-  for (int64_t j = 0; j < i; ++j) r[j] = r[j] / scale + dist_bias[i - j];
+  for (int64_t j = 0; j < std::min(i, n); ++j) r[j] = r[j] / scale + dist_bias[i - j];
   for (int64_t j = i; j < n; ++j) r[j] = r[j] / scale + dist_bias[j - i];
 }
 // DiffWave's gate: y[c] = tanh(u[c]) * sigmoid(v[c]), tanh(u) = 1 - 2 / (e^(2u) + 1).
@@ -247,10 +247,10 @@ Act layer_norm(const LayerNorm& ln, const Act& x, ThreadPool& pool) {
   return y;
 }
 
-void softmax_rows(float* s, int64_t rows, int64_t n, float scale, const float* dist_bias) {
+void softmax_rows(float* s, int64_t rows, int64_t n, float scale, const float* dist_bias, int64_t first) {
   for (int64_t i = 0; i < rows; ++i) {
     float* r = s + i * n;
-    scale_and_bias(r, i, n, scale, dist_bias);
+    scale_and_bias(r, first + i, n, scale, dist_bias);
     float mx = -INFINITY;
     for (int64_t j = 0; j < n; ++j) mx = std::max(mx, r[j]);
     exp_shifted(r, n, mx);

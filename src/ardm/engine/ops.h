@@ -68,8 +68,9 @@ struct LayerNorm {
 Act layer_norm(const LayerNorm& ln, const Act& x, ThreadPool& pool);
 
 // Attention weights in place: each row i of s [rows, n] becomes softmax(s[i][j] / scale +
-// dist_bias[|i - j|]) (dist_bias null: no bias); the sum runs in order.
-void softmax_rows(float* s, int64_t rows, int64_t n, float scale, const float* dist_bias);
+// dist_bias[|first + i - j|]) (dist_bias null: no bias; `first`: the first row's column, as when
+// the keys start `first` positions before the queries); the sum runs in order.
+void softmax_rows(float* s, int64_t rows, int64_t n, float scale, const float* dist_bias, int64_t first = 0);
 // x[p][c] = gelu_tanh(x[p][c] + t[p / per_item][c]): a per-item row added, then GELU.
 void add_rows_gelu(Act& x, const Act& t, int64_t per_item, ThreadPool& pool);
 

@@ -10,10 +10,17 @@
 namespace ardm::nets {
 
 Net make_net(const NetConfig& cfg, const NetIO& io) {
+  if (io.context > 0 && cfg.type != "transformer")
+    throw std::invalid_argument("the " + cfg.type + " network takes no context (--context needs the transformer)");
   if (cfg.type == "unet") return std::make_shared<UNetImpl>(cfg.unet, io);
   if (cfg.type == "transformer") return std::make_shared<TransformerImpl>(cfg.transformer, io);
   if (cfg.type == "diffwave") return std::make_shared<DiffWaveImpl>(cfg.diffwave, io);
   throw std::invalid_argument("unknown network type '" + cfg.type + "' (known: unet, transformer, diffwave)");
+}
+
+torch::Tensor NetImpl::forward_in_context(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
+                                          const torch::Tensor&, const Context&) {
+  TORCH_CHECK(false, "this network takes no context");
 }
 
 int64_t parameter_count(const torch::nn::Module& m) {

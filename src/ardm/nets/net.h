@@ -21,12 +21,21 @@ namespace ardm::nets {
 // What the model core asks of a network: the process derives it from the data (core/net_io.h).
 using NetIO = ::ardm::NetIO;
 
+// The values a sequence network sees before its item (io.context > 0), all of them given.
+struct Context {
+  torch::Tensor values;  // [B, C] int64 final values (C = io.context), oldest first
+  torch::Tensor length;  // [B] int64 in 0..C: only the last length[b] of row b are present
+};
+
 struct NetImpl : torch::nn::Module {
   // x_in: [B, ...data_shape] int64 in [0, input_classes); known: [B, ...data_shape] bool;
   // t: [B] int64 global step (stage * D + known count); stage: [B] int64 in [0, num_stages).
-  // Returns [B, O, ...data_shape] float32.
+  // Returns [B, O, ...data_shape] float32. A network with a context sees none here.
   virtual torch::Tensor forward(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
                                 const torch::Tensor& stage) = 0;
+  // The same with the values before the item given (networks that take a context only).
+  virtual torch::Tensor forward_in_context(const torch::Tensor& x_in, const torch::Tensor& known,
+                                           const torch::Tensor& t, const torch::Tensor& stage, const Context& context);
   NetIO io;
 };
 using Net = std::shared_ptr<NetImpl>;

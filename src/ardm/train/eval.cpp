@@ -54,31 +54,46 @@ NetFn eval_net(Model& model, const torch::Device& device) {
   return model.as_fn(model.ema);
 }
 
+// A batch as the objective takes it: for a model with a context, x [B, C + N] is the item
+// x[:, C:] and the network sees x[:, :C] before it (with_context) or nothing.
+struct Batch {
+  torch::Tensor x;
+  NetFn net;
+};
+Batch batch_of(const Model& model, const torch::Tensor& x, const NetFn& plain, bool with_context) {
+  if (model.data().context == 0) return {x, plain};
+  const int64_t B = x.size(0);
+  const auto split = model.split_context(x, with_context ? torch::Tensor() : torch::zeros({B}, torch::kInt64));
+  return {split.item, model.as_fn(model.ema, &split.context)};
+}
+
 }  // namespace
 
 EvalResult evaluate(Model& model, const torch::Tensor& data, int64_t passes, int64_t batch, uint64_t seed,
-                    const torch::Device& device, bool progress) {
+                    const torch::Device& device, bool progress, bool with_context) {
   torch::NoGradGuard no_grad;
   auto fn = eval_net(model, device);
   ObjectiveConfig oc = model.objective_cfg;
   oc.t_sampling = "uniform";  // per-image estimates must be independent across images
   return run_passes(model, data, passes, batch, seed, device, progress, [&](const torch::Tensor& x, torch::Generator& g) {
-    return stochastic_bound(*model.process, fn, x, oc, g).elbo_bpd;
+    const auto b = batch_of(model, x, fn, with_context);
+    return stochastic_bound(*model.process, b.net, b.x, oc, g).elbo_bpd;
   });
 }
 
 EvalResult evaluate_policy_bound(Model& model, const torch::Tensor& data, const Policies& policy,
                                  int64_t passes, int64_t batch, uint64_t seed, const torch::Device& device,
-                                 bool progress) {
+                                 bool progress, bool with_context) {
   torch::NoGradGuard no_grad;
   auto fn = eval_net(model, device);
   return run_passes(model, data, passes, batch, seed, device, progress, [&](const torch::Tensor& x, torch::Generator& g) {
-    return policy_bound_bpd(*model.process, fn, x, policy, g);
+    const auto b = batch_of(model, x, fn, with_context);
+    return policy_bound_bpd(*model.process, b.net, b.x, policy, g);
   });
 }
 
 ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const Policies& policy,
-                                 int64_t batch, const torch::Device& device, bool progress) {
+                                 int64_t batch, const torch::Device& device, bool progress, bool with_context) {
   check_data(model, data, "evaluation data");
   TORCH_CHECK(batch >= 1, "batch must be positive");
   torch::NoGradGuard no_grad;
@@ -90,7 +105,8 @@ ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const 
   for (int64_t first = 0; first < n; first += batch) {
     const int64_t last = std::min(first + batch, n);
     auto x = data.slice(0, first, last).to(torch::kInt64).to(device);
-    nll.slice(0, first, last).copy_(-policy_log_prob_bpd(*model.process, fn, x, sigma, policy).cpu());
+    const auto b = batch_of(model, x, fn, with_context);
+    nll.slice(0, first, last).copy_(-policy_log_prob_bpd(*model.process, b.net, b.x, sigma, policy).cpu());
     bar.update(last);
   }
   ExactResult r;

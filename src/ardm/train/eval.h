@@ -1,4 +1,6 @@
-// Likelihood evaluation of a trained model with its EMA weights: the stochastic bound (all D
+// Likelihood evaluation of a trained model with its EMA weights (a model with a context: its
+// items [N, C + N'] are the C values before each item and the item; with_context false
+// shows it none of them, the paper's bound of each item alone): the stochastic bound (all D
 // steps, or a policy's parallel steps), and the exact code length for one fixed order.
 #pragma once
 
@@ -23,13 +25,13 @@ struct EvalResult {
 // fixed data set: sqrt(sum_i var_i / passes) / N, with var_i the variance across passes of image
 // i's estimate (passes >= 2; with one pass, the spread across images stands in for it).
 EvalResult evaluate(Model& model, const torch::Tensor& data, int64_t passes, int64_t batch, uint64_t seed,
-                    const torch::Device& device, bool progress = true);
+                    const torch::Device& device, bool progress = true, bool with_context = true);
 
 // The same for the parallel model of a policy (policy_bound_bpd): one random policy step per
 // image per pass.
 EvalResult evaluate_policy_bound(Model& model, const torch::Tensor& data, const Policies& policy,
                                  int64_t passes, int64_t batch, uint64_t seed, const torch::Device& device,
-                                 bool progress = true);
+                                 bool progress = true, bool with_context = true);
 
 struct ExactResult {
   double bpd = 0;            // mean of -log2 p(x) / d over the images, for the model's fixed order
@@ -41,6 +43,7 @@ struct ExactResult {
 // Exact negative log-likelihood for the model's fixed orders (objective_cfg.order_seed) and
 // its policies: total_budget(policy) network calls per batch.
 ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const Policies& policy,
-                                 int64_t batch, const torch::Device& device, bool progress = true);
+                                 int64_t batch, const torch::Device& device, bool progress = true,
+                                 bool with_context = true);
 
 }  // namespace ardm

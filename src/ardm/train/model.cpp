@@ -45,11 +45,28 @@ Model::Model(const ModelConfig& m, const ObjectiveConfig& o, const TrainConfig& 
   tracker = LossTracker(num_steps(), std::log2(static_cast<double>(m.data.num_classes)) / static_cast<double>(num_steps()));
 }
 
-NetFn Model::as_fn(const nets::Net& which) const {
+NetFn Model::as_fn(const nets::Net& which, const nets::Context* context) const {
   nets::Net n = which;
+  if (context != nullptr) {
+    nets::Context c = *context;
+    return [n, c](const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
+                  const torch::Tensor& stage) { return n->forward_in_context(x_in, known, t, stage, c); };
+  }
   return [n](const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t, const torch::Tensor& stage) {
     return n->forward(x_in, known, t, stage);
   };
+}
+
+Model::InContext Model::split_context(const torch::Tensor& x, const torch::Tensor& lengths) const {
+  const int64_t C = data().context, B = x.size(0);
+  TORCH_CHECK(C > 0, "the model has no context");
+  TORCH_CHECK(x.dim() == 2 && x.size(1) == C + data().shape[0], "items with a context must be [B, ", C + data().shape[0],
+              "], got ", x.sizes());
+  InContext r;
+  r.item = x.slice(1, C, x.size(1));
+  r.context.values = x.slice(1, 0, C);
+  r.context.length = lengths.defined() ? lengths.to(x.device()) : torch::full({B}, C, x.options().dtype(torch::kInt64));
+  return r;
 }
 
 void Model::to(const torch::Device& device) {

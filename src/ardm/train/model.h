@@ -33,8 +33,16 @@ struct Model {
   int64_t num_values() const { return process->steps_per_stage(); }  // D
   int64_t num_stages() const { return process->num_stages(); }       // S
   int64_t num_steps() const { return process->num_steps(); }         // S * D
-  // The objective's view of a network.
-  NetFn as_fn(const nets::Net& which) const;
+  // The objective's view of a network; with `context`, the network sees it before every item.
+  NetFn as_fn(const nets::Net& which, const nets::Context* context = nullptr) const;
+  // Data items of a model with a context (data().context = C > 0) are the C values before the
+  // item and the item: x [B, C + N] -> the item [B, N] and its context, the last lengths[b] of
+  // row b's C values present (lengths [B] int64; undefined: all C).
+  struct InContext {
+    torch::Tensor item;
+    nets::Context context;
+  };
+  InContext split_context(const torch::Tensor& x, const torch::Tensor& lengths = {}) const;
   void to(const torch::Device& device);
 
   // Stage s's per-step costs from the loss tracker, sorted descending (as the DP uses them).

@@ -78,6 +78,13 @@ struct Mean {
 
 }  // namespace
 
+torch::Tensor draw_context_lengths(int64_t batch, int64_t context, torch::Generator& gen) {
+  auto u = torch::rand({batch}, gen, torch::kFloat64);
+  auto some = torch::randint(1, std::max<int64_t>(context, 2), {batch}, gen, torch::kInt64).clamp_max(context);
+  auto all = torch::full({batch}, context, torch::kInt64);
+  return torch::where(u < kFullContext, all, torch::where(u < kFullContext + kNoContext, torch::zeros_like(all), some));
+}
+
 std::string metrics_row_json(const MetricsRow& r) {
   // ordered_json keeps the keys in this order, and dump() is compact ("step":1500,): scripts grep it.
   const nlohmann::ordered_json row = {{"step", r.step},
@@ -144,7 +151,8 @@ void check_data(const Model& model, const torch::Tensor& data, const std::string
   TORCH_CHECK(data.scalar_type() == torch::kUInt8 || data.scalar_type() == torch::kInt16 ||
                   data.scalar_type() == torch::kInt32 || data.scalar_type() == torch::kInt64,
               what, ": expected integer values");
-  const auto item = data.sizes().slice(1).vec();
+  auto item = data.sizes().slice(1).vec();
+  if (spec.context > 0 && item.size() == 1) item[0] -= spec.context;  // the context comes first
   if (item != spec.shape) {
     std::ostringstream o;
     if (spec.shape.size() == 3 && item.size() == 3)
@@ -255,10 +263,21 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
     const int64_t r0 = rank * c.batch, r1 = std::min(r0 + c.batch, bg);
     const StepDraw mine = all.rows(r0, r1);
     auto x = data.index_select(0, perm.slice(0, first + r0, first + r1)).to(torch::kInt64).to(opts.device);
+    // A model with a context sees the values before each item: all of them mostly, none (a
+    // stream's first chunk: the paper's bound) or some of them (short streams) otherwise.
+    torch::Tensor full_context;  // [bg] bool: the rows the loss tracker learns the steps' costs from
+    auto step_fn = fn;
+    if (model.data().context > 0) {
+      const auto lengths = draw_context_lengths(bg, model.data().context, gen);
+      full_context = lengths == model.data().context;
+      const auto split = model.split_context(x, lengths.slice(0, r0, r1));
+      x = split.item;
+      step_fn = model.as_fn(model.net, &split.context);
+    }
     BoundTerms terms;
     {
       Autocast cast(autocast, opts.device.type());
-      terms = bound_terms(*model.process, fn, x, mine.sigma, mine.t, mine.stage, model.objective_cfg.ce_term);
+      terms = bound_terms(*model.process, step_fn, x, mine.sigma, mine.t, mine.stage, model.objective_cfg.ce_term);
     }
     if (!std::isfinite(terms.loss.item<double>()))
       throw std::runtime_error("training diverged at step " + std::to_string(step) +
@@ -284,7 +303,12 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
     stats[3 * bg] = terms.loss.item<double>() / static_cast<double>(world);
     stats[3 * bg + 1] = out_of_time() ? 1.0 : 0.0;
     if (group) group->allreduce_sum(stats, "the loss all-reduce");
-    model.tracker.update(all.stage * D + all.t, -stats.slice(0, 0, bg));
+    if (full_context.defined()) {
+      const auto rows = full_context.nonzero().squeeze(1);
+      model.tracker.update((all.stage * D + all.t).index_select(0, rows), -stats.slice(0, 0, bg).index_select(0, rows));
+    } else {
+      model.tracker.update(all.stage * D + all.t, -stats.slice(0, 0, bg));
+    }
     stop = stats[3 * bg + 1].item<double>() > 0;
     ++model.step;
 

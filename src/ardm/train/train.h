@@ -68,4 +68,10 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, co
 // Throws if the data's item shape or value range does not match the model's data description.
 void check_data(const Model& model, const torch::Tensor& data, const std::string& what);
 
+// How many of the C values before each item a training step shows (models with a context):
+// all C with probability kFullContext (later chunks of a stream), none with kNoContext (a
+// stream's first chunk, and the paper's unconditional bound), else 1..C-1 uniformly. [batch] int64.
+constexpr double kFullContext = 0.7, kNoContext = 0.15;
+torch::Tensor draw_context_lengths(int64_t batch, int64_t context, torch::Generator& gen);
+
 }  // namespace ardm

@@ -12,8 +12,11 @@ class TextData : public KindData {
  public:
   torch::Tensor start(const std::string& source, int64_t limit, const TrainFlags& f, ModelConfig& m,
                       ObjectiveConfig& o) const override {
-    auto data = data::load_text(source, "train", f.vocab, f.seq_len, limit);
+    if (f.context < 0) throw std::invalid_argument("--context must not be negative");
+    // With a context, each window is the context and the item after it.
+    auto data = data::load_text(source, "train", f.vocab, f.context + f.seq_len, limit);
     m.data = text_spec(f.vocab, f.seq_len);
+    m.data.context = f.context;
     m.net.type = "transformer";
     if (f.given("--width")) m.net.transformer.width = f.width;
     if (f.given("--layers")) m.net.transformer.layers = f.layers;
@@ -24,9 +27,12 @@ class TextData : public KindData {
     return data;
   }
   torch::Tensor load(const std::string& source, const std::string& split, const DataSpec& d, int64_t limit) const override {
-    return data::load_text(source, split, d.kind, d.shape[0], limit);
+    return data::load_text(source, split, d.kind, d.context + d.shape[0], limit);
   }
   std::string describe(const torch::Tensor& data, const DataSpec& d) const override {
+    if (d.context > 0)
+      return std::to_string(data.size(0)) + " sequences of " + std::to_string(d.shape[0]) + " after " +
+             std::to_string(d.context) + " of context (" + d.kind + ")";
     return std::to_string(data.size(0)) + " sequences of " + std::to_string(data.size(1)) + " (" + d.kind + ")";
   }
   std::string write_samples(const torch::Tensor& x, const std::vector<torch::Tensor>&, const DataSpec& d,

@@ -1,6 +1,7 @@
 #include "ardm/nets/transformer/transformer.h"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace ardm::nets {
@@ -53,15 +54,17 @@ TransformerBlockImpl::TransformerBlockImpl(const TransformerConfig& cfg, int64_t
   drop = register_module("drop", torch::nn::Dropout(cfg.dropout));
 }
 
-torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& h, const torch::Tensor& temb, const torch::Tensor& bias) {
+torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& h, const torch::Tensor& temb, const torch::Tensor& bias,
+                                            const torch::Tensor& gate) {
   const int64_t B = h.size(0), L = h.size(1), W = h.size(2), hd = W / heads;
   auto qkv_out = qkv(ln1(full_precision(h))).view({B, L, 3, heads, hd}).permute({2, 0, 3, 1, 4});  // [3, B, heads, L, hd]
   auto q = qkv_out[0], k = qkv_out[1], v = qkv_out[2];
   auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(hd));  // [B, heads, L, L]
-  auto att = torch::softmax(scores + bias.unsqueeze(0), -1);
+  auto att = torch::softmax(scores + (bias.dim() == 3 ? bias.unsqueeze(0) : bias), -1);
   auto a = torch::matmul(att, v).permute({0, 2, 1, 3}).reshape({B, L, W});  // [B, L, W]
   auto x = h + drop(proj(a));
-  auto m = fc1(ln2(full_precision(x))) + temb_proj(swish(temb)).unsqueeze(1);
+  auto tp = temb_proj(swish(temb)).unsqueeze(1);  // [B, 1, mlp]
+  auto m = fc1(ln2(full_precision(x))) + (gate.defined() ? tp * gate : tp);
   return x + drop(fc2(torch::gelu(m, "tanh")));
 }
 
@@ -82,13 +85,18 @@ TransformerImpl::TransformerImpl(const TransformerConfig& c, const NetIO& io_) :
     blocks.push_back(register_module(transformer::block(i), TransformerBlock(cfg, w)));
   out_norm = register_module("out_norm", layer_norm(w));
   out = register_module("out", dense(w, io.outputs_per_value));
-  register_buffer("positions", position_codes(io.data_shape[0], w));
-  register_buffer("distance_bias", distance_bias(io.data_shape[0], cfg.heads));
+  register_buffer("positions", position_codes(io.context + io.data_shape[0], w));
+  register_buffer("distance_bias", distance_bias(io.context + io.data_shape[0], cfg.heads));
 }
 
 torch::Tensor TransformerImpl::forward(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
                                        const torch::Tensor& stage) {
   const int64_t B = x_in.size(0);
+  if (io.context > 0) {  // no value before the item
+    const auto opts = x_in.options().dtype(torch::kInt64);
+    return forward_in_context(x_in, known, t, stage,
+                              {torch::zeros({B, io.context}, opts), torch::zeros({B}, opts)});
+  }
   auto t_scaled = t.to(torch::kFloat32) * (1000.0 / static_cast<double>(io.max_time));
   auto temb = temb2(swish(temb1(timestep_embedding(t_scaled, cfg.width))));  // [B, W]
   auto state = known.to(torch::kInt64) + 2 * stage.to(torch::kInt64).view({B, 1});
@@ -96,6 +104,40 @@ torch::Tensor TransformerImpl::forward(const torch::Tensor& x_in, const torch::T
   const auto bias = named_buffers()["distance_bias"];
   for (auto& b : blocks) h = b(h, temb, bias);
   return out(out_norm(full_precision(h))).permute({0, 2, 1}).contiguous();  // [B, O, L]
+}
+
+torch::Tensor TransformerImpl::forward_in_context(const torch::Tensor& x_in, const torch::Tensor& known,
+                                                  const torch::Tensor& t, const torch::Tensor& stage,
+                                                  const Context& context) {
+  const int64_t B = x_in.size(0), N = x_in.size(1), C = io.context, L = C + N;
+  TORCH_CHECK(C > 0, "this transformer takes no context");
+  TORCH_CHECK(context.values.dim() == 2 && context.values.size(0) == B && context.values.size(1) == C &&
+                  context.length.dim() == 1 && context.length.size(0) == B,
+              "context: values must be [B, ", C, "] and lengths [B]");
+  auto t_scaled = t.to(torch::kFloat32) * (1000.0 / static_cast<double>(io.max_time));
+  auto temb = temb2(swish(temb1(timestep_embedding(t_scaled, cfg.width))));  // [B, W]
+  const auto positions = named_buffers()["positions"];                      // [L, W]
+  auto state = known.to(torch::kInt64) + 2 * stage.to(torch::kInt64).view({B, 1});
+  auto h_item = tok_embed(x_in) + positions.slice(0, C, L).unsqueeze(0) + state_embed(state);  // [B, N, W]
+  auto ctx_state = torch::full({B, C}, 1 + 2 * (io.num_stages - 1), x_in.options().dtype(torch::kInt64));
+  auto h_ctx = tok_embed(context.values.to(x_in.device())) + positions.slice(0, 0, C).unsqueeze(0) + state_embed(ctx_state);
+  auto h = torch::cat({h_ctx, h_item}, 1);  // [B, L, W]
+
+  // Which keys each row sees: present context keys (position >= C - length) from every row, the
+  // item's keys from the item's rows, and every row itself.
+  const auto dev = x_in.device();
+  auto pos = torch::arange(L, torch::TensorOptions().dtype(torch::kInt64).device(dev));
+  auto present = pos.view({1, L}) >= (C - context.length.to(dev).view({B, 1}));           // [B, L] (item keys too)
+  auto key_ctx = (pos < C).view({1, 1, L}) & present.view({B, 1, L});                     // [B, 1, L]
+  auto item_pair = (pos >= C).view({1, L, 1}) & (pos >= C).view({1, 1, L});              // [1, L, L]
+  auto self = torch::eye(L, torch::TensorOptions().dtype(torch::kBool).device(dev)).view({1, L, L});
+  auto allowed = key_ctx | item_pair | self;                                              // [B, L, L]
+  auto bias = named_buffers()["distance_bias"].unsqueeze(0).masked_fill(
+      torch::logical_not(allowed).unsqueeze(1), -std::numeric_limits<float>::infinity());  // [B, heads, L, L]
+  auto gate = (pos >= C).to(torch::kFloat32).view({1, L, 1});
+  for (auto& b : blocks) h = b(h, temb, bias, gate);
+  h = h.slice(1, C, L);
+  return out(out_norm(full_precision(h))).permute({0, 2, 1}).contiguous();  // [B, O, N]
 }
 
 }  // namespace ardm::nets

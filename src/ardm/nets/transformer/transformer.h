@@ -11,6 +11,12 @@
 // need (their unknown positions hold real classes); and a fixed distance bias per head (ALiBi)
 // makes the network use nearby characters from the first steps of training. The engine's twin is engine/transformer.cpp;
 // parameter names are shared.
+//
+// With a context (io.context = C > 0) the sequence is the C given values before the item, then
+// the item's N: positions 0..C+N-1. The context's rows attend only to the present context (and
+// each to itself), get no time input and the state "known" of the last stage; the item's rows
+// attend to the present context and the whole item. So the context's rows depend on the context
+// alone: a coder computes them once per item, not once per step. The outputs are the item's.
 #pragma once
 
 #include <torch/torch.h>
@@ -22,8 +28,10 @@ namespace ardm::nets {
 
 struct TransformerBlockImpl : torch::nn::Module {
   TransformerBlockImpl(const TransformerConfig& cfg, int64_t temb_dim);
-  // h: [B, L, W], temb: [B, temb_dim], bias: [heads, L, L] -> [B, L, W]
-  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& temb, const torch::Tensor& bias);
+  // h: [B, L, W], temb: [B, temb_dim], bias: [heads, L, L] or [B, heads, L, L]; gate: [1, L, 1]
+  // float32 (1: the row takes the time input, 0: it does not) or undefined (all take it) -> [B, L, W]
+  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& temb, const torch::Tensor& bias,
+                        const torch::Tensor& gate = {});
 
   int64_t heads;
   torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
@@ -40,6 +48,8 @@ struct TransformerImpl : NetImpl {
   // Returns [B, O, L] float32.
   torch::Tensor forward(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
                         const torch::Tensor& stage) override;
+  torch::Tensor forward_in_context(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
+                                   const torch::Tensor& stage, const Context& context) override;
 
   TransformerConfig cfg;
   torch::nn::Embedding tok_embed{nullptr}, state_embed{nullptr};

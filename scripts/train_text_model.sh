@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Trains the byte-level text model on the text corpus (docs/text-corpus.md), resumable: run it
+# again and it goes on from the last checkpoint in $OUT. Every $EVERY minutes it measures the
+# validation bound of the latest checkpoint (EMA weights, each 64-byte chunk after the 64 bytes
+# before it) and appends "minutes_trained step bound" to $OUT/valid.txt, the curve
+# docs/img/text-valid.svg is drawn from.
+#
+#   bash scripts/train_text_model.sh [MINUTES]       (default 110: what one session allows)
+# Environment: OUT (default runs/text-corpus), ARDM (default: a copy of build/ardm, so a rebuild
+# does not touch the running binary), EVERY (default 15), VALID_LIMIT (windows, default 3000).
+# Needs `bash scripts/setup.sh --train` (the corpus packages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MINUTES=${1:-110}
+OUT=${OUT:-runs/text-corpus}
+EVERY=${EVERY:-15}
+VALID_LIMIT=${VALID_LIMIT:-3000}
+mkdir -p "$OUT"
+if [ -z "${ARDM:-}" ]; then
+  ARDM="$OUT/ardm-bin"
+  cp build/ardm "$ARDM"
+fi
+
+# The network, chunk and context (see README, "The text model"): 64 new bytes after 64 given
+# ones, a 4-block Transformer of width 128.
+args=(--data corpus --seq-len 64 --context 64 --width 128 --layers 4 --heads 4 --mlp 512
+      --batch 32 --lr 0.001 --ema 0.999 --steps 1000000 --checkpoint-every 500 --log-every 50)
+resume=()
+[ -f "$OUT/checkpoint.pt" ] && resume=(--resume)
+
+valid() {  # minutes trained so far (sum over sessions) and the checkpoint's validation bound
+  local ck="$OUT/valid-checkpoint.pt"
+  cp "$OUT/checkpoint.pt" "$ck" 2> /dev/null || return 0
+  local step bound
+  step=$(grep -o '"step":[0-9]*' "$OUT/metrics.jsonl" | tail -1 | cut -d: -f2)
+  bound=$("$ARDM" eval --model "$ck" --split valid --limit "$VALID_LIMIT" --passes 1 --batch 100 -q --threads 1 |
+          sed -n 's/^test bound: \([0-9.]*\).*/\1/p')
+  echo "$(cat "$OUT/minutes" 2> /dev/null || echo 0) $step $bound" >> "$OUT/valid.txt"
+  rm -f "$ck"
+}
+
+start=$(date +%s)
+base=$(cat "$OUT/minutes" 2> /dev/null || echo 0)
+nohup "$ARDM" train "${args[@]}" "${resume[@]}" --minutes "$MINUTES" --out "$OUT" -q > "$OUT/train.log" 2>&1 &
+pid=$!
+while kill -0 "$pid" 2> /dev/null; do
+  for _ in $(seq $((EVERY * 6))); do kill -0 "$pid" 2> /dev/null || break; sleep 10; done
+  echo "$base + ($(date +%s) - $start) / 60" | bc > "$OUT/minutes"
+  valid
+done
+wait "$pid" || { echo "training stopped with an error: $OUT/train.log" >&2; exit 1; }
+echo "$base + ($(date +%s) - $start) / 60" | bc > "$OUT/minutes"
+valid
+echo "trained $(cat "$OUT/minutes") minutes in all; $OUT/valid.txt:"
+tail -3 "$OUT/valid.txt"
