@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "ardm/coding/rans.h"
@@ -141,12 +142,34 @@ Made make_file(const kinds::Kind& kind, const kinds::Content& c, int code, const
     made.bytes = coding::assemble_file(coding::encode_header(h, false), made.method, false, {bytes});
   } else if (code == coding::kPartModel) {
     made.method = coding::Method::kModel;
-    const auto list = chunks_of(0, c.words.size(), kind.rows(c.description), static_cast<uint64_t>(codec.num_values()));
+    const uint64_t rows = kind.rows(c.description);
+    const auto list = chunks_of(0, c.words.size(), rows, static_cast<uint64_t>(codec.num_values()));
     if (list.size() != chunks.size() || list.empty()) throw std::logic_error("make_file: not the content's chunks");
-    const bool chunked = chunks.size() != 1;
-    const auto head = coding::encode_header(header_of(kind, c, made.method, codec, budget), chunked);
+    const auto h = header_of(kind, c, made.method, codec, budget);
     std::vector<std::vector<uint8_t>> payloads;
-    for (const auto& ch : list) payloads.push_back(model_payload(codec, head, c, kind.rows(c.description), ch, chunks[ch.index]));
+    if (h.context > 0) {
+      // Chunks coded after the ones before them decode one after another anyway: each row is
+      // one stream, its symbols chunk after chunk, checked once (format version 4).
+      const auto head = coding::encode_header(h, rows != 1);
+      for (uint64_t r = 0; r < rows; ++r) {
+        std::vector<coding::CodedSymbol> symbols;
+        std::vector<uint16_t> words;
+        for (const auto& ch : list)
+          if (ch.row == r) {
+            const auto& e = chunks[ch.index].symbols;
+            symbols.insert(symbols.end(), e.begin(), e.end());
+            const auto w = words_of(c, rows, ch);
+            words.insert(words.end(), w.begin(), w.end());
+          }
+        const auto bytes = coding::value_bytes(words.data(), words.size(), c.description.value_bits);
+        payloads.push_back(coding::encode_checked(symbols, coding::chunk_check(codec.fingerprint(), head, r, bytes.data(), bytes.size())));
+      }
+      made.bytes = coding::assemble_file(head, made.method, rows != 1, payloads);
+      return made;
+    }
+    const bool chunked = chunks.size() != 1;
+    const auto head = coding::encode_header(h, chunked);
+    for (const auto& ch : list) payloads.push_back(model_payload(codec, head, c, rows, ch, chunks[ch.index]));
     made.bytes = coding::assemble_file(head, made.method, chunked, payloads);
   } else {
     const int k = code - coding::kPartNative;
@@ -276,8 +299,20 @@ uint64_t chunk_total(uint64_t N, uint64_t rows, uint64_t D) {
   return rows * ((per_row + D - 1) / D);
 }
 
+// A version-4 model file: one stream per row, each row's chunks after one another.
+bool row_streams(const coding::ParsedFileV3& f) {
+  return f.header.method == coding::Method::kModel && f.header.context > 0;
+}
+
 void check_chunk_count(const Opened& f, uint64_t D) {
-  const uint64_t N = f.description.num_values(), expected = chunk_total(N, f.kind->rows(f.description), D);
+  const uint64_t N = f.description.num_values(), rows = f.kind->rows(f.description);
+  if (row_streams(f.file)) {
+    if (f.file.parts.size() != rows)
+      throw coding::FormatError("corrupted: " + std::to_string(f.file.parts.size()) + " streams for " +
+                                std::to_string(rows) + " rows");
+    return;
+  }
+  const uint64_t expected = chunk_total(N, rows, D);
   if (f.file.parts.size() != expected)
     throw coding::FormatError("corrupted: " + std::to_string(f.file.parts.size()) + " chunks for " + std::to_string(N) +
                               " values (" + std::to_string(expected) + " expected)");
@@ -340,7 +375,11 @@ Opened open_file(const uint8_t* data, size_t size) {
   return f;
 }
 
-size_t chunk_count(const Opened& f) { return f.file.parts.size(); }
+size_t chunk_count(const Opened& f) {
+  if (row_streams(f.file) && f.chunk_values > 0)
+    return static_cast<size_t>(chunk_total(f.description.num_values(), f.kind->rows(f.description), f.chunk_values));
+  return f.file.parts.size();
+}
 
 std::vector<uint8_t> part_codes(const coding::ParsedFileV3& f) {
   switch (f.header.method) {
@@ -366,6 +405,7 @@ void bind(Opened& f, const engine::EngineCodec& codec) {
     throw coding::FormatError("corrupted: model-coded values the model does not code");
   f.kind->check_coded_content(f.description, codec.model());
   const uint64_t D = static_cast<uint64_t>(codec.num_values());
+  f.chunk_values = D;
   if (h.method == coding::Method::kParts && h.chunk_values != D)
     throw coding::FormatError("corrupted: chunks of " + std::to_string(h.chunk_values) + " values, the model codes " +
                               std::to_string(D));
@@ -398,6 +438,7 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
   std::map<Key, std::vector<Chunk>> groups;  // model-coded chunks that can share calls
   std::vector<kinds::WordMap> maps(files.size());
   std::vector<uint64_t> rows_of(files.size(), 1);
+  std::vector<std::vector<std::optional<coding::RansDecoder>>> streams(files.size());  // version 4: per row
   for (size_t s = 0; s < files.size(); ++s) rows_of[s] = files[s]->kind->rows(files[s]->description);
   for (size_t s = 0; s < files.size(); ++s) {
     const Opened& f = *files[s];
@@ -447,6 +488,9 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
             for (size_t j = 0; j < ch.length; ++j) o.content.words[(ch.begin + j) * rows + ch.row] = w[j];
           }
           if (coded.empty()) break;
+          if (row_streams(f.file))
+            for (const auto& part : f.file.parts)
+              streams[s].push_back(coding::RansDecoder::checked(part.data, part.size, coding::kDefaultPrecision));
           for (const Chunk& ch : coded)
             groups[{f.file.header.context > 0 ? ch.begin / D : 0, f.file.header.budget, maps[s].stages}].push_back(ch);
           continue;  // progress counts its chunks as they decode
@@ -481,6 +525,7 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
         if (out[ch.source].error.empty())
           before[k] = context_of(out[ch.source].content.words, rows_of[ch.source], ch, f.file.header.context, map);
         p.context = {before[k].data(), static_cast<int64_t>(before[k].size())};
+        if (!streams[ch.source].empty()) p.stream = &*streams[ch.source][ch.row];
         p.check = [&f, codec, map, bits, ch](const std::vector<uint16_t>& v) {
           std::vector<uint16_t> w(ch.length);
           for (size_t j = 0; j < ch.length; ++j) w[j] = map.to_word(v[j]);
@@ -513,6 +558,23 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
       done += n;
       if (on_progress) on_progress(done);
     }
+  // Version 4: each row's stream must end where its check says, after all of its chunks.
+  for (size_t s = 0; s < files.size(); ++s) {
+    auto& o = out[s];
+    if (streams[s].empty() || !o.error.empty()) continue;
+    const Opened& f = *files[s];
+    const uint64_t rows = rows_of[s], n = f.description.num_values() / rows;
+    for (uint64_t r = 0; r < rows && o.error.empty(); ++r) {
+      std::vector<uint16_t> w(static_cast<size_t>(n));
+      for (uint64_t j = 0; j < n; ++j) w[static_cast<size_t>(j)] = o.content.words[j * rows + r];
+      const auto b = coding::value_bytes(w.data(), w.size(), f.description.value_bits);
+      try {
+        streams[s][r]->check_finished(coding::chunk_check(codec->fingerprint(), f.file.header_bytes, r, b.data(), b.size()));
+      } catch (const std::exception& e) {
+        o.error = (rows == 1 ? std::string() : "row " + std::to_string(r) + ": ") + e.what();
+      }
+    }
+  }
   for (auto& o : out)
     if (!o.error.empty()) o.content.words.clear();
   return out;

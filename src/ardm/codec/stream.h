@@ -84,6 +84,7 @@ struct Opened {
   const kinds::Kind* kind = nullptr;
   coding::Description description;  // the file's, or (bare files) the model's once bound
   bool needs_model = false;         // model-coded (some part), or bare
+  uint64_t chunk_values = 0;        // the model's D, once bound
 };
 // Parses a version-3 file and checks its description by its kind's rules; throws coding::FormatError.
 Opened open_file(const uint8_t* data, size_t size);

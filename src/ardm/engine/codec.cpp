@@ -229,12 +229,17 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
   in.context = ctx.data(), in.context_length = ctx_len.data();
   const auto state = net_->begin(in, *pool_);
   in.state = state.get();
-  std::vector<std::optional<coding::RansDecoder>> dec(static_cast<size_t>(B));
+  std::vector<std::optional<coding::RansDecoder>> own(static_cast<size_t>(B));
+  std::vector<coding::RansDecoder*> dec(static_cast<size_t>(B), nullptr);
   for (int64_t b = 0; b < B; ++b) {
+    const auto& it = items[static_cast<size_t>(b)];
+    if (it.stream != nullptr) {
+      dec[static_cast<size_t>(b)] = it.stream;
+      continue;
+    }
     try {
-      dec[static_cast<size_t>(b)] = coding::RansDecoder::checked(items[static_cast<size_t>(b)].data,
-                                                                 items[static_cast<size_t>(b)].size,
-                                                                 coding::kDefaultPrecision);
+      own[static_cast<size_t>(b)] = coding::RansDecoder::checked(it.data, it.size, coding::kDefaultPrecision);
+      dec[static_cast<size_t>(b)] = &*own[static_cast<size_t>(b)];
     } catch (const std::exception& e) {
       out[static_cast<size_t>(b)].error = e.what();
     }
@@ -281,6 +286,7 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
     auto& d = out[static_cast<size_t>(b)];
     if (!d.error.empty()) continue;
     d.values.assign(values.begin() + b * D, values.begin() + (b + 1) * D);
+    if (items[static_cast<size_t>(b)].stream != nullptr) continue;  // the row's end checks it
     try {
       dec[static_cast<size_t>(b)]->check_finished(items[static_cast<size_t>(b)].check(d.values));
     } catch (const std::exception& e) {

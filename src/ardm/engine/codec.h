@@ -76,6 +76,10 @@ class EngineCodec : public ItemCoder {
     Check check;        // given all D values (absent ones at the start value)
     int64_t length = -1;  // present values (encode_batch's lengths); -1: all D
     ItemContext context;  // the values before the item (models with a context)
+    // A stream shared by the items of a row (format version 4): the item's symbols are read
+    // from it and it is left for the next item, unchecked (the caller checks it at the row's
+    // end); data, size and check are then unused.
+    coding::RansDecoder* stream = nullptr;
   };
   struct Decoded {
     std::vector<uint16_t> values;
