@@ -48,6 +48,7 @@ if [ "${ARDM_SETUP_BENCH:-0}" = 1 ]; then
   packages+=(python3-torch time webp bc python3-pil)   # bench/: the PyTorch reference, /usr/bin/time, WebP, bc, photo crops
   packages+=(gzip bzip2 xz-utils)                     # bench/text_bench.sh: the classical text compressors
   packages+=(wavpack python3-numpy python3-skimage sound-icons alsa-utils)  # bench/any_input_bench.sh: peers and data
+  packages+=(7zip brotli python3-matplotlib)          # bench/text_corpus_bench.sh: 7-Zip's PPMd; the training curve's plot
 fi
 
 missing=()

@@ -8,7 +8,8 @@
 #   (c) in a static aarch64 build run under qemu-aarch64 (NEON kernel, and scalar).
 # The files: a tiny OA-ARDM and a tiny Upscale ARDM trained here for a few steps and exported
 # (budgets 4 and 13), the bundled model at budget 2, a tiny text Transformer's files (text with
-# a partial last chunk, binary bytes), a tiny audio DiffWave's WAV files, and the committed
+# a partial last chunk, binary bytes; also by one that sees the bytes before each chunk), a
+# tiny audio DiffWave's WAV files, and the committed
 # golden engine files; all coded by the
 # model (--method model). Emulated runs take the cheaper of them (see ONLY below).
 #
@@ -97,6 +98,15 @@ if "$ARDM" export --model "$WORK/txt/checkpoint.pt" --out "$WORK/txt.ardmnet" >/
 else
   fail "exporting the text model"
 fi
+# The same with a context: 16-byte chunks, each coded after the 16 bytes before it (version-4
+# files: one stream per row), whole and chunk by chunk.
+"$ARDM" train --out "$WORK/ctx" --data "$SRC/README.md" --seq-len 16 --context 16 --width 16 --layers 2 --heads 2 \
+  --mlp 32 --batch 8 --steps 3 --threads 2 -q >/dev/null 2>&1 || fail "training a tiny text model with a context"
+if "$ARDM" export --model "$WORK/ctx/checkpoint.pt" --out "$WORK/ctx.ardmnet" >/dev/null; then
+  encode ctx "$WORK/ctx.ardmnet" 5 "$WORK"/text/*
+else
+  fail "exporting the text model with a context"
+fi
 # A tiny audio model (DiffWave, Upscale b = 16) and WAV files for it: speech of several chunks
 # with a tail, and a short one; only where the speech data is installed.
 SPEECH=/usr/share/asterisk/sounds/en_US_f_Allison
@@ -130,6 +140,10 @@ cases+=("img-methods $FMNIST")
 if [ -f "$WORK/txt.ardmnet" ]; then
   for m in xz bzip2 zstd brotli stored chunks; do methods txt-methods "$WORK/txt.ardmnet" "$WORK/text/notes.txt" "$m" "notes-$m.txt"; done
   cases+=("txt-methods $WORK/txt.ardmnet")
+fi
+if [ -f "$WORK/ctx.ardmnet" ]; then
+  methods ctx-methods "$WORK/ctx.ardmnet" "$WORK/text/notes.txt" chunks notes-chunks.txt
+  cases+=("ctx-methods $WORK/ctx.ardmnet")
 fi
 if [ -f "$WORK/aud.ardmnet" ]; then
   for m in wavpack flac stored chunks; do methods wav-methods "$WORK/aud.ardmnet" "$WORK/wav/goodbye.wav" "$m" "goodbye-$m.wav"; done
@@ -233,12 +247,12 @@ ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell run_all "ONEDNN_MAX_CPU_ISA=AV
 # and on an emulated CPU without AVX or FMA (qemu64: fmaf in software, slow) on one per model
 if [ -x "$WORK/baseline/ardm-decode" ]; then
   run_all "baseline x86-64 build" "$WORK/baseline/ardm-decode"
-  ONLY='oa-one|up-one|txt|wav|txt-methods|wav-methods' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
+  ONLY='oa-one|up-one|txt|ctx|wav|txt-methods|ctx-methods|wav-methods' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
 fi
 # (c) aarch64 under qemu-user: NEON on the tiny models and the bundled one, scalar on the tiny ones
 if [ -x "$WORK/aarch64/ardm-decode" ]; then
-  ONLY='oa-.*|up-.*|bundled-b2|txt|wav|golden-text|golden-audio' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
-  ONLY='oa-.*|up-.*|txt|wav' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
+  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|ctx-methods|wav|golden-text|golden-audio' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
+  ONLY='oa-.*|up-.*|txt|ctx|wav' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
 fi
 
 # (d) the networks themselves: LibTorch's saved outputs (tests/twin/), the same bits on every
