@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Trains the byte-level text model on the text corpus (docs/text-corpus.md), resumable: run it
-# again and it goes on from the last checkpoint in $OUT. Every $EVERY minutes it measures the
+# again and it goes on from the last checkpoint in $OUT, or, in a fresh clone, from the committed
+# one in models/training/text-corpus/ (SAVE=1 copies the run back there when it stops). Every $EVERY minutes it measures the
 # validation bound of the latest checkpoint (EMA weights, each 64-byte chunk after the 64 bytes
 # before it) and appends "minutes_trained step bound" to $OUT/valid.txt, the curve
 # docs/img/text-valid.svg is drawn from.
 #
 #   bash scripts/train_text_model.sh [MINUTES]       (default 110: what one session allows)
-# Environment: OUT (default runs/text-corpus), ARDM (default: a copy of build/ardm, so a rebuild
+# Environment: OUT (default runs/text-corpus), SAVE, STEPS and LR_DECAY (below), ARDM (default: a copy of build/ardm, so a rebuild
 # does not touch the running binary), EVERY (default 15), VALID_LIMIT (windows, default 3000).
 # Needs `bash scripts/setup.sh --train` (the corpus packages).
 set -euo pipefail
@@ -15,7 +16,12 @@ MINUTES=${1:-110}
 OUT=${OUT:-runs/text-corpus}
 EVERY=${EVERY:-15}
 VALID_LIMIT=${VALID_LIMIT:-3000}
+SAVED=models/training/text-corpus
 mkdir -p "$OUT"
+if [ ! -f "$OUT/checkpoint.pt" ] && [ -f "$SAVED/checkpoint.pt" ]; then
+  cp "$SAVED"/* "$OUT/"
+  echo "resuming from $SAVED (step $(grep -o '"step":[0-9]*' "$OUT/metrics.jsonl" | tail -1 | cut -d: -f2))"
+fi
 if [ -z "${ARDM:-}" ]; then
   ARDM="$OUT/ardm-bin"
   cp build/ardm "$ARDM"
@@ -24,7 +30,9 @@ fi
 # The network, chunk and context (see README, "The text model"): 64 new bytes after 64 given
 # ones, a 4-block Transformer of width 128.
 args=(--data corpus --seq-len 64 --context 64 --width 128 --layers 4 --heads 4 --mlp 512
-      --batch 32 --lr 0.001 --ema 0.999 --steps 1000000 --checkpoint-every 500 --log-every 50)
+      --batch 32 --lr 0.001 --ema 0.999 --steps "${STEPS:-1000000}" --checkpoint-every 500 --log-every 50)
+# The last stretch: STEPS=<last step> LR_DECAY=<steps> lowers the rate to a tenth over them.
+[ -n "${LR_DECAY:-}" ] && args+=(--lr-decay "$LR_DECAY")
 resume=()
 [ -f "$OUT/checkpoint.pt" ] && resume=(--resume)
 
@@ -53,3 +61,8 @@ echo "$base + ($(date +%s) - $start) / 60" | bc > "$OUT/minutes"
 valid
 echo "trained $(cat "$OUT/minutes") minutes in all; $OUT/valid.txt:"
 tail -3 "$OUT/valid.txt"
+if [ "${SAVE:-0}" = 1 ]; then
+  mkdir -p "$SAVED"
+  cp "$OUT/checkpoint.pt" "$OUT/metrics.jsonl" "$OUT/valid.txt" "$OUT/minutes" "$SAVED/"
+  echo "saved to $SAVED"
+fi

@@ -97,3 +97,17 @@ TEST(Metrics, MalformedRowIsAnErrorNamingFileAndLine) {
   EXPECT_NE(err.find(path + ":1: metrics row without an integer \"step\""), std::string::npos) << err;
   fs::remove(path);
 }
+
+TEST(Metrics, LearningRateWarmsUpThenDecaysToATenth) {
+  ardm::TrainConfig c;
+  c.lr = 1e-3, c.warmup = 10, c.steps = 100, c.lr_decay = 0;
+  EXPECT_DOUBLE_EQ(ardm::learning_rate(c, 0), 1e-4);
+  EXPECT_DOUBLE_EQ(ardm::learning_rate(c, 9), 1e-3);
+  EXPECT_DOUBLE_EQ(ardm::learning_rate(c, 99), 1e-3);
+  c.lr_decay = 40;  // steps 60..99 fall from lr towards lr / 10
+  EXPECT_DOUBLE_EQ(ardm::learning_rate(c, 59), 1e-3);
+  EXPECT_DOUBLE_EQ(ardm::learning_rate(c, 60), 1e-3);
+  EXPECT_NEAR(ardm::learning_rate(c, 80), 1e-3 * (1 - 0.9 * 0.5), 1e-15);
+  EXPECT_NEAR(ardm::learning_rate(c, 100), 1e-4, 1e-15);
+  EXPECT_NEAR(ardm::learning_rate(c, 500), 1e-4, 1e-15);  // past the end: a tenth
+}

@@ -85,6 +85,9 @@ class Train : public Command {
     t->add_option("--lr", tc_.lr, "learning rate")->capture_default_str();
     t->add_option("--weight-decay", tc_.weight_decay, "decoupled weight decay (adamw)")->capture_default_str();
     t->add_option("--warmup", tc_.warmup, "linear warm-up steps")->capture_default_str();
+    t->add_option("--lr-decay", tc_.lr_decay,
+                  "the last N of --steps lower the learning rate linearly to a tenth (0 = none; may change on --resume)")
+        ->capture_default_str();
     t->add_option("--clip", tc_.clip, "global gradient-norm clip (0 = off)")->capture_default_str();
     t->add_option("--ema", tc_.ema_decay, "EMA decay of the weights used for eval")->capture_default_str();
     t->add_option("--checkpoint-every", tc_.checkpoint_every, "steps between checkpoints")->capture_default_str();
@@ -149,11 +152,12 @@ class Train : public Command {
     if (resume_) {
       if (group) resume_from = rank_checkpoint(*group, ckpt, shared_copy);
       model = load_model(resume_from);
-      // Flags that may change on resume: the total step count, the batch (per rank) and how
-      // often to save/log.
+      // Flags that may change on resume: the total step count, the batch (per rank), how often
+      // to save/log and the learning rate's decay at the end.
       if (cmd_->count("--steps")) model.train_cfg.steps = tc_.steps;
       if (cmd_->count("--batch")) model.train_cfg.batch = tc_.batch;
       if (cmd_->count("--checkpoint-every")) model.train_cfg.checkpoint_every = tc_.checkpoint_every;
+      if (cmd_->count("--lr-decay")) model.train_cfg.lr_decay = tc_.lr_decay;
       if (lead)
         std::fprintf(stderr, "resuming %s at step %lld of %lld\n", ckpt.c_str(), static_cast<long long>(model.step),
                      static_cast<long long>(model.train_cfg.steps));

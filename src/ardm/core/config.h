@@ -85,6 +85,7 @@ struct TrainConfig {
   double eps = 1e-8;
   double weight_decay = 0.0;           // decoupled, only with adamw
   int64_t warmup = 100;                // linear warm-up steps (0 = none)
+  int64_t lr_decay = 0;                // the last N of `steps` lower the rate linearly to a tenth (0 = none)
   double clip = 100.0;                 // global gradient-norm clip (0 = off)
   double ema_decay = 0.999;
   uint64_t seed = 0;

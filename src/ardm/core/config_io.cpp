@@ -117,6 +117,7 @@ Fields fields(TrainConfig& c) {
   add_num(f, "eps", c.eps);
   add_num(f, "weight_decay", c.weight_decay);
   add_num(f, "warmup", c.warmup);
+  add_num(f, "lr_decay", c.lr_decay);
   add_num(f, "clip", c.clip);
   add_num(f, "ema_decay", c.ema_decay);
   add_num(f, "seed", c.seed);

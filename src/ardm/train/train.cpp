@@ -132,8 +132,11 @@ uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b) {
 }
 
 double learning_rate(const TrainConfig& c, int64_t step) {
-  if (c.warmup <= 0) return c.lr;
-  return c.lr * std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(c.warmup));
+  double f = c.warmup <= 0 ? 1.0 : std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(c.warmup));
+  const int64_t decay_from = c.steps - c.lr_decay;
+  if (c.lr_decay > 0 && step >= decay_from)
+    f *= 1.0 - 0.9 * std::min(1.0, static_cast<double>(step - decay_from) / static_cast<double>(c.lr_decay));
+  return c.lr * f;
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, const std::vector<torch::Tensor>& params) {

@@ -60,7 +60,8 @@ void truncate_metrics(const std::string& path, int64_t step);
 // A 64-bit seed mixed from a base seed and two stream indices (splitmix64).
 uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b = 0);
 
-// Learning rate at `step` (0-based): linear warm-up to lr over `warmup` steps, then constant.
+// Learning rate at `step` (0-based): linear warm-up to lr over `warmup` steps, then constant, and
+// over the last `lr_decay` of `steps` linearly down to lr / 10.
 double learning_rate(const TrainConfig& c, int64_t step);
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, const std::vector<torch::Tensor>& params);
