@@ -3,6 +3,7 @@
 // threads changes only the speed.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -35,9 +36,11 @@ class ThreadPool {
   std::condition_variable wake_, done_;
   const std::function<void(int64_t, int)>* fn_ = nullptr;
   int64_t count_ = 0, next_ = 0;
-  int busy_ = 0;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
+  // Written under mu_; read without it too, by the short spins that save a sleep and a wake-up
+  // between the many small parallel loops of one network call.
+  std::atomic<int> busy_{0};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stop_{false};
   std::exception_ptr error_;
 };
 
