@@ -171,7 +171,7 @@ n=0
 bad=0
 for c in "${cases[@]}"; do
   set -- $c
-  case "$1" in golden* | *-one | txt | wav | *-methods) continue ;; esac
+  case "$1" in golden* | *-one | txt | ctx | wav | *-methods) continue ;; esac
   mkdir -p "$WORK/png/$1"
   "$ARDM" decompress -q -k --model "$2" -o "$WORK/png/$1" "$WORK/files/$1"/*.ardm 2>"$WORK/err" ||
     fail "decompress $1: $(tail -1 "$WORK/err")"
@@ -187,6 +187,11 @@ mkdir -p "$WORK/textback"
   fail "decompress txt: $(tail -1 "$WORK/err")"
 diff -rq "$WORK/text" "$WORK/textback" >/dev/null && pass "ardm decompress gives back the 3 text and binary files" ||
   fail "text files differ after ardm decompress"
+mkdir -p "$WORK/ctxback"
+"$ARDM" decompress -q -k --model "$WORK/ctx.ardmnet" -o "$WORK/ctxback" "$WORK/files/ctx"/*.ardm 2>"$WORK/err" ||
+  fail "decompress ctx: $(tail -1 "$WORK/err")"
+diff -rq "$WORK/text" "$WORK/ctxback" >/dev/null && pass "... and so do the files coded with the bytes before each chunk" ||
+  fail "text files coded with context differ after ardm decompress"
 if [ -d "$SPEECH" ]; then
   mkdir -p "$WORK/wavback"
   "$ARDM" decompress -q -k --model "$WORK/aud.ardmnet" -o "$WORK/wavback" "$WORK/files/wav"/*.ardm 2>"$WORK/err" ||
@@ -201,6 +206,9 @@ for m in xz bzip2 zstd brotli stored chunks; do
   [ -f "$WORK/ref/txt-methods/notes-$m.txt" ] || continue
   cmp -s "$WORK/ref/txt-methods/notes-$m.txt" "$WORK/text/notes.txt" || { ok=0; fail "notes.txt by $m differs"; }
 done
+if [ -f "$WORK/ref/ctx-methods/notes-chunks.txt" ]; then
+  cmp -s "$WORK/ref/ctx-methods/notes-chunks.txt" "$WORK/text/notes.txt" || { ok=0; fail "notes.txt by chunks after context differs"; }
+fi
 for m in wavpack flac stored chunks; do
   [ -f "$WORK/ref/wav-methods/goodbye-$m.wav" ] || continue
   cmp -s "$WORK/ref/wav-methods/goodbye-$m.wav" "$WORK/wav/goodbye.wav" || { ok=0; fail "goodbye.wav by $m differs"; }
