@@ -53,6 +53,7 @@ nohup "$ARDM" train "${args[@]}" "${resume[@]}" --minutes "$MINUTES" --out "$OUT
 pid=$!
 while kill -0 "$pid" 2> /dev/null; do
   for _ in $(seq $((EVERY * 6))); do kill -0 "$pid" 2> /dev/null || break; sleep 10; done
+  kill -0 "$pid" 2> /dev/null || break  # the end is measured once, below
   echo "$base + ($(date +%s) - $start) / 60" | bc > "$OUT/minutes"
   valid
 done
