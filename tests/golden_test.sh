@@ -31,12 +31,14 @@ if [ "${1:-}" = "--signature" ]; then cpu_signature; exit 0; fi
 ARDM=${1:?usage: golden_test.sh path/to/ardm [path/to/ardm-decode] (or --signature)}
 DECODE=${2:-}
 GOLDEN_DIR=${GOLDEN_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/golden}
+MODELS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../models" && pwd)
 unset ARDM_MODEL ARDM_TEXT_MODEL ARDM_AUDIO_MODEL  # the bundled models
 
 # The pinned cases: committed PNG, the budget its .ardm file was made at, the file, whether this
 # build must also encode the PNG to exactly those bytes (what it writes now) or only decode them
-# (older files, which must keep decoding forever), and whether the file is portable (engine) or
-# tied to the kind of CPU that made it (LibTorch).
+# (older files, which must keep decoding forever), whether the file is portable (engine) or
+# tied to the kind of CPU that made it (LibTorch), and the model (under models/) it is encoded
+# with when not the bundled one.
 cases=(
   "fmnist-test-00000.png 20 fmnist-test-00000.png.ardm decode cpu"          # format 1, LibTorch
   "fmnist-test-00001-b5.png 5 fmnist-test-00001-b5.png.ardm decode cpu"     # format 1, LibTorch
@@ -44,8 +46,10 @@ cases=(
   "fmnist-test-00001-b5.png 5 fmnist-test-00001-b5.v3.ardm decode cpu"      # format 3, LibTorch
   "fmnist-test-00000.png 20 fmnist-test-00000.engine.ardm encode any"       # format 3, engine
   "fmnist-test-00001-b5.png 5 fmnist-test-00001-b5.engine.ardm encode any"  # format 3, engine
-  "kjv-jonah-1.txt 20 kjv-jonah-1.b20.text.ardm encode any"                 # format 3, engine, text model
-  "kjv-jonah-1.txt 100 kjv-jonah-1.b100.text.ardm encode any"               # format 3, engine, text model
+  # The first bundled text model's files: they decode with no model given (ardm picks the older
+  # bundled model by the file's model id), and encode with that model named.
+  "kjv-jonah-1.txt 20 kjv-jonah-1.b20.text.ardm encode any older/text-kjv-058d7cab.ardmnet"   # format 3, engine
+  "kjv-jonah-1.txt 100 kjv-jonah-1.b100.text.ardm encode any older/text-kjv-058d7cab.ardmnet" # format 3, engine
   "telephone-number.wav 4 telephone-number.b4.wav.ardm encode any"          # format 3, engine, speech model
   "telephone-number.wav 20 telephone-number.b20.wav.ardm encode any"        # format 3, engine, speech model
 )
@@ -66,7 +70,7 @@ made_on=$(head -n 1 "$GOLDEN_DIR/cpu-signature.txt" 2>/dev/null)
 
 for c in "${cases[@]}"; do
   set -- $c
-  png=$1 budget=$2 file=$3 mode=$4 portable=$5
+  png=$1 budget=$2 file=$3 mode=$4 portable=$5 model=${6:+$MODELS_DIR/$6}
   # A portable file may not differ on any machine.
   # A portable file must match everywhere; a LibTorch-era file only on the kind of CPU that made
   # it: elsewhere a difference is skipped, case by case, with the reason.
@@ -101,7 +105,7 @@ for c in "${cases[@]}"; do
   # (b) The committed PNG encodes, at its budget, to the committed file, byte for byte.
   mkdir -p "$work/enc"
   if [ "$mode" = encode ]; then
-    if "$ARDM" compress -q -k -c --method model --budget "$budget" "$g" >"$work/enc/$file" 2>"$work/err"; then
+    if "$ARDM" compress -q -k -c --method model --budget "$budget" ${model:+--model "$model"} "$g" >"$work/enc/$file" 2>"$work/err"; then
       cmp -s "$work/enc/$file" "$a" && pass "$png at budget $budget encodes to $file" ||
         mismatch "$png at budget $budget encodes to other bytes than $file ($(stat -c %s "$work/enc/$file") vs $(stat -c %s "$a") bytes)"
     else

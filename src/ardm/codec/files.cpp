@@ -164,6 +164,25 @@ const engine::EngineCodec& Models::get(const kinds::Kind& kind) {
   return *loaded_.back().second;
 }
 
+const engine::EngineCodec& Models::for_file(const kinds::Kind& kind, uint16_t model_id) {
+  const auto& chosen = get(kind);
+  const auto id = [](const engine::EngineCodec& c) { return static_cast<uint16_t>(c.fingerprint()); };
+  const char* env = std::getenv(kind.model_variable());
+  if (id(chosen) == model_id || !o_.model.empty() || (env && *env)) return chosen;
+  for (const auto& path : kind.older_models()) {
+    auto it = std::find_if(older_.begin(), older_.end(), [&](const auto& p) { return p.first == path; });
+    if (it == older_.end()) {
+      if (!fs::exists(path)) continue;
+      auto c = std::make_unique<engine::EngineCodec>(o_.load(path), o_.threads);
+      kind.check_model(c->model());
+      older_.emplace_back(path, std::move(c));
+      it = std::prev(older_.end());
+    }
+    if (id(*it->second) == model_id) return *it->second;
+  }
+  return chosen;
+}
+
 // ---------------- compress
 
 std::vector<Job> plan_compress(const std::vector<std::string>& given, const FileOptions& o) {
@@ -363,7 +382,10 @@ void open_job(Job& job, const FileOptions& o, Models& models) {
                                 "with ardm decompress and the checkpoint it was made with)");
     job.opened = open_file(job.file.data(), job.file.size());
     job.kind = job.opened.kind;
-    if (job.opened.needs_model) bind(job.opened, models.get(*job.kind));
+    if (job.opened.needs_model) {
+      job.codec = &models.for_file(*job.kind, job.opened.file.header.model_id);
+      bind(job.opened, *job.codec);
+    }
     job.method = job.opened.file.header.method;
     job.codes = part_codes(job.opened.file);
     Made made;
@@ -435,24 +457,27 @@ std::vector<Job> plan_decompress(const std::vector<std::string>& given, const Fi
 }
 
 void run_decompress(std::vector<Job>& jobs, const std::vector<std::vector<std::string>>& folder_files,
-                    const FileOptions& o, Models& models) {
+                    const FileOptions& o) {
   if (o.batch < 1) throw std::invalid_argument("--batch must be at least 1");
   const char* kDamaged = " (a damaged file, or one made with another model)";
-  for (const kinds::Kind* kind : kinds::all()) {
+  // The files of each kind and model (in the order met), decoded together.
+  std::vector<std::pair<const kinds::Kind*, const engine::EngineCodec*>> groups;
+  for (const kinds::Kind* kind : kinds::all())
+    for (const auto& job : jobs)
+      if (job.error.empty() && !job.from_fallback && job.kind == kind &&
+          std::find(groups.begin(), groups.end(), std::make_pair(kind, job.codec)) == groups.end())
+        groups.emplace_back(kind, job.codec);
+  for (const auto& [kind, codec] : groups) {
     std::vector<size_t> mine;
     std::vector<const Opened*> opened;
     size_t total = 0;
-    bool coded = false;
     for (size_t j = 0; j < jobs.size(); ++j)
-      if (jobs[j].error.empty() && !jobs[j].from_fallback && jobs[j].kind == kind) {
+      if (jobs[j].error.empty() && !jobs[j].from_fallback && jobs[j].kind == kind && jobs[j].codec == codec) {
         mine.push_back(j);
         opened.push_back(&jobs[j].opened);
         total += chunk_count(jobs[j].opened);
-        coded = coded || jobs[j].opened.needs_model;
       }
-    if (mine.empty()) continue;
     try {
-      const engine::EngineCodec* codec = coded ? &models.get(*kind) : nullptr;
       util::Progress progress("decompress", static_cast<int64_t>(total), kind->item_noun(), !o.quiet && total > 4);
       auto decoded = decode_files(opened, codec, o.batch, [&](size_t done) { progress.update(static_cast<int64_t>(done)); });
       progress.finish();
@@ -498,7 +523,7 @@ int decompress_files(const std::vector<std::string>& inputs, const FileOptions& 
   Models models(o, false);
   std::vector<std::vector<std::string>> folder_files;
   auto jobs = plan_decompress(inputs, o, models, folder_files);
-  run_decompress(jobs, folder_files, o, models);
+  run_decompress(jobs, folder_files, o);
   int status = 0;
   size_t files = 0;
   for (const auto& job : jobs) {

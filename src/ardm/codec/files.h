@@ -50,11 +50,17 @@ class Models {
   Models(const FileOptions& o, bool compress) : o_(o), compress_(compress) {}
   // Checks that the model codes the kind (and, compressing, that it can spend the budget).
   const engine::EngineCodec& get(const kinds::Kind& kind);
+  // The model that decodes a file of `kind` made with model `model_id` (its fingerprint's low 16
+  // bits): get(kind), or, when no model was chosen (--model, the kind's variable) and that one's
+  // id differs, the older bundled model with the file's id (Kind::older_models), if any. Binding
+  // the file to the answer still checks the id.
+  const engine::EngineCodec& for_file(const kinds::Kind& kind, uint16_t model_id);
 
  private:
   const FileOptions& o_;
   bool compress_;
   std::vector<std::pair<std::string, std::unique_ptr<engine::EngineCodec>>> loaded_;  // kind name -> codec
+  std::vector<std::pair<std::string, std::unique_ptr<engine::EngineCodec>>> older_;   // path -> codec
 };
 
 // One output file and what goes into it.
@@ -67,6 +73,7 @@ struct Job {
   kinds::Content content;  // compress: what is coded; decompress: what was decoded
   std::vector<uint8_t> file;  // decompress: the .ardm bytes
   Opened opened;              // ... parsed (views into `file`)
+  const engine::EngineCodec* codec = nullptr;  // ... the model it is bound to (null: needs none)
   bool from_fallback = false; // ... decoded by FileOptions::fallback
   std::string error;
   // results
@@ -90,9 +97,10 @@ void run_compress(std::vector<Job>& jobs, const FileOptions& o, Models& models);
 // fallback); folder_files[j]: the files of job j's output folder (empty: one output file).
 std::vector<Job> plan_decompress(const std::vector<std::string>& inputs, const FileOptions& o, Models& models,
                                  std::vector<std::vector<std::string>>& folder_files);
-// Decodes and writes them: the exact original or an error and no output.
+// Decodes and writes them (each with the model plan_decompress bound it to, so that Models must
+// outlive them): the exact original or an error and no output.
 void run_decompress(std::vector<Job>& jobs, const std::vector<std::vector<std::string>>& folder_files,
-                    const FileOptions& o, Models& models);
+                    const FileOptions& o);
 
 // The whole commands: returns the exit status (0, or 1 after any error, each on stderr).
 int compress_files(const std::vector<std::string>& inputs, const FileOptions& o);

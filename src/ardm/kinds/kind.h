@@ -74,6 +74,9 @@ class Kind {
   virtual std::string model_needed() const = 0;      // "not audio: WAV files need an audio model"
   virtual const char* model_variable() const = 0;   // ARDM_MODEL, ARDM_TEXT_MODEL, ARDM_AUDIO_MODEL
   virtual std::string bundled_model() const = 0;    // the bundled model's path ("" when none)
+  // Models bundled before the current one, kept so that the files they made still decompress
+  // with no --model given (codec::Models::for_file picks one by the file's model id).
+  virtual std::vector<std::string> older_models() const { return {}; }
 
   // ---- inputs
   // True when this kind takes the input: `path` ("-": stdin) and its first bytes.

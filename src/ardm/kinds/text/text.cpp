@@ -1,5 +1,7 @@
 #include "ardm/kinds/text/text.h"
 
+#include <algorithm>
+
 #include "ardm/coding/rans.h"
 #if ARDM_HAVE_GENERAL
 #include "ardm/kinds/text/general.h"
@@ -7,6 +9,9 @@
 
 #ifndef ARDM_DEFAULT_TEXT_MODEL
 #define ARDM_DEFAULT_TEXT_MODEL ""
+#endif
+#ifndef ARDM_OLDER_TEXT_MODELS
+#define ARDM_OLDER_TEXT_MODELS ""  // paths separated by '|'
 #endif
 
 namespace ardm::kinds {
@@ -20,6 +25,17 @@ std::string TextKind::model_needed() const {
 }
 
 std::string TextKind::bundled_model() const { return ARDM_DEFAULT_TEXT_MODEL; }
+
+std::vector<std::string> TextKind::older_models() const {
+  std::vector<std::string> paths;
+  const std::string all = ARDM_OLDER_TEXT_MODELS;
+  for (size_t at = 0; at < all.size();) {
+    const size_t bar = std::min(all.find('|', at), all.size());
+    if (bar > at) paths.push_back(all.substr(at, bar - at));
+    at = bar + 1;
+  }
+  return paths;
+}
 
 Content TextKind::read(const std::vector<uint8_t>& file, const std::string&, const engine::EngineModel&) const {
   Content c;

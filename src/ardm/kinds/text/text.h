@@ -19,6 +19,7 @@ class TextKind : public Kind {
   std::string model_needed() const override;
   const char* model_variable() const override { return "ARDM_TEXT_MODEL"; }
   std::string bundled_model() const override;
+  std::vector<std::string> older_models() const override;
   bool claims(const std::string&, const uint8_t*, size_t) const override { return true; }
   Content read(const std::vector<uint8_t>& file, const std::string& name, const engine::EngineModel& model) const override;
   WordMap word_map(const coding::Description& d, const engine::EngineCodec& codec) const override;
