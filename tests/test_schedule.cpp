@@ -1,6 +1,7 @@
 // The fast step-budget DP against the cubic oracle, and policy edge cases.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -105,4 +106,33 @@ TEST(Schedule, PolicyChecks) {
   EXPECT_THROW(ardm::check_policy({0, 5}, 5), std::invalid_argument);
   EXPECT_THROW(ardm::check_policy({}, 5), std::invalid_argument);
   EXPECT_DOUBLE_EQ(ardm::policy_cost({5, 4, 3, 2.85, 2.80}, {0, 2}), 19.0);
+}
+
+TEST(Schedule, StreamsPlanCodesEachRunLeftToRight) {
+  const auto p = ardm::streams_plan(10, 4);  // 3 runs of 4, 4, 2 values; 4 calls
+  EXPECT_EQ(p.order, (std::vector<uint32_t>{0, 4, 8, 1, 5, 9, 2, 6, 3, 7}));
+  EXPECT_EQ(p.policy, (std::vector<int64_t>{0, 3, 6, 8}));
+  for (int64_t D : {1, 7, 64, 250}) {
+    for (int64_t budget = 1; budget <= D + 2; ++budget) {
+      SCOPED_TRACE("D " + std::to_string(D) + ", budget " + std::to_string(budget));
+      const auto s = ardm::streams_plan(D, budget);
+      ASSERT_EQ(s.order.size(), static_cast<size_t>(D));
+      EXPECT_LE(s.policy.size(), static_cast<size_t>(budget));
+      EXPECT_NO_THROW(ardm::check_policy(s.policy, D));
+      std::vector<int64_t> rank(static_cast<size_t>(D), -1);
+      for (size_t r = 0; r < s.order.size(); ++r) rank[s.order[r]] = static_cast<int64_t>(r);
+      for (int64_t r : rank) ASSERT_GE(r, 0);  // a permutation
+      // The calls' first ranks split the order into calls; a value's left neighbour comes in an
+      // earlier call unless it starts a run (it is then in the same or a later call).
+      auto call = [&](int64_t r) {
+        return std::upper_bound(s.policy.begin(), s.policy.end(), r) - s.policy.begin() - 1;
+      };
+      int64_t starts = 0;
+      for (int64_t i = 1; i < D; ++i)
+        if (call(rank[static_cast<size_t>(i - 1)]) >= call(rank[static_cast<size_t>(i)])) ++starts;
+      EXPECT_EQ(starts + 1, (D + std::min(budget, D) - 1) / std::min(budget, D)) << "runs";
+      if (budget >= D) EXPECT_EQ(s.policy.size(), static_cast<size_t>(D));  // left to right, a value a call
+    }
+  }
+  EXPECT_THROW(ardm::streams_plan(10, 0), std::invalid_argument);
 }

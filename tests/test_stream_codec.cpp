@@ -9,6 +9,7 @@
 #include "ardm/codec/stream.h"
 #include "ardm/coding/format.h"
 #include "ardm/engine/codec.h"
+#include "ardm/train/eval.h"
 #include "ardm/train/export.h"
 #include "ardm/kinds/image/image.h"
 #include "ardm/kinds/image/png.h"
@@ -466,5 +467,55 @@ TEST(Kinds, EveryPngComesBackWithItsTypeAndDepth) {
       EXPECT_EQ(back.samples, expect.samples) << m;
       EXPECT_EQ(back.trns, expect.trns) << m;
     }
+  }
+}
+
+// A model exported with the streams order codes each chunk as runs read left to right: files
+// round-trip (with and without the bytes before each chunk), and the engine's code length is
+// eval's exact fixed-order length.
+TEST(Engine, StreamsOrderRoundTripsAtEvalsExactLength) {
+  for (int64_t context : {int64_t{0}, int64_t{16}}) {
+    SCOPED_TRACE("context " + std::to_string(context));
+    auto model = random_text_model(36 + context, 24, context);
+    model.model_cfg.process.order = "streams";
+    const auto em = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(model));
+    const EngineCodec enc(em, 2), dec(em, 1);
+    const int64_t D = enc.num_values();
+    EXPECT_EQ(enc.policy(5)[0], (std::vector<int64_t>{0, 5, 10, 15, 20}));  // 5 runs of 5 (the last 4)
+    EXPECT_EQ(enc.policy(6)[0], (std::vector<int64_t>{0, 4, 8, 12, 16, 20}));  // 4 runs of 6
+    EXPECT_EQ(enc.policy(7), enc.policy(6));  // still 4 runs: 6 calls
+    const auto data = text_bytes(3 * static_cast<size_t>(D) + 5, 12);
+    for (int64_t budget : {int64_t{1}, int64_t{5}, D}) {
+      const auto file = compress_input("text", data, enc, budget, 2, "model").bytes;
+      EXPECT_EQ(decompress_input(file, &dec, 3), data) << "budget " << budget;
+    }
+    if (context > 0) continue;
+    // Exact length: three items, the engine's bits against LibTorch's fixed-order evaluation.
+    std::vector<std::vector<uint16_t>> items;
+    std::vector<const uint16_t*> ptrs;
+    auto x = torch::empty({3, D}, torch::kInt64);
+    for (int64_t i = 0; i < 3; ++i) {
+      const auto b = text_bytes(static_cast<size_t>(D), 50 + static_cast<uint64_t>(i));
+      items.emplace_back(b.begin(), b.end());
+      for (int64_t j = 0; j < D; ++j) x[i][j] = static_cast<int64_t>(b[static_cast<size_t>(j)]);
+    }
+    for (const auto& it : items) ptrs.push_back(it.data());
+    const auto coded = enc.encode_batch(ptrs, 5);
+    double bits = 0;
+    for (const auto& e : coded) bits += e.model_bits;
+    const auto exact = ardm::evaluate_fixed_order(model, x, model.coding_plan(5), 1, torch::kCPU, false);
+    EXPECT_EQ(exact.network_calls, 5);
+    EXPECT_NEAR(bits / (3.0 * static_cast<double>(D)), exact.bpd, 1e-4 * exact.bpd);
+    // An order the engine does not know, or streams for images, is refused when read.
+    for (const char* order : {"bogus", "streams"}) {
+      auto bad = ardm::engine_model_of(order[0] == 'b' ? model : random_model(3));
+      bad.cfg.process.order = order;
+      const auto bytes = ardm::engine::serialize(bad);
+      EXPECT_THROW(ardm::engine::parse_model(bytes.data(), bytes.size(), "m"), std::runtime_error) << order;
+    }
+    // The random order codes the same items at another length.
+    model.model_cfg.process.order = "random";
+    const EngineCodec random(std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(model)), 2);
+    EXPECT_NE(random.encode_batch(ptrs, 5)[0].model_bits, coded[0].model_bits);
   }
 }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "ardm/codec/files.h"
+#include "ardm/core/config_io.h"
 #include "ardm/data/dataset.h"
 #include "ardm/train/export.h"
 #include "ardm/kinds/image/image.h"
@@ -59,7 +60,7 @@ struct State {
   bool verify = false;
   std::string method_flag = "auto";
   // export
-  std::string export_out;
+  std::string export_out, export_order;
 
   void add_io_flags(CLI::App* c, const char* what) {
     c->add_option("--model", model,
@@ -153,6 +154,10 @@ CodecCommand::CodecCommand(CLI::App& app) : s_(std::make_unique<State>()) {
                                   "decompress and ardm-decode), or as a weights-only checkpoint (OUT.pt)");
   s.exporter->add_option("--model", s.model, "checkpoint")->required();
   s.exporter->add_option("--out", s.export_out, "the model file to write: .ardmnet (engine) or .pt (checkpoint)")->required();
+  s.exporter->add_option("--order", s.export_order,
+                         "the fixed order the model codes with: random (seeded; the budget's steps merged by the "
+                         "dynamic program) or streams (sequences: for budget B, ceil(D/B) runs each coded left to "
+                         "right, one value of every run per call); default: the checkpoint's");
   s.exporter->add_flag("-f,--force", s.force, "overwrite");
 }
 
@@ -278,7 +283,11 @@ int State::run_decompress() {
 
 int State::run_export() {
   if (fs::exists(export_out) && !force) throw std::runtime_error(export_out + " already exists (use -f to overwrite)");
-  const Model m = load_model(model);
+  Model m = load_model(model);
+  if (!export_order.empty()) {
+    m.model_cfg.process.order = export_order;
+    check_order(m.model_cfg.process, m.model_cfg.data);
+  }
   if (codec::ends_with(export_out, ".ardmnet")) {
     const uint32_t id = write_engine_model(export_out, m);
     std::printf("wrote %s (%.1f MB): the engine's model of step %lld, model id %08x\n", export_out.c_str(),

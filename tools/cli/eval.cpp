@@ -22,7 +22,8 @@ class Eval : public Command {
     e->add_option("--budget", budget_,
                   "also evaluate the parallel model with this many network calls (all stages together): its bound "
                   "and the exact fixed-order code length");
-    e->add_option("--policy", policy_, "optimal (DP on the model's loss tracker) or naive (evenly spaced)")
+    e->add_option("--policy", policy_, "optimal (DP on the model's loss tracker) or naive (evenly spaced); a model "
+                  "of the streams order has its own")
         ->capture_default_str();
     e->add_option("--exact-limit", exact_limit_,
                   "with --budget: the exact fixed-order value on only the first N items (it costs budget calls "
@@ -47,8 +48,10 @@ class Eval : public Command {
                   static_cast<long long>(model.step));
       return 0;
     }
-    const auto policy = model.policy(budget_, policy_);
-    std::printf("%s policy, budget %lld%s: %s\n", policy_.c_str(), static_cast<long long>(budget_),
+    const auto plan = model.coding_plan(budget_, policy_);
+    const auto& policy = plan.policies;
+    const bool streams = model.model_cfg.process.order == "streams";
+    std::printf("%s policy, budget %lld%s: %s\n", streams ? "streams" : policy_.c_str(), static_cast<long long>(budget_),
                 policy.size() > 1 ? (" split " + split_text(policy)).c_str() : "", policies_text(policy, true).c_str());
     std::printf("predicted from the loss tracker: %.4f %s\n", model.predicted_cost(policy), unit);
     const auto b = evaluate_policy_bound(model, data, policy, passes_, batch_, seed_, dev, !common_.quiet, !no_context_);
@@ -56,10 +59,12 @@ class Eval : public Command {
                 static_cast<long long>(b.images), items, static_cast<long long>(passes_), es);
     if (exact_limit_ == 0) return 0;
     const auto exact_data = exact_limit_ > 0 ? data.slice(0, 0, std::min(exact_limit_, data.size(0))) : data;
-    const auto e = evaluate_fixed_order(model, exact_data, policy, batch_, dev, !common_.quiet, !no_context_);
-    std::printf("exact fixed-order: %.4f %s (+- %.4f over %s; %lld %s, %lld network calls each, order seed %llu)\n",
-                e.bpd, unit, e.stderr_images, items, static_cast<long long>(e.images), items,
-                static_cast<long long>(e.network_calls), static_cast<unsigned long long>(model.objective_cfg.order_seed));
+    const auto e = evaluate_fixed_order(model, exact_data, plan, batch_, dev, !common_.quiet, !no_context_);
+    const std::string order =
+        streams ? "streams order" : "order seed " + std::to_string(model.objective_cfg.order_seed);
+    std::printf("exact fixed-order: %.4f %s (+- %.4f over %s; %lld %s, %lld network calls each, %s)\n", e.bpd, unit,
+                e.stderr_images, items, static_cast<long long>(e.images), items,
+                static_cast<long long>(e.network_calls), order.c_str());
     return 0;
   }
 

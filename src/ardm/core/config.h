@@ -48,6 +48,11 @@ DataSpec audio_spec(int64_t length);
 struct ProcessConfig {
   int64_t upscale = 0;                   // 0: OA-ARDM (one stage); b >= 2: Upscale ARDM with branching factor b
   std::string parametrization = "matrix";  // Upscale only: "matrix" (K logits per value) or "direct" (S*b)
+  // The fixed order exact likelihoods and the codec use (training draws random orders either way):
+  // "random" (seeded by ObjectiveConfig::order_seed, the budget's steps merged by the dynamic
+  // program) or, for an OA-ARDM of sequences, "streams" (core/schedule_dp.h, streams_plan: for a
+  // budget B the D values as ceil(D / B) runs, each left to right, one value of every run per call).
+  std::string order = "random";
 };
 
 // The networks' options: each in its own folder (nets/<net>/options.h), beside its module and

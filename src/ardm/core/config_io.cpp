@@ -78,6 +78,7 @@ Fields fields(ModelConfig& c) {
   add_num(f, "data.context", c.data.context);
   add_num(f, "process.upscale", c.process.upscale);
   add_str(f, "process.parametrization", c.process.parametrization);
+  add_str(f, "process.order", c.process.order);
   add_str(f, "net.type", c.net.type);
   for (const auto& n : kNetOptions) n.add(f, c.net);
   return f;
@@ -170,13 +171,14 @@ std::vector<int64_t> parse_ints(const std::string& s) {
 
 std::string to_text(const ModelConfig& c) {
   // Left out: the options of networks the model does not use (unless every model carries them),
-  // and data.kind and data.context when they are the default's, so image models keep the exact text (and so the
+  // and data.kind, data.context and process.order when they are the default's, so image models keep the exact text (and so the
   // model ids derived from it) they had before other kinds existed.
   std::string out;
   std::istringstream in(write_all(c));
   for (std::string line; std::getline(in, line);) {
     bool keep = !(line.rfind("data.kind=", 0) == 0 && c.data.kind == DataSpec{}.kind) &&
-                !(line.rfind("data.context=", 0) == 0 && c.data.context == 0);
+                !(line.rfind("data.context=", 0) == 0 && c.data.context == 0) &&
+                !(line.rfind("process.order=", 0) == 0 && c.process.order == ProcessConfig{}.order);
     for (const auto& n : kNetOptions)
       if (!n.in_every_model && c.net.type != n.type && line.rfind(std::string(n.type) + ".", 0) == 0) keep = false;
     if (keep) out += line + "\n";
@@ -256,6 +258,13 @@ DataSpec audio_spec(int64_t length) {
   d.absorbing = 32768;
   d.value_type = "uint16";
   return d;
+}
+
+void check_order(const ProcessConfig& p, const DataSpec& d) {
+  if (p.order == "random") return;
+  if (p.order != "streams") throw std::invalid_argument("process: the order is 'random' or 'streams', not '" + p.order + "'");
+  if (p.upscale != 0 || d.shape.size() != 1)
+    throw std::invalid_argument("process: the streams order is for OA-ARDMs of sequences (text, audio)");
 }
 
 void check_spec(const DataSpec& d) {

@@ -19,6 +19,9 @@ void from_text(const std::string& text, TrainConfig& c);
 // Throws std::invalid_argument unless the description is usable (shape, 2..65,536 classes,
 // value type, absorbing value in 0..K; K itself is an extra input class, as text uses).
 void check_spec(const DataSpec& d);
+// Throws std::invalid_argument unless the process's order is "random", or "streams" for an
+// OA-ARDM of sequences.
+void check_order(const ProcessConfig& p, const DataSpec& d);
 
 // Checkpoint format v1 stored one image-UNet config ("channels=1", "ch=32", ...). Such
 // models (OA-ARDM, UNet, 3-d uint8 data with absorbing K/2) keep that text as their identity:

@@ -233,4 +233,16 @@ std::vector<std::vector<int64_t>> naive_staged_policies(const std::vector<int64_
   return out;
 }
 
+StreamsPlan streams_plan(int64_t num_values, int64_t budget) {
+  if (num_values < 1 || budget < 1) throw std::invalid_argument("streams_plan: need values and a budget of at least 1");
+  const int64_t D = num_values, B = std::min(budget, D), G = (D + B - 1) / B, L = (D + G - 1) / G;
+  StreamsPlan p;
+  for (int64_t k = 0; k < L; ++k) {
+    p.policy.push_back(static_cast<int64_t>(p.order.size()));
+    for (int64_t g = 0; g < G; ++g)
+      if (g * L + k < D) p.order.push_back(static_cast<uint32_t>(g * L + k));
+  }
+  return p;
+}
+
 }  // namespace ardm

@@ -57,6 +57,17 @@ std::vector<int64_t> naive_policy(int64_t num_steps, int64_t budget);
 // Total cost of a policy on `costs`: sum over its steps of (next - start) * costs[start].
 double policy_cost(const std::vector<double>& costs, const std::vector<int64_t>& policy);
 
+// ---- The streams order (ProcessConfig::order "streams": sequences, one stage) ----
+// For a budget B the D values are cut into G = ceil(D / B) runs of L = ceil(D / G) consecutive
+// values (the last run may be shorter), and call k codes value k of every run: each value is
+// coded with every value before it in its run known, and the values one call codes are L apart.
+// L <= B calls in all; a budget of D or more codes left to right, one value per call.
+struct StreamsPlan {
+  std::vector<uint32_t> order;   // rank -> location: call after call, runs in order inside a call
+  std::vector<int64_t> policy;   // the calls' first ranks (0 first), as the DP's policies
+};
+StreamsPlan streams_plan(int64_t num_values, int64_t budget);
+
 // ---- Several stages (Upscale ARDMs, spec section 2) ----
 // A total budget of network calls is split over the stages: stage s gets k_s >= 1 calls
 // (k_s <= its T_s), sum k_s = total, and spends them on its own optimal policy. The split that

@@ -8,6 +8,7 @@
 #include "ardm/coding/format.h"
 #include "ardm/coding/freq.h"
 #include "ardm/coding/rans.h"
+#include "ardm/core/config_io.h"
 #include "ardm/core/schedule_dp.h"
 
 namespace ardm::engine {
@@ -44,12 +45,8 @@ EngineCodec::EngineCodec(std::shared_ptr<const EngineModel> model, int threads)
   if (rules_.num_classes() > 65536) throw std::invalid_argument("the codec codes values of at most 16 bits");
   if (model_->num_stages() != rules_.num_stages() || model_->num_values() != rules_.num_values())
     throw std::runtime_error("model file: its orders do not match its process (stages x values)");
+  check_order(model_->cfg.process, model_->cfg.data);
   net_ = make_net(*model_);
-  for (const auto& order : model_->orders) {
-    std::vector<uint32_t> rank(order.size());
-    for (size_t r = 0; r < order.size(); ++r) rank[order[r]] = static_cast<uint32_t>(r);
-    rank_of_.push_back(std::move(rank));
-  }
   pool_ = std::make_unique<ThreadPool>(threads);
 }
 
@@ -85,19 +82,30 @@ void EngineCodec::check_budget(int64_t budget, int64_t stages) const {
                                 (S == 1 ? "" : "; every stage needs at least one network call") + ")");
 }
 
-const Policies& EngineCodec::policy(int64_t budget, int64_t stages) const {
+const EngineCodec::Plan& EngineCodec::plan(int64_t budget, int64_t stages) const {
   check_budget(budget, stages);
-  const int64_t S = coded_stages(stages);
+  const int64_t S = coded_stages(stages), D = num_values();
   std::lock_guard<std::mutex> lock(policy_mutex_);
-  auto it = policies_.find({budget, S});
-  if (it == policies_.end()) {
-    const int64_t D = num_values();
+  auto it = plans_.find({budget, S});
+  if (it != plans_.end()) return it->second;
+  Plan p;
+  if (model_->cfg.process.order == "streams") {  // one stage (check_order)
+    auto sp = streams_plan(D, budget);
+    p.policies = {std::move(sp.policy)};
+    p.orders = {std::move(sp.order)};
+  } else {
     std::vector<std::vector<double>> costs;
     for (int64_t s = 0; s < S; ++s)
       costs.emplace_back(model_->sorted_costs.begin() + s * D, model_->sorted_costs.begin() + (s + 1) * D);
-    it = policies_.emplace(std::make_pair(budget, S), optimal_staged_schedules(costs, budget).policies(budget)).first;
+    p.policies = optimal_staged_schedules(costs, budget).policies(budget);
+    p.orders.assign(model_->orders.begin(), model_->orders.begin() + S);
   }
-  return it->second;
+  for (const auto& order : p.orders) {
+    std::vector<uint32_t> rank(order.size());
+    for (size_t r = 0; r < order.size(); ++r) rank[order[r]] = static_cast<uint32_t>(r);
+    p.ranks.push_back(std::move(rank));
+  }
+  return plans_.emplace(std::make_pair(budget, S), std::move(p)).first->second;
 }
 
 std::vector<int64_t> EngineCodec::lengths_or_full(const std::vector<int64_t>& lengths, size_t count) const {
@@ -132,7 +140,8 @@ void EngineCodec::context_inputs(const std::vector<ItemContext>& contexts, size_
 std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<const uint16_t*>& items, int64_t budget,
                                                           const std::vector<int64_t>& lengths, int64_t stages,
                                                           const std::vector<ItemContext>& contexts) const {
-  const auto& pol = policy(budget, stages);
+  const auto& pl = plan(budget, stages);
+  const auto& pol = pl.policies;
   const int64_t B = static_cast<int64_t>(items.size()), D = num_values(), S = coded_stages(stages), K = num_classes();
   const int64_t A = rules_.num_symbols(), O = net_->shape().outputs_per_value;
   const auto len = lengths_or_full(lengths, items.size());
@@ -172,8 +181,8 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
         sym[j] = static_cast<int32_t>(rules_.symbol(past[j], fut[j], s));
       }
     const auto& p = pol[static_cast<size_t>(s)];
-    const auto& rank = rank_of_[static_cast<size_t>(s)];
-    const auto& order = model_->orders[static_cast<size_t>(s)];
+    const auto& rank = pl.ranks[static_cast<size_t>(s)];
+    const auto& order = pl.orders[static_cast<size_t>(s)];
     for (size_t k = 0; k < p.size(); ++k) {
       const int64_t t0 = p[k], t1 = k + 1 < p.size() ? p[k + 1] : D;
       m.set(B, D, s, t0, t1, rank, len);
@@ -210,7 +219,8 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
 
 std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Payload>& items, int64_t budget,
                                                             int64_t stages) const {
-  const auto& pol = policy(budget, stages);
+  const auto& pl = plan(budget, stages);
+  const auto& pol = pl.policies;
   const int64_t B = static_cast<int64_t>(items.size()), D = num_values(), S = coded_stages(stages), K = num_classes();
   const int64_t A = rules_.num_symbols(), O = net_->shape().outputs_per_value;
   std::vector<Decoded> out(static_cast<size_t>(B));
@@ -249,8 +259,8 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
   for (int64_t s = 0; s < S; ++s) {
     past = values;  // what earlier stages made
     const auto& p = pol[static_cast<size_t>(s)];
-    const auto& rank = rank_of_[static_cast<size_t>(s)];
-    const auto& order = model_->orders[static_cast<size_t>(s)];
+    const auto& rank = pl.ranks[static_cast<size_t>(s)];
+    const auto& order = pl.orders[static_cast<size_t>(s)];
     for (size_t k = 0; k < p.size(); ++k) {
       const int64_t t0 = p[k], t1 = k + 1 < p.size() ? p[k + 1] : D;
       m.set(B, D, s, t0, t1, rank, len);

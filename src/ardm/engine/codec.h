@@ -43,9 +43,17 @@ class EngineCodec : public ItemCoder {
 
   // Throws std::invalid_argument unless S' <= budget <= S' * D for the S' coded stages.
   void check_budget(int64_t budget, int64_t stages = 0) const;
-  // The optimal policies of a total budget over the first `stages` stages (0: all S;
-  // schedule_dp.h on the exported costs), cached.
-  const Policies& policy(int64_t budget, int64_t stages = 0) const;
+  // What a budget codes with over the first `stages` stages (0: all S), cached: per stage the
+  // policy (the calls' first ranks) and the order. The model's "random" order: its exported fixed
+  // orders and the optimal policies (schedule_dp.h on the exported costs); "streams": the
+  // budget's streams_plan (schedule_dp.h).
+  struct Plan {
+    Policies policies;
+    std::vector<std::vector<uint32_t>> orders;  // [stage][rank] -> location
+    std::vector<std::vector<uint32_t>> ranks;   // [stage][location] -> rank
+  };
+  const Plan& plan(int64_t budget, int64_t stages = 0) const;
+  const Policies& policy(int64_t budget, int64_t stages = 0) const { return plan(budget, stages).policies; }
   // The stages that decide a value's top `bits` bits (its lower digits all zero), when the model's
   // digits split there: for 8-bit audio under a 16-bit model, 2 of b = 16's 4 stages, 8 of b = 2's
   // 16. 0 when they do not (b = 8 splits 16 bits as 1 + 3 + 3 + 3 + 3 + 3).
@@ -92,12 +100,11 @@ class EngineCodec : public ItemCoder {
   std::shared_ptr<const EngineModel> model_;
   Rules rules_;
   std::unique_ptr<Net> net_;
-  std::vector<std::vector<uint32_t>> rank_of_;  // [S][D]: location -> rank
   std::unique_ptr<ThreadPool> pool_;
   std::vector<int64_t> lengths_or_full(const std::vector<int64_t>& lengths, size_t count) const;
   mutable std::mutex run_mutex_;  // one batch at a time on the pool
   mutable std::mutex policy_mutex_;
-  mutable std::map<std::pair<int64_t, int64_t>, Policies> policies_;  // (budget, stages)
+  mutable std::map<std::pair<int64_t, int64_t>, Plan> plans_;  // (budget, stages)
   int64_t coded_stages(int64_t stages) const;  // 0 -> S; else checked to be 1..S
   // The network's context inputs of a batch ([B, C] right-aligned, [B] lengths), checked.
   void context_inputs(const std::vector<ItemContext>& contexts, size_t count, std::vector<int32_t>& values,

@@ -124,6 +124,7 @@ EngineModel parse_model(const uint8_t* data, size_t size, const std::string& nam
   try {
     from_text(text, m.cfg);
     check_spec(m.cfg.data);
+    check_order(m.cfg.process, m.cfg.data);
   } catch (const std::exception& e) {
     r.fail(std::string("bad config: ") + e.what());
   }

@@ -92,13 +92,14 @@ EvalResult evaluate_policy_bound(Model& model, const torch::Tensor& data, const 
   });
 }
 
-ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const Policies& policy,
+ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const Model::CodingPlan& plan,
                                  int64_t batch, const torch::Device& device, bool progress, bool with_context) {
   check_data(model, data, "evaluation data");
   TORCH_CHECK(batch >= 1, "batch must be positive");
   torch::NoGradGuard no_grad;
   auto fn = eval_net(model, device);
-  const auto sigma = fixed_orders(model.num_stages(), model.num_values(), model.objective_cfg.order_seed);
+  const auto& sigma = plan.ranks;
+  const auto& policy = plan.policies;
   const int64_t n = data.size(0);
   auto nll = torch::zeros({n}, torch::kFloat64);
   util::Progress bar("exact", n, "img", progress);

@@ -40,9 +40,9 @@ struct ExactResult {
   int64_t network_calls = 0;  // per batch: exactly the total budget of the policies
 };
 
-// Exact negative log-likelihood for the model's fixed orders (objective_cfg.order_seed) and
-// its policies: total_budget(policy) network calls per batch.
-ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const Policies& policy,
+// Exact negative log-likelihood for a coding plan's fixed order and policies (Model::coding_plan):
+// total_budget(plan.policies) network calls per batch.
+ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const Model::CodingPlan& plan,
                                  int64_t batch, const torch::Device& device, bool progress = true,
                                  bool with_context = true);
 

@@ -35,6 +35,7 @@ std::string read_string(torch::serialize::InputArchive& ar, const std::string& k
 Model::Model(const ModelConfig& m, const ObjectiveConfig& o, const TrainConfig& t)
     : model_cfg(m), objective_cfg(o), train_cfg(t) {
   check_spec(m.data);
+  check_order(m.process, m.data);
   kinds::of_spec(m.data);  // a kind owns the data spec (throws naming the kinds otherwise)
   process = make_process(m.process, m.data);
   net = nets::make_net(m.net, process->net_io());
@@ -104,6 +105,17 @@ Policies Model::policy(int64_t budget, const std::string& kind) const {
   // stages costs O(S * budget * D), minutes for 16 stages of 8,000 steps).
   if (budget == num_stages() * num_values()) return naive_staged_policies(std::vector<int64_t>(static_cast<size_t>(num_stages()), num_values()), budget);
   return schedules(budget).policies(budget);
+}
+
+Model::CodingPlan Model::coding_plan(int64_t budget, const std::string& kind) const {
+  check_budget(*this, budget);
+  const int64_t D = num_values();
+  if (model_cfg.process.order != "streams")
+    return {fixed_orders(num_stages(), D, objective_cfg.order_seed), policy(budget, kind)};
+  const auto sp = streams_plan(D, budget);
+  auto ranks = torch::empty({1, D}, torch::kInt64);
+  for (int64_t r = 0; r < D; ++r) ranks[0][sp.order[static_cast<size_t>(r)]] = r;
+  return {ranks, {sp.policy}};
 }
 
 double Model::predicted_cost(const Policies& policies) const {

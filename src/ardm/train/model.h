@@ -55,6 +55,14 @@ struct Model {
   // the loss tracker's costs, split optimally over the stages) or "naive" (an even split,
   // evenly spaced steps).
   Policies policy(int64_t budget, const std::string& kind) const;
+  // What exact likelihoods and the codec use at `budget`: the fixed order's ranks [S, D] (location
+  // -> rank) and the policies. The "random" order: fixed_orders of the order seed with
+  // policy(budget, kind); "streams": streams_plan (schedule_dp.h), `kind` unused.
+  struct CodingPlan {
+    torch::Tensor ranks;
+    Policies policies;
+  };
+  CodingPlan coding_plan(int64_t budget, const std::string& kind = "optimal") const;
   // The loss tracker's prediction of the policies' cost in bits per dim.
   double predicted_cost(const Policies& policies) const;
 };
