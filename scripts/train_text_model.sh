@@ -6,7 +6,7 @@
 # before it) and appends "minutes_trained step bound" to $OUT/valid.txt, the curve
 # docs/img/text-valid.svg is drawn from.
 #
-#   bash scripts/train_text_model.sh [MINUTES]       (default 110: what one session allows)
+#   bash scripts/train_text_model.sh [MINUTES]       (default 110)
 # Environment: OUT (default runs/text-corpus), SAVE, STEPS and LR_DECAY (below), ARDM (default: a copy of build/ardm, so a rebuild
 # does not touch the running binary), EVERY (default 15), VALID_LIMIT (windows, default 3000).
 # Needs `bash scripts/setup.sh --train` (the corpus packages).
@@ -36,7 +36,7 @@ args=(--data corpus --seq-len 64 --context 64 --width 128 --layers 4 --heads 4 -
 resume=()
 [ -f "$OUT/checkpoint.pt" ] && resume=(--resume)
 
-valid() {  # minutes trained so far (sum over sessions) and the checkpoint's validation bound
+valid() {  # minutes trained so far (sum over runs) and the checkpoint's validation bound
   local ck="$OUT/valid-checkpoint.pt"
   cp "$OUT/checkpoint.pt" "$ck" 2> /dev/null || return 0
   local step bound
