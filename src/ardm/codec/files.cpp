@@ -167,8 +167,8 @@ const engine::EngineCodec& Models::get(const kinds::Kind& kind) {
 const engine::EngineCodec& Models::for_file(const kinds::Kind& kind, uint16_t model_id) {
   const auto& chosen = get(kind);
   const auto id = [](const engine::EngineCodec& c) { return static_cast<uint16_t>(c.fingerprint()); };
-  const char* env = std::getenv(kind.model_variable());
-  if (id(chosen) == model_id || !o_.model.empty() || (env && *env)) return chosen;
+  // A model the user named (--model, the kind's variable) decodes alone.
+  if (id(chosen) == model_id || model_path(kind, o_.model) != kind.bundled_model()) return chosen;
   for (const auto& path : kind.older_models()) {
     auto it = std::find_if(older_.begin(), older_.end(), [&](const auto& p) { return p.first == path; });
     if (it == older_.end()) {
@@ -460,23 +460,27 @@ void run_decompress(std::vector<Job>& jobs, const std::vector<std::vector<std::s
                     const FileOptions& o) {
   if (o.batch < 1) throw std::invalid_argument("--batch must be at least 1");
   const char* kDamaged = " (a damaged file, or one made with another model)";
-  // The files of each kind and model (in the order met), decoded together.
-  std::vector<std::pair<const kinds::Kind*, const engine::EngineCodec*>> groups;
+  // The files of each kind and model (kinds in order, models as met), decoded together.
+  struct Group {
+    const kinds::Kind* kind;
+    const engine::EngineCodec* codec;
+    std::vector<size_t> jobs;
+  };
+  std::vector<Group> groups;
   for (const kinds::Kind* kind : kinds::all())
-    for (const auto& job : jobs)
-      if (job.error.empty() && !job.from_fallback && job.kind == kind &&
-          std::find(groups.begin(), groups.end(), std::make_pair(kind, job.codec)) == groups.end())
-        groups.emplace_back(kind, job.codec);
-  for (const auto& [kind, codec] : groups) {
-    std::vector<size_t> mine;
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      if (!jobs[j].error.empty() || jobs[j].from_fallback || jobs[j].kind != kind) continue;
+      auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.kind == kind && x.codec == jobs[j].codec; });
+      if (g == groups.end()) g = groups.insert(groups.end(), {kind, jobs[j].codec, {}});
+      g->jobs.push_back(j);
+    }
+  for (const auto& [kind, codec, mine] : groups) {
     std::vector<const Opened*> opened;
     size_t total = 0;
-    for (size_t j = 0; j < jobs.size(); ++j)
-      if (jobs[j].error.empty() && !jobs[j].from_fallback && jobs[j].kind == kind && jobs[j].codec == codec) {
-        mine.push_back(j);
-        opened.push_back(&jobs[j].opened);
-        total += chunk_count(jobs[j].opened);
-      }
+    for (size_t j : mine) {
+      opened.push_back(&jobs[j].opened);
+      total += chunk_count(jobs[j].opened);
+    }
     try {
       util::Progress progress("decompress", static_cast<int64_t>(total), kind->item_noun(), !o.quiet && total > 4);
       auto decoded = decode_files(opened, codec, o.batch, [&](size_t done) { progress.update(static_cast<int64_t>(done)); });
