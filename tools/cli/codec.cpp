@@ -60,7 +60,7 @@ struct State {
   bool verify = false;
   std::string method_flag = "auto";
   // export
-  std::string export_out, export_order;
+  std::string export_out, export_order, export_history;
 
   void add_io_flags(CLI::App* c, const char* what) {
     c->add_option("--model", model,
@@ -158,6 +158,10 @@ CodecCommand::CodecCommand(CLI::App& app) : s_(std::make_unique<State>()) {
                          "the fixed order the model codes with: random (seeded; the budget's steps merged by the "
                          "dynamic program) or streams (sequences: for budget B, ceil(D/B) runs each coded left to "
                          "right, one value of every run per call); default: the checkpoint's");
+  s.exporter->add_option("--history", s.export_history,
+                         "what the codec mixes into the network's predictions: none, or match (sequences: a "
+                         "match model over every value before the chunk, with a table learnt as the file is "
+                         "coded); default: the checkpoint's");
   s.exporter->add_flag("-f,--force", s.force, "overwrite");
 }
 
@@ -284,10 +288,9 @@ int State::run_decompress() {
 int State::run_export() {
   if (fs::exists(export_out) && !force) throw std::runtime_error(export_out + " already exists (use -f to overwrite)");
   Model m = load_model(model);
-  if (!export_order.empty()) {
-    m.model_cfg.process.order = export_order;
-    check_order(m.model_cfg.process, m.model_cfg.data);
-  }
+  if (!export_order.empty()) m.model_cfg.process.order = export_order;
+  if (!export_history.empty()) m.model_cfg.process.history = export_history;
+  check_order(m.model_cfg.process, m.model_cfg.data);
   if (codec::ends_with(export_out, ".ardmnet")) {
     const uint32_t id = write_engine_model(export_out, m);
     std::printf("wrote %s (%.1f MB): the engine's model of step %lld, model id %08x\n", export_out.c_str(),

@@ -71,6 +71,15 @@ std::vector<uint8_t> model_payload(const engine::EngineCodec& codec, const std::
   return coding::encode_checked(e.symbols, coding::chunk_check(codec.fingerprint(), head, ch.index, bytes.data(), bytes.size()));
 }
 
+// A row's history (engine/history.h) brought up to the values before a chunk.
+engine::RowHistory& history_before(engine::RowHistory& h, const std::vector<uint16_t>& words, uint64_t rows,
+                                   const Chunk& ch, const kinds::WordMap& map) {
+  std::vector<uint16_t> v;
+  for (size_t i = h.size(); i < ch.begin; ++i) v.push_back(map.to_model(words[i * rows + ch.row]));
+  h.extend(v.data(), v.size());
+  return h;
+}
+
 }  // namespace
 
 void check_budget(const engine::EngineCodec& codec, int64_t budget) {
@@ -89,9 +98,14 @@ std::vector<std::vector<Encoded>> encode_chunks(const std::vector<Source>& sourc
   if (batch < 1) throw std::invalid_argument("batch must be at least 1");
   const auto D = static_cast<uint64_t>(codec.num_values());
   std::vector<std::vector<Encoded>> out(sources.size());
-  std::map<int64_t, std::vector<Chunk>> by_stages;  // chunks that code the same stages share calls
+  // Chunks that code the same stages share calls. A model that mixes a row history codes a row's
+  // chunks one after another, as its decoder does: the i-th chunks of every row in wave i.
+  const bool mixing = codec.mixes_history();
+  std::map<std::pair<int64_t, uint64_t>, std::vector<Chunk>> by_stages;  // (stages, wave)
   std::vector<kinds::WordMap> maps;
   std::vector<uint64_t> rows;
+  std::vector<bool> with_history(sources.size(), false);
+  std::map<std::pair<size_t, size_t>, engine::RowHistory> histories;  // (source, row)
   for (size_t s = 0; s < sources.size(); ++s) {
     const auto& c = *sources[s].content;
     const auto& kind = *sources[s].kind;
@@ -101,11 +115,11 @@ std::vector<std::vector<Encoded>> encode_chunks(const std::vector<Source>& sourc
     if (!model) continue;
     auto list = chunks_of(s, c.words.size(), rows.back(), D);
     out[s].resize(list.size());
-    auto& group = by_stages[maps.back().stages];
-    group.insert(group.end(), list.begin(), list.end());
+    with_history[s] = mixing && file_context(kind, c, codec) > 0;
+    for (const Chunk& ch : list) by_stages[{maps.back().stages, with_history[s] ? ch.begin / D : 0}].push_back(ch);
   }
   size_t done = 0;
-  for (const auto& [stages, list] : by_stages)
+  for (const auto& [key, list] : by_stages)
     for (size_t c0 = 0; c0 < list.size(); c0 += batch) {
       const size_t n = std::min(batch, list.size() - c0);
       std::vector<std::vector<uint16_t>> values(n, std::vector<uint16_t>(static_cast<size_t>(D), 0)), before(n);
@@ -122,8 +136,10 @@ std::vector<std::vector<Encoded>> encode_chunks(const std::vector<Source>& sourc
         lengths.push_back(static_cast<int64_t>(ch.length));
         before[k] = context_of(content.words, rows[ch.source], ch, static_cast<uint64_t>(codec.context()), map);
         contexts.push_back({before[k].data(), static_cast<int64_t>(before[k].size())});
+        if (with_history[ch.source])
+          contexts.back().history = &history_before(histories[{ch.source, ch.row}], content.words, rows[ch.source], ch, map);
       }
-      auto encoded = codec.encode_batch(ptrs, budget, lengths, stages, contexts);
+      auto encoded = codec.encode_batch(ptrs, budget, lengths, key.first, contexts);
       for (size_t k = 0; k < n; ++k) out[list[c0 + k].source][list[c0 + k].index] = std::move(encoded[k]);
       done += n;
       if (on_progress) on_progress(done);
@@ -192,6 +208,9 @@ Made mixed_file(const kinds::Kind& kind, const kinds::Content& c, const engine::
   const auto list = chunks_of(0, c.words.size(), rows, D);
   const bool model = kind.model_codes(c.description, codec.model());
   if (model && list.size() != chunks.size()) throw std::logic_error("mixed_file: not the content's chunks");
+  if (model && codec.mixes_history())  // each chunk's code then depends on every model-coded chunk before it
+    throw std::invalid_argument("this model learns from every chunk it codes (its history mixer): it codes whole files, "
+                                "not chunk by chunk");
   auto h = header_of(kind, c, coding::Method::kParts, codec, budget);
   h.chunk_values = D;
   h.budget = model ? static_cast<uint32_t>(budget) : 0;
@@ -264,8 +283,9 @@ Made best_file(const kinds::Kind& kind, const kinds::Content& c, const std::stri
     auto made = make_file(kind, c, code, codec, budget, chunks);
     if (best.bytes.empty() || made.bytes.size() < best.bytes.size()) best = std::move(made);
   }
-  // Chunk by chunk, where there are chunks to choose for and the model codes some of them.
-  if (model && chunks.size() > 1) {
+  // Chunk by chunk, where there are chunks to choose for and the model codes some of them; not
+  // for a model that mixes a history: its chunks' sizes hold only if it codes every chunk.
+  if (model && chunks.size() > 1 && !codec.mixes_history()) {
     auto made = mixed_file(kind, c, codec, budget, chunks);
     if (made.bytes.size() < best.bytes.size()) best = std::move(made);
   }
@@ -439,6 +459,7 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
   std::vector<kinds::WordMap> maps(files.size());
   std::vector<uint64_t> rows_of(files.size(), 1);
   std::vector<std::vector<std::optional<coding::RansDecoder>>> streams(files.size());  // version 4: per row
+  std::map<std::pair<size_t, size_t>, engine::RowHistory> histories;  // (file, row): models that mix one
   for (size_t s = 0; s < files.size(); ++s) rows_of[s] = files[s]->kind->rows(files[s]->description);
   for (size_t s = 0; s < files.size(); ++s) {
     const Opened& f = *files[s];
@@ -525,6 +546,10 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
         if (out[ch.source].error.empty())
           before[k] = context_of(out[ch.source].content.words, rows_of[ch.source], ch, f.file.header.context, map);
         p.context = {before[k].data(), static_cast<int64_t>(before[k].size())};
+        // Rows coded chunk after chunk (a context) are the ones the encoder mixed a history into.
+        if (codec->mixes_history() && f.file.header.context > 0 && out[ch.source].error.empty())
+          p.context.history = &history_before(histories[{ch.source, ch.row}], out[ch.source].content.words,
+                                              rows_of[ch.source], ch, map);
         if (!streams[ch.source].empty()) p.stream = &*streams[ch.source][ch.row];
         p.check = [&f, codec, map, bits, ch](const std::vector<uint16_t>& v) {
           std::vector<uint16_t> w(ch.length);

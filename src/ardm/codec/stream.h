@@ -58,7 +58,8 @@ struct Made {
 Made make_file(const kinds::Kind& kind, const kinds::Content& content, int code, const engine::EngineCodec& codec,
                int64_t budget, const std::vector<engine::ItemCoder::Encoded>& chunks);
 // The file of a content chunk by chunk, each chunk by the smallest of the model, stored and
-// the kind's codecs that code chunks.
+// the kind's codecs that code chunks. Not for a model that mixes a history (throws
+// std::invalid_argument): its chunks' codes hold only when it codes all of them.
 Made mixed_file(const kinds::Kind& kind, const kinds::Content& content, const engine::EngineCodec& codec,
                 int64_t budget, const std::vector<engine::ItemCoder::Encoded>& chunks);
 

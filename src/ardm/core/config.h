@@ -53,6 +53,10 @@ struct ProcessConfig {
   // program) or, for an OA-ARDM of sequences, "streams" (core/schedule_dp.h, streams_plan: for a
   // budget B the D values as ceil(D / B) runs, each left to right, one value of every run per call).
   std::string order = "random";
+  // What the codec mixes into the network's predictions: "none", or for an OA-ARDM of sequences
+  // "match" (engine/history.h: a match model over every value before the chunk in its row, with
+  // an adaptive table learnt on the row as it is coded).
+  std::string history = "none";
 };
 
 // The networks' options: each in its own folder (nets/<net>/options.h), beside its module and

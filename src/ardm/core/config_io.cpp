@@ -79,6 +79,7 @@ Fields fields(ModelConfig& c) {
   add_num(f, "process.upscale", c.process.upscale);
   add_str(f, "process.parametrization", c.process.parametrization);
   add_str(f, "process.order", c.process.order);
+  add_str(f, "process.history", c.process.history);
   add_str(f, "net.type", c.net.type);
   for (const auto& n : kNetOptions) n.add(f, c.net);
   return f;
@@ -171,14 +172,15 @@ std::vector<int64_t> parse_ints(const std::string& s) {
 
 std::string to_text(const ModelConfig& c) {
   // Left out: the options of networks the model does not use (unless every model carries them),
-  // and data.kind, data.context and process.order when they are the default's, so image models keep the exact text (and so the
+  // and data.kind, data.context, process.order and process.history when they are the default's, so image models keep the exact text (and so the
   // model ids derived from it) they had before other kinds existed.
   std::string out;
   std::istringstream in(write_all(c));
   for (std::string line; std::getline(in, line);) {
     bool keep = !(line.rfind("data.kind=", 0) == 0 && c.data.kind == DataSpec{}.kind) &&
                 !(line.rfind("data.context=", 0) == 0 && c.data.context == 0) &&
-                !(line.rfind("process.order=", 0) == 0 && c.process.order == ProcessConfig{}.order);
+                !(line.rfind("process.order=", 0) == 0 && c.process.order == ProcessConfig{}.order) &&
+                !(line.rfind("process.history=", 0) == 0 && c.process.history == ProcessConfig{}.history);
     for (const auto& n : kNetOptions)
       if (!n.in_every_model && c.net.type != n.type && line.rfind(std::string(n.type) + ".", 0) == 0) keep = false;
     if (keep) out += line + "\n";
@@ -261,6 +263,10 @@ DataSpec audio_spec(int64_t length) {
 }
 
 void check_order(const ProcessConfig& p, const DataSpec& d) {
+  if (p.history != "none" && p.history != "match")
+    throw std::invalid_argument("process: the history mixer is 'none' or 'match', not '" + p.history + "'");
+  if (p.history == "match" && (p.upscale != 0 || d.shape.size() != 1))
+    throw std::invalid_argument("process: the match history is for OA-ARDMs of sequences (text, audio)");
   if (p.order == "random") return;
   if (p.order != "streams") throw std::invalid_argument("process: the order is 'random' or 'streams', not '" + p.order + "'");
   if (p.upscale != 0 || d.shape.size() != 1)

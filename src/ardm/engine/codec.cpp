@@ -117,6 +117,17 @@ std::vector<int64_t> EngineCodec::lengths_or_full(const std::vector<int64_t>& le
   return lengths;
 }
 
+std::vector<RowHistory*> EngineCodec::histories(const std::vector<ItemContext>& contexts, size_t count) const {
+  std::vector<RowHistory*> out(count, nullptr);
+  if (!mixes_history() || contexts.empty()) return out;
+  for (size_t b = 0; b < count; ++b) {
+    out[b] = contexts[b].history;
+    for (size_t c = 0; c < b; ++c)
+      if (out[b] != nullptr && out[c] == out[b]) throw std::invalid_argument("two items of one batch share a row history");
+  }
+  return out;
+}
+
 void EngineCodec::context_inputs(const std::vector<ItemContext>& contexts, size_t count, std::vector<int32_t>& values,
                                  std::vector<int64_t>& lengths) const {
   const int64_t C = context(), K = num_classes();
@@ -168,6 +179,8 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
   const auto state = net_->begin(in, *pool_);  // what the items' contexts make, once for every step
   in.state = state.get();
   std::vector<double> bits(static_cast<size_t>(B), 0.0);
+  const auto history = histories(contexts, items.size());
+  std::vector<int32_t> coded(past.size(), -1);  // the values coded so far (history mixer), -1: not yet
   for (int64_t s = 0; s < S; ++s) {
     for (int64_t b = 0; b < B; ++b)
       for (int64_t i = 0; i < D; ++i) {
@@ -191,14 +204,24 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
       const auto o = net_->forward(in, *pool_);
       pool_->parallel_for(B, [&](int64_t b, int) {
         std::vector<double> w(static_cast<size_t>(A));
+        RowHistory* const hist = history[static_cast<size_t>(b)];
         for (int64_t r = t0; r < t1; ++r) {
           const int64_t loc = order[static_cast<size_t>(r)];
           if (loc >= len[static_cast<size_t>(b)]) continue;  // absent: its slot keeps freq 0 and is dropped
           const size_t j = static_cast<size_t>(b * D + loc);
           rules_.symbol_weights(o.data() + j * static_cast<size_t>(O), past[j], s, w.data());
-          const auto table = coding::quantize_probabilities(w.data(), static_cast<size_t>(A), coding::kDefaultPrecision);
+          auto table = coding::quantize_probabilities(w.data(), static_cast<size_t>(A), coding::kDefaultPrecision);
           const auto symbol = static_cast<size_t>(sym[j]);
+          RowHistory::Mixed mixed;
+          if (hist) mixed = hist->mix(hist->guess(&coded[j - static_cast<size_t>(loc)], D, loc), table);
           out[static_cast<size_t>(b)].symbols[static_cast<size_t>(s * D + r)] = {table.start(symbol), table.freq(symbol)};
+          if (hist) {
+            hist->update(mixed, sym[j]);
+            coded[j] = sym[j];
+            bits[static_cast<size_t>(b)] -= std::log2(static_cast<double>(table.freq(symbol)) /
+                                                      static_cast<double>(uint64_t{1} << table.precision));
+            continue;
+          }
           double total = 0;
           for (double v : w) total += v;
           bits[static_cast<size_t>(b)] -= std::log2(w[symbol] / total);
@@ -255,6 +278,8 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
     }
   }
   std::vector<int32_t> values(static_cast<size_t>(B * D), static_cast<int32_t>(rules_.start_value())), past(values.size());
+  const auto history = histories(contexts, items.size());
+  std::vector<int32_t> coded(values.size(), -1);
   StepMasks m;
   for (int64_t s = 0; s < S; ++s) {
     past = values;  // what earlier stages made
@@ -270,6 +295,7 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
       pool_->parallel_for(B, [&](int64_t b, int) {
         auto& d = out[static_cast<size_t>(b)];
         if (!d.error.empty()) return;
+        RowHistory* const hist = history[static_cast<size_t>(b)];
         try {
           std::vector<double> w(static_cast<size_t>(A));
           for (int64_t r = t0; r < t1; ++r) {
@@ -277,7 +303,9 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
             if (loc >= len[static_cast<size_t>(b)]) continue;
             const size_t j = static_cast<size_t>(b * D + loc);
             rules_.symbol_weights(o.data() + j * static_cast<size_t>(O), past[j], s, w.data());
-            const auto table = coding::quantize_probabilities(w.data(), static_cast<size_t>(A), coding::kDefaultPrecision);
+            auto table = coding::quantize_probabilities(w.data(), static_cast<size_t>(A), coding::kDefaultPrecision);
+            RowHistory::Mixed mixed;
+            if (hist) mixed = hist->mix(hist->guess(&coded[j - static_cast<size_t>(loc)], D, loc), table);
             auto& rd = *dec[static_cast<size_t>(b)];
             const size_t symbol = table.find(rd.peek());
             rd.advance(table.start(symbol), table.freq(symbol));
@@ -285,6 +313,10 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
             if (v >= K)
               throw coding::CodingError("a digit decoded to value " + std::to_string(v) + " (K = " + std::to_string(K) + ")");
             values[j] = static_cast<int32_t>(v);
+            if (hist) {
+              hist->update(mixed, static_cast<int32_t>(symbol));
+              coded[j] = static_cast<int32_t>(symbol);
+            }
           }
         } catch (const std::exception& e) {
           d.error = e.what();

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 
+#include "ardm/engine/history.h"
 #include "ardm/engine/model_file.h"
 #include "ardm/engine/net.h"
 #include "ardm/engine/parallel.h"
@@ -39,6 +40,8 @@ class EngineCodec : public ItemCoder {
   // The most values before an item the network sees (DataSpec::context; 0: none).
   int64_t context() const { return model_->cfg.data.context; }
   const Rules& rules() const { return rules_; }
+  // Whether the model mixes a row history into its predictions (ItemContext::history).
+  bool mixes_history() const { return model_->cfg.process.history == "match"; }
   int threads() const { return pool_->size(); }
 
   // Throws std::invalid_argument unless S' <= budget <= S' * D for the S' coded stages.
@@ -69,9 +72,15 @@ class EngineCodec : public ItemCoder {
   // A model with a context (context() = C > 0) sees up to C values before each item, given
   // (contexts: one per item, or empty: none): `length` values (0..C) ending just before the
   // item, oldest first, each below num_classes(). The decoder must give the same.
+  //
+  // A model with a history mixer (process.history = "match") also takes the item's row history
+  // (engine/history.h): holding exactly the row's values before the item, it is consulted and
+  // taught while the item is coded; the decoder must give one that went through the same. None:
+  // the network's predictions alone.
   struct ItemContext {
     const uint16_t* values = nullptr;
     int64_t length = 0;
+    RowHistory* history = nullptr;
   };
   std::vector<Encoded> encode_batch(const std::vector<const uint16_t*>& items, int64_t budget,
                                     const std::vector<int64_t>& lengths = {}, int64_t stages = 0,
@@ -109,6 +118,8 @@ class EngineCodec : public ItemCoder {
   // The network's context inputs of a batch ([B, C] right-aligned, [B] lengths), checked.
   void context_inputs(const std::vector<ItemContext>& contexts, size_t count, std::vector<int32_t>& values,
                       std::vector<int64_t>& lengths) const;
+  // Each item's row history when the model mixes one (else all null); checked to be distinct.
+  std::vector<RowHistory*> histories(const std::vector<ItemContext>& contexts, size_t count) const;
 };
 
 }  // namespace ardm::engine

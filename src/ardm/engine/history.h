@@ -1,0 +1,80 @@
+// Read me first: the history mixer of a sequence model (process.history = "match"; the exact
+// rules are docs/format.md's, "The history mixer"). A network sees a chunk and the C values
+// before it; a long file repeats itself far further back (the same identifier, the same line of
+// a table, the same paragraph of a licence). While a chunk is coded, a match model over every
+// value before it in its row guesses each value from the longest repeat it finds, and an
+// adaptive table, learnt on the row as it is coded, says how far to trust the guess given the
+// match's length and the network's own probability of it. The guess's frequency in the
+// network's quantized table is set to the table's estimate (which starts as the network's own
+// probability) and the other values share the rest in proportion.
+//
+// Integer arithmetic only, and nothing but the row's values and the network's quantized
+// frequencies go in: the encoder and the decoder of any machine make the same tables.
+// One RowHistory per row, used by one chunk at a time, the row's chunks in order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "ardm/coding/freq.h"
+
+namespace ardm::engine {
+
+class RowHistory {
+ public:
+  // A guess: the value that followed the most recent repeat of the values before a location,
+  // and how many values before it agree (0: no guess).
+  struct Guess {
+    int32_t value = -1;
+    int32_t length = 0;
+  };
+  // What a guess was mixed with: the adaptive table's cell (for update()).
+  struct Mixed {
+    int32_t cell = -1;   // row of the table (length bucket * kBins + bin), -1: nothing mixed
+    int32_t weight = 0;  // 0..3: how far between bin and bin + 1 the network's probability lay
+    int32_t value = -1;  // the guessed symbol
+  };
+
+  static constexpr int kShortKey = 3, kLongKey = 8;  // values a repeat must agree on
+  static constexpr int kMaxLength = 64;              // a match is measured up to this far back
+  static constexpr int kBuckets = 16, kBins = 33;    // length buckets x stretch bins (quarter bits)
+
+  RowHistory();
+
+  // Appends the row's next values (the values before the chunk coded next, in row order).
+  void extend(const uint16_t* values, size_t n);
+  size_t size() const { return values_.size(); }
+
+  // The guess for location `loc` of the chunk that follows the history. chunk[l] is the chunk's
+  // value at l, or -1 while it is unknown (not yet coded); D values.
+  Guess guess(const int32_t* chunk, int64_t D, int64_t loc) const;
+
+  // Sets the guessed value's frequency in `table` (a quantized distribution over at least
+  // guess.value + 1 symbols, precision >= 16) to the adaptive estimate and scales the others to
+  // the rest, every frequency kept >= 1; returns what to update() once the value is known. A
+  // table with no guess is left as it is.
+  Mixed mix(const Guess& g, coding::FrequencyTable& table) const;
+  // Teaches the adaptive table whether the guess was right.
+  void update(const Mixed& m, int32_t value);
+
+ private:
+  // Open addressing from a key's 64-bit hash (never 0) to the most recent position after it.
+  struct Index {
+    std::vector<uint64_t> hash;
+    std::vector<uint32_t> pos;
+    size_t used = 0;
+    void put(uint64_t h, uint32_t p);
+    int64_t get(uint64_t h) const;  // -1: none
+  };
+  std::vector<uint16_t> values_;
+  Index short_, long_;
+  std::vector<int32_t> prob_;    // [kBuckets * kBins]: P(guess right) in 1/65536
+  std::vector<uint8_t> count_;   // updates seen per cell (the learning rate), capped
+
+  int32_t at(const int32_t* chunk, int64_t i) const;  // chunk index i (< 0: the history's), -1 unknown
+  bool key_hash(const int32_t* chunk, int64_t loc, int k, uint64_t& h) const;
+  static uint64_t hash_of(const int32_t* v, int k);
+};
+
+}  // namespace ardm::engine

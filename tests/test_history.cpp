@@ -1,0 +1,136 @@
+// The history mixer (engine/history.h): its guesses against a brute-force search, its tables
+// against the rules (every frequency >= 1, the total exact), and what it learns.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "ardm/engine/history.h"
+
+using ardm::engine::RowHistory;
+
+namespace {
+
+// The guess by definition: the most recent position after the kLongKey values before `loc`,
+// else after the kShortKey ones (every one of them known), and how far back the match holds.
+RowHistory::Guess brute_guess(const std::vector<uint16_t>& h, const std::vector<int32_t>& chunk, int64_t loc) {
+  const int64_t H = static_cast<int64_t>(h.size());
+  auto at = [&](int64_t i) -> int32_t { return i >= 0 ? chunk[static_cast<size_t>(i)] : H + i >= 0 ? h[static_cast<size_t>(H + i)] : -1; };
+  for (int k : {RowHistory::kLongKey, RowHistory::kShortKey}) {
+    bool known = true;
+    for (int j = 1; j <= k; ++j) known = known && at(loc - j) >= 0;
+    if (!known) continue;
+    for (int64_t q = H - 1; q >= k; --q) {
+      bool same = true;
+      for (int j = 1; j <= k && same; ++j) same = h[static_cast<size_t>(q - j)] == at(loc - j);
+      if (!same) continue;
+      int32_t length = 0;
+      while (length < RowHistory::kMaxLength && q - 1 - length >= 0 && at(loc - 1 - length) >= 0 &&
+             at(loc - 1 - length) == h[static_cast<size_t>(q - 1 - length)])
+        ++length;
+      return {h[static_cast<size_t>(q)], length};
+    }
+  }
+  return {};
+}
+
+ardm::coding::FrequencyTable table_of(const std::vector<double>& p) {
+  return ardm::coding::quantize_probabilities(p.data(), p.size(), 24);
+}
+
+}  // namespace
+
+TEST(History, GuessesAreTheBruteForceSearch) {
+  std::mt19937 rng(7);
+  for (int alphabet : {2, 4, 30}) {
+    SCOPED_TRACE("alphabet " + std::to_string(alphabet));
+    std::vector<uint16_t> values(3000);
+    for (auto& v : values) v = static_cast<uint16_t>(rng() % static_cast<unsigned>(alphabet));
+    for (size_t i = 500; i < 1500; ++i) values[i] = values[i - 400];  // long repeats too
+    RowHistory h;
+    const int64_t D = 24;
+    int guesses = 0;
+    for (size_t start = 0; start + D <= values.size(); start += D) {
+      std::vector<uint16_t> before(values.begin(), values.begin() + static_cast<int64_t>(start));
+      // A chunk with some locations known, the rest not yet coded.
+      std::vector<int32_t> chunk(D, -1);
+      for (int64_t l = 0; l < D; ++l)
+        if (rng() % 3 != 0) chunk[static_cast<size_t>(l)] = values[start + static_cast<size_t>(l)];
+      for (int64_t loc = 0; loc < D; ++loc) {
+        const auto g = h.guess(chunk.data(), D, loc), want = brute_guess(before, chunk, loc);
+        ASSERT_EQ(g.value, want.value) << "chunk at " << start << ", location " << loc;
+        ASSERT_EQ(g.length, want.length) << "chunk at " << start << ", location " << loc;
+        guesses += g.length > 0;
+      }
+      h.extend(values.data() + start, D);
+    }
+    EXPECT_GT(guesses, 300);
+  }
+}
+
+TEST(History, MixedTablesAreValidAndLearnWhomToTrust) {
+  const size_t K = 256;
+  std::vector<double> p(K, 1.0);
+  p[10] = 200;  // the network's favourite; the guess is 42 at about 1/455
+  RowHistory right, wrong;
+  const RowHistory::Guess g{42, 20};
+  const uint64_t T = uint64_t{1} << 24;
+  auto check = [&](const ardm::coding::FrequencyTable& t) {
+    ASSERT_EQ(t.cum.front(), 0u);
+    ASSERT_EQ(t.cum.back(), T);
+    for (size_t x = 0; x < K; ++x) ASSERT_GE(t.freq(x), 1u) << x;
+  };
+  auto fresh = table_of(p);
+  const double p_net = static_cast<double>(fresh.freq(42)) / static_cast<double>(T);
+  auto t = fresh;
+  right.mix(g, t);
+  check(t);
+  // Untaught, the table reads the network's own probability back (between two of its cells).
+  EXPECT_NEAR(std::log2(static_cast<double>(t.freq(42)) / static_cast<double>(T)), std::log2(p_net), 0.3);
+  for (int i = 0; i < 200; ++i) {
+    auto a = fresh, b = fresh;
+    right.update(right.mix(g, a), 42);
+    wrong.update(wrong.mix(g, b), 10);
+    check(a);
+    check(b);
+  }
+  auto a = fresh, b = fresh;
+  right.mix(g, a);
+  wrong.mix(g, b);
+  EXPECT_GT(static_cast<double>(a.freq(42)) / static_cast<double>(T), 0.9);  // a guess always right
+  EXPECT_LT(b.freq(42), fresh.freq(42));                                    // a guess always wrong
+  // The others keep their proportions: the favourite still holds most of the rest.
+  EXPECT_GT(a.freq(10), 100 * a.freq(11));
+  // No guess, or a guess outside the table: the table is left as it is.
+  auto c = fresh;
+  EXPECT_EQ(right.mix({}, c).cell, -1);
+  EXPECT_EQ(right.mix({300, 20}, c).cell, -1);
+  EXPECT_EQ(c.cum, fresh.cum);
+  // Extreme tables stay valid: the guess at the minimum, and at the maximum.
+  for (size_t fav : {size_t{42}, size_t{7}}) {
+    std::vector<double> q(K, 0.0);
+    q[fav] = 1;
+    auto e = table_of(q);
+    for (int i = 0; i < 50; ++i) right.update(right.mix(g, e), 42), check(e), e = table_of(q);
+  }
+}
+
+TEST(History, TheSameValuesMakeTheSameTables) {
+  std::mt19937 rng(3);
+  std::vector<uint16_t> values(2000);
+  for (auto& v : values) v = static_cast<uint16_t>(rng() % 5);
+  RowHistory a, b;
+  a.extend(values.data(), 1000);
+  for (size_t i = 0; i < 1000; i += 100) b.extend(values.data() + i, 100);  // the same values, in pieces
+  std::vector<double> p(8);
+  for (auto& v : p) v = 1 + rng() % 50;
+  for (size_t i = 1000; i < 2000; ++i) {
+    std::vector<int32_t> chunk(values.begin() + static_cast<int64_t>(i) - 8, values.begin() + static_cast<int64_t>(i) + 1);
+    chunk.back() = -1;
+    auto ta = table_of(p), tb = ta;
+    const auto ma = a.mix(a.guess(chunk.data(), 9, 8), ta), mb = b.mix(b.guess(chunk.data(), 9, 8), tb);
+    ASSERT_EQ(ta.cum, tb.cum) << i;
+    a.update(ma, values[i]);
+    b.update(mb, values[i]);
+  }
+}
