@@ -11,25 +11,42 @@ using ardm::engine::RowHistory;
 
 namespace {
 
-// The guess by definition: the most recent position after the kLongKey values before `loc`,
-// else after the kShortKey ones (every one of them known), and how far back the match holds.
+// The guess by definition: from the nearest anchor at or before `loc` with kShortKey known
+// values before it, of the kCandidates most recent positions after the kLongKey values before
+// the anchor (every one known), else after the kShortKey ones, the one whose match reaches
+// furthest back (the most recent of equals); the value as far after it as loc is after the
+// anchor, and how far back the match holds.
 RowHistory::Guess brute_guess(const std::vector<uint16_t>& h, const std::vector<int32_t>& chunk, int64_t loc) {
   const int64_t H = static_cast<int64_t>(h.size());
   auto at = [&](int64_t i) -> int32_t { return i >= 0 ? chunk[static_cast<size_t>(i)] : H + i >= 0 ? h[static_cast<size_t>(H + i)] : -1; };
+  auto known_before = [&](int64_t p, int k) {
+    for (int j = 1; j <= k; ++j)
+      if (at(p - j) < 0) return false;
+    return true;
+  };
+  int64_t anchor = loc;
+  while (anchor - RowHistory::kShortKey >= -H && !known_before(anchor, RowHistory::kShortKey)) --anchor;
+  if (anchor - RowHistory::kShortKey < -H) return {};
   for (int k : {RowHistory::kLongKey, RowHistory::kShortKey}) {
-    bool known = true;
-    for (int j = 1; j <= k; ++j) known = known && at(loc - j) >= 0;
-    if (!known) continue;
-    for (int64_t q = H - 1; q >= k; --q) {
+    if (!known_before(anchor, k)) continue;
+    int64_t best = -1;
+    int32_t best_length = 0;
+    int tried = 0;
+    for (int64_t q = H - 1; q >= k && tried < RowHistory::kCandidates; --q) {
       bool same = true;
-      for (int j = 1; j <= k && same; ++j) same = h[static_cast<size_t>(q - j)] == at(loc - j);
+      for (int j = 1; j <= k && same; ++j) same = h[static_cast<size_t>(q - j)] == at(anchor - j);
       if (!same) continue;
+      ++tried;
       int32_t length = 0;
-      while (length < RowHistory::kMaxLength && q - 1 - length >= 0 && at(loc - 1 - length) >= 0 &&
-             at(loc - 1 - length) == h[static_cast<size_t>(q - 1 - length)])
+      while (length < RowHistory::kMaxLength && q - 1 - length >= 0 && at(anchor - 1 - length) >= 0 &&
+             at(anchor - 1 - length) == h[static_cast<size_t>(q - 1 - length)])
         ++length;
-      return {h[static_cast<size_t>(q)], length};
+      if (length > best_length) best = q, best_length = length;
     }
+    if (best < 0) continue;
+    const int64_t gap = loc - anchor;
+    if (best + gap >= H) return {};
+    return {h[static_cast<size_t>(best + gap)], best_length, static_cast<int32_t>(gap)};
   }
   return {};
 }
@@ -49,7 +66,7 @@ TEST(History, GuessesAreTheBruteForceSearch) {
     for (size_t i = 500; i < 1500; ++i) values[i] = values[i - 400];  // long repeats too
     RowHistory h;
     const int64_t D = 24;
-    int guesses = 0;
+    int guesses = 0, gaps = 0;
     for (size_t start = 0; start + D <= values.size(); start += D) {
       std::vector<uint16_t> before(values.begin(), values.begin() + static_cast<int64_t>(start));
       // A chunk with some locations known, the rest not yet coded.
@@ -60,11 +77,14 @@ TEST(History, GuessesAreTheBruteForceSearch) {
         const auto g = h.guess(chunk.data(), D, loc), want = brute_guess(before, chunk, loc);
         ASSERT_EQ(g.value, want.value) << "chunk at " << start << ", location " << loc;
         ASSERT_EQ(g.length, want.length) << "chunk at " << start << ", location " << loc;
+        ASSERT_EQ(g.gap, want.gap) << "chunk at " << start << ", location " << loc;
+        gaps += g.gap > 0;
         guesses += g.length > 0;
       }
       h.extend(values.data() + start, D);
     }
     EXPECT_GT(guesses, 300);
+    EXPECT_GT(gaps, 50);
   }
 }
 

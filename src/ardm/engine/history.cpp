@@ -5,7 +5,7 @@
 namespace ardm::engine {
 namespace {
 
-constexpr int kCountLimit = 30;  // the learning rate falls to 1 / (kCountLimit + 2)
+constexpr int kCountLimit = 14;  // the learning rate falls to 1 / (kCountLimit + 2)
 
 // 4 * log2(x) in quarter bits, from x's leading bit and the two after it (x >= 1).
 int32_t log2_quarters(uint64_t x) {
@@ -21,9 +21,13 @@ int32_t odds_probability(int s) {
   return static_cast<int32_t>(std::clamp<uint64_t>(p, 1, 65535));
 }
 
-// Match lengths 1..11 one bucket each, then 12-15, 16-23, 24-31, 32-47 and 48 or more.
-int bucket_of(int32_t length) {
-  return length < 12 ? length - 1 : length < 16 ? 11 : length < 24 ? 12 : length < 32 ? 13 : length < 48 ? 14 : 15;
+// No gap: match lengths 1..11 one row each, then 12-15, 16-23, 24-31, 32-47 and 48 or more.
+// A gap of 1, 2-3, 4-15 or 16 or more, each with a match shorter than 8 or not: rows 16..23.
+int row_of(const RowHistory::Guess& g) {
+  const int32_t m = g.length;
+  if (g.gap == 0) return m < 12 ? m - 1 : m < 16 ? 11 : m < 24 ? 12 : m < 32 ? 13 : m < 48 ? 14 : 15;
+  const int gb = g.gap == 1 ? 0 : g.gap < 4 ? 1 : g.gap < 16 ? 2 : 3;
+  return 16 + 2 * gb + (m >= 8 ? 1 : 0);
 }
 
 }  // namespace
@@ -51,6 +55,13 @@ void RowHistory::Index::put(uint64_t h, uint32_t p) {
   }
 }
 
+void RowHistory::Index::insert(uint64_t h, uint32_t q) {
+  earlier.resize(q + size_t{1}, kNone);
+  const int64_t before = get(h);
+  earlier[q] = before < 0 ? kNone : static_cast<uint32_t>(before);
+  put(h, q);
+}
+
 int64_t RowHistory::Index::get(uint64_t h) const {
   if (hash.empty()) return -1;
   const size_t mask = hash.size() - 1;
@@ -60,8 +71,8 @@ int64_t RowHistory::Index::get(uint64_t h) const {
   }
 }
 
-RowHistory::RowHistory() : prob_(kBuckets * kBins), count_(prob_.size(), 0) {
-  for (int b = 0; b < kBuckets; ++b)
+RowHistory::RowHistory() : prob_(kRows * kBins), count_(prob_.size(), 0) {
+  for (int b = 0; b < kRows; ++b)
     for (int k = 0; k < kBins; ++k) prob_[static_cast<size_t>(b * kBins + k)] = odds_probability(k - 16);
 }
 
@@ -80,7 +91,7 @@ void RowHistory::extend(const uint16_t* values, size_t n) {
     for (int k : {kShortKey, kLongKey}) {
       if (q < static_cast<size_t>(k)) continue;
       for (int j = 0; j < k; ++j) key[j] = values_[q - static_cast<size_t>(k - j)];
-      (k == kShortKey ? short_ : long_).put(hash_of(key, k), static_cast<uint32_t>(q));
+      (k == kShortKey ? short_ : long_).insert(hash_of(key, k), static_cast<uint32_t>(q));
     }
   }
 }
@@ -99,22 +110,44 @@ bool RowHistory::key_hash(const int32_t* chunk, int64_t loc, int k, uint64_t& h)
   return true;
 }
 
-RowHistory::Guess RowHistory::guess(const int32_t* chunk, int64_t D, int64_t loc) const {
-  if (loc < 0 || loc >= D) return {};
+RowHistory::Guess RowHistory::match_at(const int32_t* chunk, int64_t anchor, int64_t gap) const {
   for (int k : {kLongKey, kShortKey}) {
     uint64_t h;
-    if (!key_hash(chunk, loc, k, h)) continue;
-    const int64_t q = (k == kShortKey ? short_ : long_).get(h);
-    if (q < 0) continue;
-    int32_t length = 0;
-    while (length < kMaxLength) {
-      const int64_t back = q - 1 - length;
-      if (back < 0) break;
-      const int32_t v = at(chunk, loc - 1 - length);
-      if (v < 0 || v != values_[static_cast<size_t>(back)]) break;
-      ++length;
+    if (!key_hash(chunk, anchor, k, h)) continue;
+    const Index& index = k == kShortKey ? short_ : long_;
+    // The longest of the most recent repeats (the most recent of equals); shorter than k: a
+    // hash collision.
+    int64_t best = -1;
+    int32_t best_length = k - 1;
+    int64_t q = index.get(h);
+    for (int c = 0; c < kCandidates && q >= 0; ++c) {
+      int32_t length = 0;
+      while (length < kMaxLength) {
+        const int64_t back = q - 1 - length;
+        if (back < 0) break;
+        const int32_t v = at(chunk, anchor - 1 - length);
+        if (v < 0 || v != values_[static_cast<size_t>(back)]) break;
+        ++length;
+      }
+      if (length > best_length) best = q, best_length = length;
+      const uint32_t e = index.earlier[static_cast<size_t>(q)];
+      q = e == Index::kNone ? -1 : static_cast<int64_t>(e);
     }
-    if (length >= k) return {values_[static_cast<size_t>(q)], length};  // else a hash collision
+    if (best < 0) continue;
+    if (best + gap >= static_cast<int64_t>(values_.size())) return {};
+    return {values_[static_cast<size_t>(best + gap)], best_length, static_cast<int32_t>(gap)};
+  }
+  return {};
+}
+
+RowHistory::Guess RowHistory::guess(const int32_t* chunk, int64_t D, int64_t loc) const {
+  if (loc < 0 || loc >= D) return {};
+  // The anchor: the nearest place at or before loc with kShortKey known values before it.
+  const auto n = static_cast<int64_t>(values_.size());
+  for (int64_t anchor = loc; anchor - kShortKey >= -n; --anchor) {
+    bool known = true;
+    for (int j = 1; j <= kShortKey && known; ++j) known = at(chunk, anchor - j) >= 0;
+    if (known) return match_at(chunk, anchor, loc - anchor);
   }
   return {};
 }
@@ -128,7 +161,7 @@ RowHistory::Mixed RowHistory::mix(const Guess& g, coding::FrequencyTable& table)
   // The network's log-odds of the guess, in quarter bits, picks the cells to read between.
   const int32_t s4 = std::clamp(log2_quarters(fb) - log2_quarters(T - fb), -64, 64);
   const int32_t bin = (s4 + 64) >> 2, weight = bin == kBins - 1 ? 0 : (s4 + 64) & 3;
-  const int32_t cell = bucket_of(g.length) * kBins + bin;
+  const int32_t cell = row_of(g) * kBins + bin;
   int64_t p = int64_t{prob_[static_cast<size_t>(cell)]} * (4 - weight);
   if (weight > 0) p += int64_t{prob_[static_cast<size_t>(cell + 1)]} * weight;
   const uint64_t F = std::clamp<uint64_t>(static_cast<uint64_t>(p / 4) << (precision - 16), 1, T - (K - 1));

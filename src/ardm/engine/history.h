@@ -23,22 +23,25 @@ namespace ardm::engine {
 
 class RowHistory {
  public:
-  // A guess: the value that followed the most recent repeat of the values before a location,
-  // and how many values before it agree (0: no guess).
+  // A guess: the value `gap` places after the most recent repeat of the known values ending
+  // `gap` places before a location (0: just before it), and how many of those agree (0: no guess).
   struct Guess {
     int32_t value = -1;
     int32_t length = 0;
+    int32_t gap = 0;
   };
   // What a guess was mixed with: the adaptive table's cell (for update()).
   struct Mixed {
-    int32_t cell = -1;   // row of the table (length bucket * kBins + bin), -1: nothing mixed
+    int32_t cell = -1;   // cell of the table (row * kBins + bin), -1: nothing mixed
     int32_t weight = 0;  // 0..3: how far between bin and bin + 1 the network's probability lay
     int32_t value = -1;  // the guessed symbol
   };
 
   static constexpr int kShortKey = 3, kLongKey = 8;  // values a repeat must agree on
   static constexpr int kMaxLength = 64;              // a match is measured up to this far back
-  static constexpr int kBuckets = 16, kBins = 33;    // length buckets x stretch bins (quarter bits)
+  static constexpr int kCandidates = 32;             // repeats tried per key, the most recent first
+  // Rows: 16 length buckets of guesses with no gap, 8 of gap x length; x stretch bins (quarter bits).
+  static constexpr int kRows = 24, kBins = 33;
 
   RowHistory();
 
@@ -47,7 +50,9 @@ class RowHistory {
   size_t size() const { return values_.size(); }
 
   // The guess for location `loc` of the chunk that follows the history. chunk[l] is the chunk's
-  // value at l, or -1 while it is unknown (not yet coded); D values.
+  // value at l, or -1 while it is unknown (not yet coded); D values. Where the values just before
+  // `loc` are not known (the first of a run in the streams order), the guess reads on from the
+  // nearest known ones, across the gap.
   Guess guess(const int32_t* chunk, int64_t D, int64_t loc) const;
 
   // Sets the guessed value's frequency in `table` (a quantized distribution over at least
@@ -59,21 +64,25 @@ class RowHistory {
   void update(const Mixed& m, int32_t value);
 
  private:
-  // Open addressing from a key's 64-bit hash (never 0) to the most recent position after it.
+  // Open addressing from a key's 64-bit hash (never 0) to the most recent position after it;
+  // earlier[q]: the position after the same hash before q (kNone: none).
   struct Index {
+    static constexpr uint32_t kNone = 0xFFFFFFFFu;
     std::vector<uint64_t> hash;
-    std::vector<uint32_t> pos;
+    std::vector<uint32_t> pos, earlier;
     size_t used = 0;
     void put(uint64_t h, uint32_t p);
     int64_t get(uint64_t h) const;  // -1: none
+    void insert(uint64_t h, uint32_t q);  // q: the next position (earlier grows by one)
   };
   std::vector<uint16_t> values_;
   Index short_, long_;
-  std::vector<int32_t> prob_;    // [kBuckets * kBins]: P(guess right) in 1/65536
+  std::vector<int32_t> prob_;    // [kRows * kBins]: P(guess right) in 1/65536
   std::vector<uint8_t> count_;   // updates seen per cell (the learning rate), capped
 
   int32_t at(const int32_t* chunk, int64_t i) const;  // chunk index i (< 0: the history's), -1 unknown
   bool key_hash(const int32_t* chunk, int64_t loc, int k, uint64_t& h) const;
+  Guess match_at(const int32_t* chunk, int64_t anchor, int64_t gap) const;
   static uint64_t hash_of(const int32_t* v, int k);
 };
 
