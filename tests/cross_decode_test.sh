@@ -8,7 +8,8 @@
 #   (c) in a static aarch64 build run under qemu-aarch64 (NEON kernel, and scalar).
 # The files: a tiny OA-ARDM and a tiny Upscale ARDM trained here for a few steps and exported
 # (budgets 4 and 13), the bundled model at budget 2, a tiny text Transformer's files (text with
-# a partial last chunk, binary bytes; also by one that sees the bytes before each chunk), a
+# a partial last chunk, binary bytes; also by one that sees the bytes before each chunk, and by
+# that one mixing in the file's history), a
 # tiny audio DiffWave's WAV files, and the committed
 # golden engine files; all coded by the
 # model (--method model). Emulated runs take the cheaper of them (see ONLY below).
@@ -107,6 +108,15 @@ if "$ARDM" export --model "$WORK/ctx/checkpoint.pt" --out "$WORK/ctx.ardmnet" >/
 else
   fail "exporting the text model with a context"
 fi
+# ... and exported with the streams order and the match history (the history's guesses and
+# adaptive tables are integers, the same everywhere): the text, and a text that repeats itself.
+mkdir -p "$WORK/text-repeats"
+{ head -c 150 "$SRC/README.md"; head -c 150 "$SRC/README.md"; head -c 90 "$SRC/docs/format.md"; } >"$WORK/text-repeats/repeats.txt"
+if "$ARDM" export --model "$WORK/ctx/checkpoint.pt" --order streams --history match --out "$WORK/hist.ardmnet" >/dev/null; then
+  encode hist "$WORK/hist.ardmnet" 5 "$WORK"/text/* "$WORK/text-repeats/repeats.txt"
+else
+  fail "exporting the text model with the match history"
+fi
 # A tiny audio model (DiffWave, Upscale b = 16) and WAV files for it: speech of several chunks
 # with a tail, and a short one; only where the speech data is installed.
 SPEECH=/usr/share/asterisk/sounds/en_US_f_Allison
@@ -172,7 +182,7 @@ n=0
 bad=0
 for c in "${cases[@]}"; do
   set -- $c
-  case "$1" in golden* | *-one | txt | ctx | wav | *-methods) continue ;; esac
+  case "$1" in golden* | *-one | txt | ctx | hist | wav | *-methods) continue ;; esac
   mkdir -p "$WORK/png/$1"
   "$ARDM" decompress -q -k --model "$2" -o "$WORK/png/$1" "$WORK/files/$1"/*.ardm 2>"$WORK/err" ||
     fail "decompress $1: $(tail -1 "$WORK/err")"
@@ -193,6 +203,13 @@ mkdir -p "$WORK/ctxback"
   fail "decompress ctx: $(tail -1 "$WORK/err")"
 diff -rq "$WORK/text" "$WORK/ctxback" >/dev/null && pass "... and so do the files coded with the bytes before each chunk" ||
   fail "text files coded with context differ after ardm decompress"
+mkdir -p "$WORK/histback"
+"$ARDM" decompress -q -k --model "$WORK/hist.ardmnet" -o "$WORK/histback" "$WORK/files/hist"/*.ardm 2>"$WORK/err" ||
+  fail "decompress hist: $(tail -1 "$WORK/err")"
+mkdir -p "$WORK/histback-expect"
+cp "$WORK"/text/* "$WORK/text-repeats/repeats.txt" "$WORK/histback-expect/"
+diff -rq "$WORK/histback-expect" "$WORK/histback" >/dev/null && pass "... and so do the files coded with the match history" ||
+  fail "text files coded with the match history differ after ardm decompress"
 if [ -d "$SPEECH" ]; then
   mkdir -p "$WORK/wavback"
   "$ARDM" decompress -q -k --model "$WORK/aud.ardmnet" -o "$WORK/wavback" "$WORK/files/wav"/*.ardm 2>"$WORK/err" ||
@@ -256,12 +273,12 @@ ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell run_all "ONEDNN_MAX_CPU_ISA=AV
 # and on an emulated CPU without AVX or FMA (qemu64: fmaf in software, slow) on one per model
 if [ -x "$WORK/baseline/ardm-decode" ]; then
   run_all "baseline x86-64 build" "$WORK/baseline/ardm-decode"
-  ONLY='oa-one|up-one|txt|ctx|wav|txt-methods|ctx-methods|wav-methods' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
+  ONLY='oa-one|up-one|txt|ctx|hist|wav|txt-methods|ctx-methods|wav-methods' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
 fi
 # (c) aarch64 under qemu-user: NEON on the tiny models and the bundled one, scalar on the tiny ones
 if [ -x "$WORK/aarch64/ardm-decode" ]; then
-  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|ctx-methods|wav|golden-text|golden-audio' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
-  ONLY='oa-.*|up-.*|txt|ctx|wav' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
+  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|hist|ctx-methods|wav|golden-text|golden-audio' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
+  ONLY='oa-.*|up-.*|txt|ctx|hist|wav' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
 fi
 
 # (d) the networks themselves: LibTorch's saved outputs (tests/twin/), the same bits on every
