@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <random>
+#include <utility>
 
 #include "ardm/engine/history.h"
 
@@ -15,7 +16,8 @@ namespace {
 // values before it, of the kCandidates most recent positions after the kLongKey values before
 // the anchor (every one known), else after the kShortKey ones, the one whose match reaches
 // furthest back (the most recent of equals); the value as far after it as loc is after the
-// anchor, and how far back the match holds.
+// anchor, and how far back the match holds; and the same for the best of those that guess
+// another value.
 RowHistory::Guess brute_guess(const std::vector<uint16_t>& h, const std::vector<int32_t>& chunk, int64_t loc) {
   const int64_t H = static_cast<int64_t>(h.size());
   auto at = [&](int64_t i) -> int32_t { return i >= 0 ? chunk[static_cast<size_t>(i)] : H + i >= 0 ? h[static_cast<size_t>(H + i)] : -1; };
@@ -29,24 +31,27 @@ RowHistory::Guess brute_guess(const std::vector<uint16_t>& h, const std::vector<
   if (anchor - RowHistory::kShortKey < -H) return {};
   for (int k : {RowHistory::kLongKey, RowHistory::kShortKey}) {
     if (!known_before(anchor, k)) continue;
-    int64_t best = -1;
-    int32_t best_length = 0;
-    int tried = 0;
-    for (int64_t q = H - 1; q >= k && tried < RowHistory::kCandidates; --q) {
+    const int64_t gap = loc - anchor;
+    std::vector<std::pair<int32_t, int32_t>> found;  // (length, guessed value or -1), most recent first
+    for (int64_t q = H - 1; q >= k && static_cast<int>(found.size()) < RowHistory::kCandidates; --q) {
       bool same = true;
       for (int j = 1; j <= k && same; ++j) same = h[static_cast<size_t>(q - j)] == at(anchor - j);
       if (!same) continue;
-      ++tried;
       int32_t length = 0;
       while (length < RowHistory::kMaxLength && q - 1 - length >= 0 && at(anchor - 1 - length) >= 0 &&
              at(anchor - 1 - length) == h[static_cast<size_t>(q - 1 - length)])
         ++length;
-      if (length > best_length) best = q, best_length = length;
+      found.push_back({length, q + gap < H ? h[static_cast<size_t>(q + gap)] : -1});
     }
-    if (best < 0) continue;
-    const int64_t gap = loc - anchor;
-    if (best + gap >= H) return {};
-    return {h[static_cast<size_t>(best + gap)], best_length, static_cast<int32_t>(gap)};
+    if (found.empty()) continue;
+    size_t best = 0;
+    for (size_t c = 1; c < found.size(); ++c)
+      if (found[c].first > found[best].first) best = c;
+    if (found[best].second < 0) return {};
+    RowHistory::Guess g{found[best].second, found[best].first, static_cast<int32_t>(gap)};
+    for (const auto& [length, value] : found)
+      if (value >= 0 && value != g.value && length > g.second_length) g.second = value, g.second_length = length;
+    return g;
   }
   return {};
 }
@@ -66,7 +71,7 @@ TEST(History, GuessesAreTheBruteForceSearch) {
     for (size_t i = 500; i < 1500; ++i) values[i] = values[i - 400];  // long repeats too
     RowHistory h;
     const int64_t D = 24;
-    int guesses = 0, gaps = 0;
+    int guesses = 0, gaps = 0, seconds = 0;
     for (size_t start = 0; start + D <= values.size(); start += D) {
       std::vector<uint16_t> before(values.begin(), values.begin() + static_cast<int64_t>(start));
       // A chunk with some locations known, the rest not yet coded.
@@ -78,6 +83,9 @@ TEST(History, GuessesAreTheBruteForceSearch) {
         ASSERT_EQ(g.value, want.value) << "chunk at " << start << ", location " << loc;
         ASSERT_EQ(g.length, want.length) << "chunk at " << start << ", location " << loc;
         ASSERT_EQ(g.gap, want.gap) << "chunk at " << start << ", location " << loc;
+        ASSERT_EQ(g.second, want.second) << "chunk at " << start << ", location " << loc;
+        ASSERT_EQ(g.second_length, want.second_length) << "chunk at " << start << ", location " << loc;
+        seconds += g.second >= 0;
         gaps += g.gap > 0;
         guesses += g.length > 0;
       }
@@ -85,6 +93,7 @@ TEST(History, GuessesAreTheBruteForceSearch) {
     }
     EXPECT_GT(guesses, 300);
     EXPECT_GT(gaps, 50);
+    EXPECT_GT(seconds, 5);
   }
 }
 
@@ -121,6 +130,18 @@ TEST(History, MixedTablesAreValidAndLearnWhomToTrust) {
   EXPECT_LT(b.freq(42), fresh.freq(42));                                    // a guess always wrong
   // The others keep their proportions: the favourite still holds most of the rest.
   EXPECT_GT(a.freq(10), 100 * a.freq(11));
+  // A second guess learns on its own: always right, it ends up above the (always wrong) first.
+  RowHistory two;
+  const RowHistory::Guess g2{42, 20, 0, 10, 12};
+  for (int i = 0; i < 200; ++i) {
+    auto d = fresh;
+    two.update(two.mix(g2, d), 10);
+    check(d);
+  }
+  auto d = fresh;
+  two.mix(g2, d);
+  EXPECT_GT(d.freq(10), 20 * d.freq(42));
+  EXPECT_GT(static_cast<double>(d.freq(10)) / static_cast<double>(T), 0.9);
   // No guess, or a guess outside the table: the table is left as it is.
   auto c = fresh;
   EXPECT_EQ(right.mix({}, c).cell, -1);

@@ -1,6 +1,7 @@
 #include "ardm/engine/history.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace ardm::engine {
 namespace {
@@ -71,8 +72,8 @@ int64_t RowHistory::Index::get(uint64_t h) const {
   }
 }
 
-RowHistory::RowHistory() : prob_(kRows * kBins), count_(prob_.size(), 0) {
-  for (int b = 0; b < kRows; ++b)
+RowHistory::RowHistory() : prob_(2 * kRows * kBins), count_(prob_.size(), 0) {
+  for (int b = 0; b < 2 * kRows; ++b)
     for (int k = 0; k < kBins; ++k) prob_[static_cast<size_t>(b * kBins + k)] = odds_probability(k - 16);
 }
 
@@ -115,12 +116,13 @@ RowHistory::Guess RowHistory::match_at(const int32_t* chunk, int64_t anchor, int
     uint64_t h;
     if (!key_hash(chunk, anchor, k, h)) continue;
     const Index& index = k == kShortKey ? short_ : long_;
-    // The longest of the most recent repeats (the most recent of equals); shorter than k: a
-    // hash collision.
-    int64_t best = -1;
-    int32_t best_length = k - 1;
+    // The longest of the most recent repeats (the most recent of equals), and the longest of
+    // those that guess another value; shorter than k: a hash collision.
+    const auto n = static_cast<int64_t>(values_.size());
+    int32_t lengths[kCandidates], guessed[kCandidates];
+    int count = 0, best = -1;
     int64_t q = index.get(h);
-    for (int c = 0; c < kCandidates && q >= 0; ++c) {
+    for (; count < kCandidates && q >= 0; ++count) {
       int32_t length = 0;
       while (length < kMaxLength) {
         const int64_t back = q - 1 - length;
@@ -129,13 +131,19 @@ RowHistory::Guess RowHistory::match_at(const int32_t* chunk, int64_t anchor, int
         if (v < 0 || v != values_[static_cast<size_t>(back)]) break;
         ++length;
       }
-      if (length > best_length) best = q, best_length = length;
+      lengths[count] = length;
+      guessed[count] = q + gap < n ? values_[static_cast<size_t>(q + gap)] : -1;
+      if (length >= k && (best < 0 || length > lengths[best])) best = count;
       const uint32_t e = index.earlier[static_cast<size_t>(q)];
       q = e == Index::kNone ? -1 : static_cast<int64_t>(e);
     }
     if (best < 0) continue;
-    if (best + gap >= static_cast<int64_t>(values_.size())) return {};
-    return {values_[static_cast<size_t>(best + gap)], best_length, static_cast<int32_t>(gap)};
+    if (guessed[best] < 0) return {};
+    Guess g{guessed[best], lengths[best], static_cast<int32_t>(gap)};
+    for (int c = 0; c < count; ++c)
+      if (lengths[c] >= k && guessed[c] >= 0 && guessed[c] != g.value && lengths[c] > g.second_length)
+        g.second = guessed[c], g.second_length = lengths[c];
+    return g;
   }
   return {};
 }
@@ -152,16 +160,15 @@ RowHistory::Guess RowHistory::guess(const int32_t* chunk, int64_t D, int64_t loc
   return {};
 }
 
-RowHistory::Mixed RowHistory::mix(const Guess& g, coding::FrequencyTable& table) const {
+std::pair<int32_t, int32_t> RowHistory::set(coding::FrequencyTable& table, int32_t value, int32_t row) const {
   const uint32_t precision = table.precision;
   const uint64_t T = uint64_t{1} << precision, K = table.size();
-  if (g.length < kShortKey || g.value < 0 || static_cast<uint64_t>(g.value) >= K || precision < 16 || K < 2) return {};
-  const auto b = static_cast<size_t>(g.value);
+  const auto b = static_cast<size_t>(value);
   const uint64_t fb = table.freq(b);
   // The network's log-odds of the guess, in quarter bits, picks the cells to read between.
   const int32_t s4 = std::clamp(log2_quarters(fb) - log2_quarters(T - fb), -64, 64);
   const int32_t bin = (s4 + 64) >> 2, weight = bin == kBins - 1 ? 0 : (s4 + 64) & 3;
-  const int32_t cell = row_of(g) * kBins + bin;
+  const int32_t cell = row * kBins + bin;
   int64_t p = int64_t{prob_[static_cast<size_t>(cell)]} * (4 - weight);
   if (weight > 0) p += int64_t{prob_[static_cast<size_t>(cell + 1)]} * weight;
   const uint64_t F = std::clamp<uint64_t>(static_cast<uint64_t>(p / 4) << (precision - 16), 1, T - (K - 1));
@@ -182,19 +189,38 @@ RowHistory::Mixed RowHistory::mix(const Guess& g, coding::FrequencyTable& table)
     c += f[x];
   }
   table.cum[K] = static_cast<uint32_t>(c);
-  return {cell, weight, g.value};
+  return {cell, weight};
+}
+
+RowHistory::Mixed RowHistory::mix(const Guess& g, coding::FrequencyTable& table) const {
+  const uint64_t K = table.size();
+  if (g.length < kShortKey || g.value < 0 || static_cast<uint64_t>(g.value) >= K || table.precision < 16 || K < 2) return {};
+  Mixed m;
+  // The second guess first, so that the first's probability is its cells' own.
+  if (g.second >= 0 && g.second != g.value && static_cast<uint64_t>(g.second) < K) {
+    std::tie(m.second_cell, m.second_weight) = set(table, g.second, kRows + row_of({g.second, g.second_length, g.gap}));
+    m.second = g.second;
+  }
+  std::tie(m.cell, m.weight) = set(table, g.value, row_of(g));
+  m.value = g.value;
+  return m;
+}
+
+void RowHistory::learn(int32_t cell, int32_t weight, bool right) {
+  const int32_t target = right ? 65535 : 0;
+  for (int side = 0; side < 2; ++side) {  // both cells read, each by its share of the reading
+    const int32_t share = side == 0 ? 4 - weight : weight;
+    if (share == 0) continue;
+    const auto j = static_cast<size_t>(cell + side);
+    prob_[j] = std::clamp(prob_[j] + (target - prob_[j]) * share / (4 * (count_[j] + 2)), 1, 65535);
+    if (count_[j] < kCountLimit) ++count_[j];
+  }
 }
 
 void RowHistory::update(const Mixed& m, int32_t value) {
   if (m.cell < 0) return;
-  const int32_t target = value == m.value ? 65535 : 0;
-  for (int side = 0; side < 2; ++side) {  // both cells read, each by its share of the reading
-    const int32_t share = side == 0 ? 4 - m.weight : m.weight;
-    if (share == 0) continue;
-    const auto j = static_cast<size_t>(m.cell + side);
-    prob_[j] = std::clamp(prob_[j] + (target - prob_[j]) * share / (4 * (count_[j] + 2)), 1, 65535);
-    if (count_[j] < kCountLimit) ++count_[j];
-  }
+  learn(m.cell, m.weight, value == m.value);
+  if (m.second_cell >= 0) learn(m.second_cell, m.second_weight, value == m.second);
 }
 
 }  // namespace ardm::engine

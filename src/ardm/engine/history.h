@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "ardm/coding/freq.h"
@@ -25,16 +26,20 @@ class RowHistory {
  public:
   // A guess: the value `gap` places after the most recent repeat of the known values ending
   // `gap` places before a location (0: just before it), and how many of those agree (0: no guess).
+  // second: the best of the repeats that guess another value (-1: none), with its length.
   struct Guess {
     int32_t value = -1;
     int32_t length = 0;
     int32_t gap = 0;
+    int32_t second = -1;
+    int32_t second_length = 0;
   };
   // What a guess was mixed with: the adaptive table's cell (for update()).
   struct Mixed {
     int32_t cell = -1;   // cell of the table (row * kBins + bin), -1: nothing mixed
     int32_t weight = 0;  // 0..3: how far between bin and bin + 1 the network's probability lay
     int32_t value = -1;  // the guessed symbol
+    int32_t second_cell = -1, second_weight = 0, second = -1;  // the same for the second guess
   };
 
   static constexpr int kShortKey = 3, kLongKey = 8;  // values a repeat must agree on
@@ -77,12 +82,16 @@ class RowHistory {
   };
   std::vector<uint16_t> values_;
   Index short_, long_;
-  std::vector<int32_t> prob_;    // [kRows * kBins]: P(guess right) in 1/65536
+  std::vector<int32_t> prob_;    // [2 * kRows * kBins]: P(guess right) in 1/65536; then the second guesses
   std::vector<uint8_t> count_;   // updates seen per cell (the learning rate), capped
 
   int32_t at(const int32_t* chunk, int64_t i) const;  // chunk index i (< 0: the history's), -1 unknown
   bool key_hash(const int32_t* chunk, int64_t loc, int k, uint64_t& h) const;
   Guess match_at(const int32_t* chunk, int64_t anchor, int64_t gap) const;
+  // Sets `value`'s frequency from the table's cells of `row` (first: 0, second guesses: kRows
+  // rows on); returns the cell and weight read.
+  std::pair<int32_t, int32_t> set(coding::FrequencyTable& table, int32_t value, int32_t row) const;
+  void learn(int32_t cell, int32_t weight, bool right);
   static uint64_t hash_of(const int32_t* v, int k);
 };
 
