@@ -42,7 +42,7 @@ class RowHistory {
     int32_t second_cell = -1, second_weight = 0, second = -1;  // the same for the second guess
   };
 
-  static constexpr int kShortKey = 3, kLongKey = 8;  // values a repeat must agree on
+  static constexpr int kShortKey = 2, kLongKey = 6;  // values a repeat must agree on
   static constexpr int kMaxLength = 64;              // a match is measured up to this far back
   static constexpr int kCandidates = 32;             // repeats tried per key, the most recent first
   // Rows: 16 length buckets of guesses with no gap, 8 of gap x length; x stretch bins (quarter bits).
