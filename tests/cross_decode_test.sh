@@ -166,6 +166,10 @@ mkdir -p "$WORK/files/golden-text"
 # The first bundled text model's golden file at budget 20 (the budget-100 one costs minutes under qemu).
 cp "$SRC"/tests/golden/kjv-jonah-1.b20.text.ardm "$WORK/files/golden-text/" &&
   cases+=("golden-text $SRC/models/older/text-kjv-058d7cab.ardmnet")
+# The bundled text model's golden file at budget 20 (the match history over 64-byte chunks).
+mkdir -p "$WORK/files/golden-text-hist"
+cp "$SRC"/tests/golden/kjv-jonah-1.v4h-b20.text.ardm "$WORK/files/golden-text-hist/" &&
+  cases+=("golden-text-hist $SRC/models/text-bytes.ardmnet")
 mkdir -p "$WORK/files/golden-audio"
 # The bundled speech model's golden file at budget 4 (one call per stage; budget 20 costs minutes under qemu).
 cp "$SRC"/tests/golden/*.b4.wav.ardm "$WORK/files/golden-audio/" && cases+=("golden-audio $SRC/models/speech.ardmnet")
@@ -277,7 +281,7 @@ if [ -x "$WORK/baseline/ardm-decode" ]; then
 fi
 # (c) aarch64 under qemu-user: NEON on the tiny models and the bundled one, scalar on the tiny ones
 if [ -x "$WORK/aarch64/ardm-decode" ]; then
-  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|hist|ctx-methods|wav|golden-text|golden-audio' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
+  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|hist|ctx-methods|wav|golden-text|golden-text-hist|golden-audio' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
   ONLY='oa-.*|up-.*|txt|ctx|hist|wav' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
 fi
 

@@ -50,9 +50,13 @@ cases=(
   # bundled model by the file's model id), and encode with that model named.
   "kjv-jonah-1.txt 20 kjv-jonah-1.b20.text.ardm encode any older/text-kjv-058d7cab.ardmnet"   # format 3, engine
   "kjv-jonah-1.txt 100 kjv-jonah-1.b100.text.ardm encode any older/text-kjv-058d7cab.ardmnet" # format 3, engine
-  # The bundled text model: format 4 (each 64-byte chunk after the 64 bytes before it), streams order.
-  "kjv-jonah-1.txt 20 kjv-jonah-1.v4-b20.text.ardm encode any"
-  "kjv-jonah-1.txt 64 kjv-jonah-1.v4-b64.text.ardm encode any"
+  # The second bundled text model: format 4 (each 64-byte chunk after the 64 bytes before it),
+  # streams order; kept in models/older/ like the first.
+  "kjv-jonah-1.txt 20 kjv-jonah-1.v4-b20.text.ardm encode any older/text-corpus-a61d2691.ardmnet"
+  "kjv-jonah-1.txt 64 kjv-jonah-1.v4-b64.text.ardm encode any older/text-corpus-a61d2691.ardmnet"
+  # The bundled text model: the same, with the match history mixed in.
+  "kjv-jonah-1.txt 20 kjv-jonah-1.v4h-b20.text.ardm encode any"
+  "kjv-jonah-1.txt 64 kjv-jonah-1.v4h-b64.text.ardm encode any"
   "telephone-number.wav 4 telephone-number.b4.wav.ardm encode any"          # format 3, engine, speech model
   "telephone-number.wav 20 telephone-number.b20.wav.ardm encode any"        # format 3, engine, speech model
 )
