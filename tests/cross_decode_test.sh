@@ -9,7 +9,7 @@
 # The files: a tiny OA-ARDM and a tiny Upscale ARDM trained here for a few steps and exported
 # (budgets 4 and 13), the bundled model at budget 2, a tiny text Transformer's files (text with
 # a partial last chunk, binary bytes; also by one that sees the bytes before each chunk, and by
-# that one mixing in the file's history), a
+# that one mixing in the file's history: the match history and the bit mixer), a
 # tiny audio DiffWave's WAV files, and the committed
 # golden engine files; all coded by the
 # model (--method model). Emulated runs take the cheaper of them (see ONLY below).
@@ -117,6 +117,13 @@ if "$ARDM" export --model "$WORK/ctx/checkpoint.pt" --order streams --history ma
 else
   fail "exporting the text model with the match history"
 fi
+# ... and with the bit mixer (each byte's bits from the network, the file's contexts and the
+# match model, mixed in integers).
+if "$ARDM" export --model "$WORK/ctx/checkpoint.pt" --order streams --history mix --out "$WORK/bmix.ardmnet" >/dev/null; then
+  encode bmix "$WORK/bmix.ardmnet" 5 "$WORK"/text/* "$WORK/text-repeats/repeats.txt"
+else
+  fail "exporting the text model with the bit mixer"
+fi
 # A tiny audio model (DiffWave, Upscale b = 16) and WAV files for it: speech of several chunks
 # with a tail, and a short one; only where the speech data is installed.
 SPEECH=/usr/share/asterisk/sounds/en_US_f_Allison
@@ -186,7 +193,7 @@ n=0
 bad=0
 for c in "${cases[@]}"; do
   set -- $c
-  case "$1" in golden* | *-one | txt | ctx | hist | wav | *-methods) continue ;; esac
+  case "$1" in golden* | *-one | txt | ctx | hist | bmix | wav | *-methods) continue ;; esac
   mkdir -p "$WORK/png/$1"
   "$ARDM" decompress -q -k --model "$2" -o "$WORK/png/$1" "$WORK/files/$1"/*.ardm 2>"$WORK/err" ||
     fail "decompress $1: $(tail -1 "$WORK/err")"
@@ -214,6 +221,11 @@ mkdir -p "$WORK/histback-expect"
 cp "$WORK"/text/* "$WORK/text-repeats/repeats.txt" "$WORK/histback-expect/"
 diff -rq "$WORK/histback-expect" "$WORK/histback" >/dev/null && pass "... and so do the files coded with the match history" ||
   fail "text files coded with the match history differ after ardm decompress"
+mkdir -p "$WORK/bmixback"
+"$ARDM" decompress -q -k --model "$WORK/bmix.ardmnet" -o "$WORK/bmixback" "$WORK/files/bmix"/*.ardm 2>"$WORK/err" ||
+  fail "decompress bmix: $(tail -1 "$WORK/err")"
+diff -rq "$WORK/histback-expect" "$WORK/bmixback" >/dev/null && pass "... and so do the files coded with the bit mixer" ||
+  fail "text files coded with the bit mixer differ after ardm decompress"
 if [ -d "$SPEECH" ]; then
   mkdir -p "$WORK/wavback"
   "$ARDM" decompress -q -k --model "$WORK/aud.ardmnet" -o "$WORK/wavback" "$WORK/files/wav"/*.ardm 2>"$WORK/err" ||
@@ -277,12 +289,12 @@ ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell run_all "ONEDNN_MAX_CPU_ISA=AV
 # and on an emulated CPU without AVX or FMA (qemu64: fmaf in software, slow) on one per model
 if [ -x "$WORK/baseline/ardm-decode" ]; then
   run_all "baseline x86-64 build" "$WORK/baseline/ardm-decode"
-  ONLY='oa-one|up-one|txt|ctx|hist|wav|txt-methods|ctx-methods|wav-methods' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
+  ONLY='oa-one|up-one|txt|ctx|hist|bmix|wav|txt-methods|ctx-methods|wav-methods' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
 fi
 # (c) aarch64 under qemu-user: NEON on the tiny models and the bundled one, scalar on the tiny ones
 if [ -x "$WORK/aarch64/ardm-decode" ]; then
-  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|hist|ctx-methods|wav|golden-text|golden-text-hist|golden-audio' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
-  ONLY='oa-.*|up-.*|txt|ctx|hist|wav' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
+  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|hist|bmix|ctx-methods|wav|golden-text|golden-text-hist|golden-audio' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
+  ONLY='oa-.*|up-.*|txt|ctx|hist|bmix|wav' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
 fi
 
 # (d) the networks themselves: LibTorch's saved outputs (tests/twin/), the same bits on every

@@ -18,7 +18,10 @@ namespace {
 // furthest back (the most recent of equals); the value as far after it as loc is after the
 // anchor, and how far back the match holds; and the same for the best of those that guess
 // another value.
-RowHistory::Guess brute_guess(const std::vector<uint16_t>& h, const std::vector<int32_t>& chunk, int64_t loc) {
+// across: values not yet coded neither agree nor disagree (up to 2 kMaxLength places back), the
+// known ones are counted up to the first that disagrees.
+RowHistory::Guess brute_guess(const std::vector<uint16_t>& h, const std::vector<int32_t>& chunk, int64_t loc,
+                              bool across = false) {
   const int64_t H = static_cast<int64_t>(h.size());
   auto at = [&](int64_t i) -> int32_t { return i >= 0 ? chunk[static_cast<size_t>(i)] : H + i >= 0 ? h[static_cast<size_t>(H + i)] : -1; };
   auto known_before = [&](int64_t p, int k) {
@@ -38,9 +41,13 @@ RowHistory::Guess brute_guess(const std::vector<uint16_t>& h, const std::vector<
       for (int j = 1; j <= k && same; ++j) same = h[static_cast<size_t>(q - j)] == at(anchor - j);
       if (!same) continue;
       int32_t length = 0;
-      while (length < RowHistory::kMaxLength && q - 1 - length >= 0 && at(anchor - 1 - length) >= 0 &&
-             at(anchor - 1 - length) == h[static_cast<size_t>(q - 1 - length)])
+      for (int64_t span = 0; length < RowHistory::kMaxLength && span < 2 * RowHistory::kMaxLength && q - 1 - span >= 0;
+           ++span) {
+        const int32_t v = at(anchor - 1 - span);
+        if (v < 0 && across) continue;
+        if (v != h[static_cast<size_t>(q - 1 - span)]) break;
         ++length;
+      }
       found.push_back({length, q + gap < H ? h[static_cast<size_t>(q + gap)] : -1});
     }
     if (found.empty()) continue;
@@ -79,7 +86,8 @@ TEST(History, GuessesAreTheBruteForceSearch) {
       for (int64_t l = 0; l < D; ++l)
         if (rng() % 3 != 0) chunk[static_cast<size_t>(l)] = values[start + static_cast<size_t>(l)];
       for (int64_t loc = 0; loc < D; ++loc) {
-        const auto g = h.guess(chunk.data(), D, loc), want = brute_guess(before, chunk, loc);
+        const bool across = loc % 2 == 1;
+        const auto g = h.guess(chunk.data(), D, loc, across), want = brute_guess(before, chunk, loc, across);
         ASSERT_EQ(g.value, want.value) << "chunk at " << start << ", location " << loc;
         ASSERT_EQ(g.length, want.length) << "chunk at " << start << ", location " << loc;
         ASSERT_EQ(g.gap, want.gap) << "chunk at " << start << ", location " << loc;

@@ -524,36 +524,39 @@ TEST(Engine, StreamsOrderRoundTripsAtEvalsExactLength) {
 // repeat themselves come out smaller than the network alone makes them, every budget and
 // batch round-trips (files decoded together keep their own histories), and chunk-by-chunk
 // files, whose chunks' codes would depend on each other, are refused.
-TEST(Engine, MatchHistoryCodesRepeatsCheaperAndRoundTrips) {
+TEST(Engine, HistoryMixersCodeRepeatsCheaperAndRoundTrip) {
   auto model = random_text_model(77, 24, 16);
   model.model_cfg.process.order = "streams";
   const EngineCodec plain(std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(model)), 2);
-  model.model_cfg.process.history = "match";
-  const auto em = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(model));
-  const EngineCodec enc(em, 2), dec(em, 1);
-  EXPECT_TRUE(enc.mixes_history());
-  EXPECT_NE(enc.fingerprint(), plain.fingerprint());
-  auto data = text_bytes(300, 5);
-  for (int i = 0; i < 3; ++i) data.insert(data.end(), data.begin(), data.begin() + 300);
-  const auto other = text_bytes(500, 6);
-  for (int64_t budget : {int64_t{3}, int64_t{8}}) {
-    SCOPED_TRACE("budget " + std::to_string(budget));
-    const auto with = compress_input("text", data, enc, budget, 4, "model").bytes;
-    const auto without = compress_input("text", data, plain, budget, 4, "model").bytes;
-    EXPECT_LT(with.size() * 4, without.size() * 3) << with.size() << " vs " << without.size();
-    for (size_t batch : {size_t{1}, size_t{5}}) EXPECT_EQ(decompress_input(with, &dec, batch), data) << batch;
-    // Two files through one decode: each row has its own history.
-    const auto second = compress_input("text", other, enc, budget, 4, "model").bytes;
-    auto f1 = ardm::codec::open_file(with.data(), with.size()), f2 = ardm::codec::open_file(second.data(), second.size());
-    ardm::codec::bind(f1, dec);
-    ardm::codec::bind(f2, dec);
-    const auto both = ardm::codec::decode_files({&f1, &f2}, &dec, 8);
-    ASSERT_EQ(both[0].error, "");
-    ASSERT_EQ(both[1].error, "");
-    EXPECT_EQ(f1.kind->write(both[0].content, 0, "t", {}), data);
-    EXPECT_EQ(f2.kind->write(both[1].content, 0, "t", {}), other);
-    // Decoded by the plain model's rules, the file fails loudly (its model id is another's).
-    EXPECT_THROW(decompress_input(with, &plain, 2), ardm::coding::FormatError);
+  for (const char* history : {"match", "mix"}) {
+    SCOPED_TRACE(history);
+    model.model_cfg.process.history = history;
+    const auto em = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(model));
+    const EngineCodec enc(em, 2), dec(em, 1);
+    EXPECT_TRUE(enc.mixes_history());
+    EXPECT_EQ(enc.mixes_bits(), history[1] == 'i');
+    EXPECT_NE(enc.fingerprint(), plain.fingerprint());
+    auto data = text_bytes(300, 5);
+    for (int i = 0; i < 3; ++i) data.insert(data.end(), data.begin(), data.begin() + 300);
+    const auto other = text_bytes(500, 6);
+    for (int64_t budget : {int64_t{3}, int64_t{8}}) {
+      SCOPED_TRACE("budget " + std::to_string(budget));
+      const auto with = compress_input("text", data, enc, budget, 4, "model").bytes;
+      const auto without = compress_input("text", data, plain, budget, 4, "model").bytes;
+      EXPECT_LT(with.size() * 4, without.size() * 3) << with.size() << " vs " << without.size();
+      for (size_t batch : {size_t{1}, size_t{5}}) EXPECT_EQ(decompress_input(with, &dec, batch), data) << batch;
+      // Two files through one decode: each row has its own history.
+      const auto second = compress_input("text", other, enc, budget, 4, "model").bytes;
+      auto f1 = ardm::codec::open_file(with.data(), with.size()), f2 = ardm::codec::open_file(second.data(), second.size());
+      ardm::codec::bind(f1, dec);
+      ardm::codec::bind(f2, dec);
+      const auto both = ardm::codec::decode_files({&f1, &f2}, &dec, 8);
+      ASSERT_EQ(both[0].error, "");
+      ASSERT_EQ(both[1].error, "");
+      EXPECT_EQ(f1.kind->write(both[0].content, 0, "t", {}), data);
+      EXPECT_EQ(f2.kind->write(both[1].content, 0, "t", {}), other);
+      // Decoded by the plain model's rules, the file fails loudly (its model id is another's).
+      EXPECT_THROW(decompress_input(with, &plain, 2), ardm::coding::FormatError);
   }
   // One chunk: nothing before it, the network alone.
   const auto small = text_bytes(20, 9);
@@ -564,8 +567,9 @@ TEST(Engine, MatchHistoryCodesRepeatsCheaperAndRoundTrips) {
   const auto content = text.read(data, "t", enc.model());
   const auto coded = ardm::codec::encode_chunks({{&text, &content}}, enc, 5, 4)[0];
   EXPECT_LE(ardm::codec::best_file(text, content, "auto", enc, 5, coded).codes.size(), 1u);
-  // The history is for sequences, and 'none' or 'match'.
-  for (const char* history : {"bogus", "match"}) {
+  }
+  // The history is for sequences, and 'none', 'match' or 'mix'.
+  for (const char* history : {"bogus", "match", "mix"}) {
     auto bad = ardm::engine_model_of(history[0] == 'b' ? model : random_model(3));
     bad.cfg.process.history = history;
     const auto bytes = ardm::engine::serialize(bad);

@@ -159,9 +159,10 @@ CodecCommand::CodecCommand(CLI::App& app) : s_(std::make_unique<State>()) {
                          "dynamic program) or streams (sequences: for budget B, ceil(D/B) runs each coded left to "
                          "right, one value of every run per call); default: the checkpoint's");
   s.exporter->add_option("--history", s.export_history,
-                         "what the codec mixes into the network's predictions: none, or match (sequences: a "
+                         "what the codec mixes into the network's predictions: none, match (sequences: a "
                          "match model over every value before the chunk, with a table learnt as the file is "
-                         "coded); default: the checkpoint's");
+                         "coded) or mix (sequences: each byte's bits from the network, the file's contexts "
+                         "and the match model, mixed as the file is coded); default: the checkpoint's");
   s.exporter->add_flag("-f,--force", s.force, "overwrite");
 }
 

@@ -55,7 +55,8 @@ struct ProcessConfig {
   std::string order = "random";
   // What the codec mixes into the network's predictions: "none", or for an OA-ARDM of sequences
   // "match" (engine/history.h: a match model over every value before the chunk in its row, with
-  // an adaptive table learnt on the row as it is coded).
+  // an adaptive table learnt on the row as it is coded) or "mix" (engine/mixer.h: each value's
+  // binary digits from the network, the row's contexts and its match model, mixed online).
   std::string history = "none";
 };
 

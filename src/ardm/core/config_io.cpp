@@ -263,10 +263,10 @@ DataSpec audio_spec(int64_t length) {
 }
 
 void check_order(const ProcessConfig& p, const DataSpec& d) {
-  if (p.history != "none" && p.history != "match")
-    throw std::invalid_argument("process: the history mixer is 'none' or 'match', not '" + p.history + "'");
-  if (p.history == "match" && (p.upscale != 0 || d.shape.size() != 1))
-    throw std::invalid_argument("process: the match history is for OA-ARDMs of sequences (text, audio)");
+  if (p.history != "none" && p.history != "match" && p.history != "mix")
+    throw std::invalid_argument("process: the history mixer is 'none', 'match' or 'mix', not '" + p.history + "'");
+  if (p.history != "none" && (p.upscale != 0 || d.shape.size() != 1))
+    throw std::invalid_argument("process: a history mixer is for OA-ARDMs of sequences (text, audio)");
   if (p.order == "random") return;
   if (p.order != "streams") throw std::invalid_argument("process: the order is 'random' or 'streams', not '" + p.order + "'");
   if (p.upscale != 0 || d.shape.size() != 1)

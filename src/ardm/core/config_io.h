@@ -20,7 +20,7 @@ void from_text(const std::string& text, TrainConfig& c);
 // value type, absorbing value in 0..K; K itself is an extra input class, as text uses).
 void check_spec(const DataSpec& d);
 // Throws std::invalid_argument unless the process's order is "random", or "streams" for an
-// OA-ARDM of sequences, and its history "none", or "match" for an OA-ARDM of sequences.
+// OA-ARDM of sequences, and its history "none", or "match" or "mix" for an OA-ARDM of sequences.
 void check_order(const ProcessConfig& p, const DataSpec& d);
 
 // Checkpoint format v1 stored one image-UNet config ("channels=1", "ch=32", ...). Such

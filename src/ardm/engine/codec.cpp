@@ -181,6 +181,8 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
   std::vector<double> bits(static_cast<size_t>(B), 0.0);
   const auto history = histories(contexts, items.size());
   std::vector<int32_t> coded(past.size(), -1);  // the values coded so far (history mixer), -1: not yet
+  const bool bit_mixing = mixes_bits();
+  std::vector<std::vector<coding::CodedSymbol>> digits(static_cast<size_t>(B));  // bit mixer: each item's, in order
   for (int64_t s = 0; s < S; ++s) {
     for (int64_t b = 0; b < B; ++b)
       for (int64_t i = 0; i < D; ++i) {
@@ -212,6 +214,19 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
           rules_.symbol_weights(o.data() + j * static_cast<size_t>(O), past[j], s, w.data());
           auto table = coding::quantize_probabilities(w.data(), static_cast<size_t>(A), coding::kDefaultPrecision);
           const auto symbol = static_cast<size_t>(sym[j]);
+          if (hist && bit_mixing) {  // the value's binary digits, each from the bit mixer
+            const uint64_t T = uint64_t{1} << table.precision;
+            auto& dig = digits[static_cast<size_t>(b)];
+            hist->mixer.code(*hist, &coded[j - static_cast<size_t>(loc)], D, loc, table, [&](uint32_t zero, int d) {
+              const int bit = static_cast<int>((symbol >> d) & 1);
+              const auto f = static_cast<uint32_t>(bit ? T - zero : zero);
+              dig.push_back({bit ? zero : 0u, f});
+              bits[static_cast<size_t>(b)] -= std::log2(static_cast<double>(f) / static_cast<double>(T));
+              return bit;
+            });
+            coded[j] = sym[j];
+            continue;
+          }
           RowHistory::Mixed mixed;
           if (hist) mixed = hist->mix(hist->guess(&coded[j - static_cast<size_t>(loc)], D, loc), table);
           out[static_cast<size_t>(b)].symbols[static_cast<size_t>(s * D + r)] = {table.start(symbol), table.freq(symbol)};
@@ -232,6 +247,10 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
   for (int64_t b = 0; b < B; ++b) {
     auto& e = out[static_cast<size_t>(b)];
     e.model_bits = bits[static_cast<size_t>(b)];
+    if (bit_mixing && history[static_cast<size_t>(b)] != nullptr) {
+      e.symbols = std::move(digits[static_cast<size_t>(b)]);
+      continue;
+    }
     if (len[static_cast<size_t>(b)] < D)
       e.symbols.erase(std::remove_if(e.symbols.begin(), e.symbols.end(),
                                      [](const coding::CodedSymbol& c) { return c.freq == 0; }),
@@ -280,6 +299,7 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
   std::vector<int32_t> values(static_cast<size_t>(B * D), static_cast<int32_t>(rules_.start_value())), past(values.size());
   const auto history = histories(contexts, items.size());
   std::vector<int32_t> coded(values.size(), -1);
+  const bool bit_mixing = mixes_bits();
   StepMasks m;
   for (int64_t s = 0; s < S; ++s) {
     past = values;  // what earlier stages made
@@ -304,11 +324,22 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
             const size_t j = static_cast<size_t>(b * D + loc);
             rules_.symbol_weights(o.data() + j * static_cast<size_t>(O), past[j], s, w.data());
             auto table = coding::quantize_probabilities(w.data(), static_cast<size_t>(A), coding::kDefaultPrecision);
-            RowHistory::Mixed mixed;
-            if (hist) mixed = hist->mix(hist->guess(&coded[j - static_cast<size_t>(loc)], D, loc), table);
             auto& rd = *dec[static_cast<size_t>(b)];
-            const size_t symbol = table.find(rd.peek());
-            rd.advance(table.start(symbol), table.freq(symbol));
+            RowHistory::Mixed mixed;
+            size_t symbol = 0;
+            if (hist && bit_mixing) {
+              const uint64_t T = uint64_t{1} << table.precision;
+              symbol = static_cast<size_t>(
+                  hist->mixer.code(*hist, &coded[j - static_cast<size_t>(loc)], D, loc, table, [&](uint32_t zero, int) {
+                    const int bit = rd.peek() >= zero ? 1 : 0;
+                    rd.advance(bit ? zero : 0u, static_cast<uint32_t>(bit ? T - zero : zero));
+                    return bit;
+                  }));
+            } else {
+              if (hist) mixed = hist->mix(hist->guess(&coded[j - static_cast<size_t>(loc)], D, loc), table);
+              symbol = table.find(rd.peek());
+              rd.advance(table.start(symbol), table.freq(symbol));
+            }
             const int64_t v = rules_.value(past[j], static_cast<int64_t>(symbol), s);
             if (v >= K)
               throw coding::CodingError("a digit decoded to value " + std::to_string(v) + " (K = " + std::to_string(K) + ")");

@@ -41,7 +41,9 @@ class EngineCodec : public ItemCoder {
   int64_t context() const { return model_->cfg.data.context; }
   const Rules& rules() const { return rules_; }
   // Whether the model mixes a row history into its predictions (ItemContext::history).
-  bool mixes_history() const { return model_->cfg.process.history == "match"; }
+  bool mixes_history() const { return model_->cfg.process.history != "none"; }
+  // Whether it codes each value's binary digits with the bit mixer (process.history = "mix").
+  bool mixes_bits() const { return model_->cfg.process.history == "mix"; }
   int threads() const { return pool_->size(); }
 
   // Throws std::invalid_argument unless S' <= budget <= S' * D for the S' coded stages.
@@ -73,10 +75,11 @@ class EngineCodec : public ItemCoder {
   // (contexts: one per item, or empty: none): `length` values (0..C) ending just before the
   // item, oldest first, each below num_classes(). The decoder must give the same.
   //
-  // A model with a history mixer (process.history = "match") also takes the item's row history
-  // (engine/history.h): holding exactly the row's values before the item, it is consulted and
-  // taught while the item is coded; the decoder must give one that went through the same. None:
-  // the network's predictions alone.
+  // A model with a history mixer (process.history = "match" or "mix") also takes the item's row
+  // history (engine/history.h): holding exactly the row's values before the item, it is consulted
+  // and taught while the item is coded; the decoder must give one that went through the same.
+  // None: the network's predictions alone. With "mix" an item with a history is coded as its
+  // values' binary digits (engine/mixer.h), several symbols per value.
   struct ItemContext {
     const uint16_t* values = nullptr;
     int64_t length = 0;

@@ -22,15 +22,6 @@ int32_t odds_probability(int s) {
   return static_cast<int32_t>(std::clamp<uint64_t>(p, 1, 65535));
 }
 
-// No gap: match lengths 1..11 one row each, then 12-15, 16-23, 24-31, 32-47 and 48 or more.
-// A gap of 1, 2-3, 4-15 or 16 or more, each with a match shorter than 8 or not: rows 16..23.
-int row_of(const RowHistory::Guess& g) {
-  const int32_t m = g.length;
-  if (g.gap == 0) return m < 12 ? m - 1 : m < 16 ? 11 : m < 24 ? 12 : m < 32 ? 13 : m < 48 ? 14 : 15;
-  const int gb = g.gap == 1 ? 0 : g.gap < 4 ? 1 : g.gap < 16 ? 2 : 3;
-  return 16 + 2 * gb + (m >= 8 ? 1 : 0);
-}
-
 }  // namespace
 
 void RowHistory::Index::put(uint64_t h, uint32_t p) {
@@ -97,7 +88,16 @@ void RowHistory::extend(const uint16_t* values, size_t n) {
   }
 }
 
-int32_t RowHistory::at(const int32_t* chunk, int64_t i) const {
+// No gap: match lengths 1..11 one row each, then 12-15, 16-23, 24-31, 32-47 and 48 or more.
+// A gap of 1, 2-3, 4-15 or 16 or more, each with a match shorter than 8 or not: rows 16..23.
+int RowHistory::row_of(const Guess& g) {
+  const int32_t m = g.length;
+  if (g.gap == 0) return m < 12 ? m - 1 : m < 16 ? 11 : m < 24 ? 12 : m < 32 ? 13 : m < 48 ? 14 : 15;
+  const int gb = g.gap == 1 ? 0 : g.gap < 4 ? 1 : g.gap < 16 ? 2 : 3;
+  return 16 + 2 * gb + (m >= 8 ? 1 : 0);
+}
+
+int32_t RowHistory::value_at(const int32_t* chunk, int64_t i) const {
   if (i >= 0) return chunk[i];
   const int64_t h = static_cast<int64_t>(values_.size()) + i;
   return h >= 0 ? values_[static_cast<size_t>(h)] : -1;
@@ -106,12 +106,12 @@ int32_t RowHistory::at(const int32_t* chunk, int64_t i) const {
 bool RowHistory::key_hash(const int32_t* chunk, int64_t loc, int k, uint64_t& h) const {
   int32_t key[kLongKey];
   for (int j = 0; j < k; ++j)
-    if ((key[j] = at(chunk, loc - k + j)) < 0) return false;
+    if ((key[j] = value_at(chunk, loc - k + j)) < 0) return false;
   h = hash_of(key, k);
   return true;
 }
 
-RowHistory::Guess RowHistory::match_at(const int32_t* chunk, int64_t anchor, int64_t gap) const {
+RowHistory::Guess RowHistory::match_at(const int32_t* chunk, int64_t anchor, int64_t gap, bool across_unknown) const {
   for (int k : {kLongKey, kShortKey}) {
     uint64_t h;
     if (!key_hash(chunk, anchor, k, h)) continue;
@@ -124,10 +124,11 @@ RowHistory::Guess RowHistory::match_at(const int32_t* chunk, int64_t anchor, int
     int64_t q = index.get(h);
     for (; count < kCandidates && q >= 0; ++count) {
       int32_t length = 0;
-      while (length < kMaxLength) {
-        const int64_t back = q - 1 - length;
+      for (int64_t span = 0; length < kMaxLength && span < 2 * kMaxLength; ++span) {
+        const int64_t back = q - 1 - span;
         if (back < 0) break;
-        const int32_t v = at(chunk, anchor - 1 - length);
+        const int32_t v = value_at(chunk, anchor - 1 - span);
+        if (v < 0 && across_unknown) continue;  // not yet coded: neither agrees nor disagrees
         if (v < 0 || v != values_[static_cast<size_t>(back)]) break;
         ++length;
       }
@@ -148,14 +149,14 @@ RowHistory::Guess RowHistory::match_at(const int32_t* chunk, int64_t anchor, int
   return {};
 }
 
-RowHistory::Guess RowHistory::guess(const int32_t* chunk, int64_t D, int64_t loc) const {
+RowHistory::Guess RowHistory::guess(const int32_t* chunk, int64_t D, int64_t loc, bool across_unknown) const {
   if (loc < 0 || loc >= D) return {};
   // The anchor: the nearest place at or before loc with kShortKey known values before it.
   const auto n = static_cast<int64_t>(values_.size());
   for (int64_t anchor = loc; anchor - kShortKey >= -n; --anchor) {
     bool known = true;
-    for (int j = 1; j <= kShortKey && known; ++j) known = at(chunk, anchor - j) >= 0;
-    if (known) return match_at(chunk, anchor, loc - anchor);
+    for (int j = 1; j <= kShortKey && known; ++j) known = value_at(chunk, anchor - j) >= 0;
+    if (known) return match_at(chunk, anchor, loc - anchor, across_unknown);
   }
   return {};
 }

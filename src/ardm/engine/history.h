@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ardm/coding/freq.h"
+#include "ardm/engine/mixer.h"
 
 namespace ardm::engine {
 
@@ -58,7 +59,9 @@ class RowHistory {
   // value at l, or -1 while it is unknown (not yet coded); D values. Where the values just before
   // `loc` are not known (the first of a run in the streams order), the guess reads on from the
   // nearest known ones, across the gap.
-  Guess guess(const int32_t* chunk, int64_t D, int64_t loc) const;
+  // across_unknown (the bit mixer's): a repeat is measured across values not yet coded (up to
+  // 2 kMaxLength places back), counting the known ones that agree, up to the first that does not.
+  Guess guess(const int32_t* chunk, int64_t D, int64_t loc, bool across_unknown = false) const;
 
   // Sets the guessed value's frequency in `table` (a quantized distribution over at least
   // guess.value + 1 symbols, precision >= 16) to the adaptive estimate and scales the others to
@@ -67,6 +70,14 @@ class RowHistory {
   Mixed mix(const Guess& g, coding::FrequencyTable& table) const;
   // Teaches the adaptive table whether the guess was right.
   void update(const Mixed& m, int32_t value);
+
+  // The value at chunk index i (< 0: the history's, counted back from its end), -1 unknown.
+  int32_t value_at(const int32_t* chunk, int64_t i) const;
+  // The adaptive table's row of a guess (0..kRows - 1).
+  static int row_of(const Guess& g);
+
+  // The bit mixer of a model with process.history = "mix" (mixer.h), learnt on this row.
+  BitMixer mixer;
 
  private:
   // Open addressing from a key's 64-bit hash (never 0) to the most recent position after it;
@@ -85,9 +96,8 @@ class RowHistory {
   std::vector<int32_t> prob_;    // [2 * kRows * kBins]: P(guess right) in 1/65536; then the second guesses
   std::vector<uint8_t> count_;   // updates seen per cell (the learning rate), capped
 
-  int32_t at(const int32_t* chunk, int64_t i) const;  // chunk index i (< 0: the history's), -1 unknown
   bool key_hash(const int32_t* chunk, int64_t loc, int k, uint64_t& h) const;
-  Guess match_at(const int32_t* chunk, int64_t anchor, int64_t gap) const;
+  Guess match_at(const int32_t* chunk, int64_t anchor, int64_t gap, bool across_unknown) const;
   // Sets `value`'s frequency from the table's cells of `row` (first: 0, second guesses: kRows
   // rows on); returns the cell and weight read.
   std::pair<int32_t, int32_t> set(coding::FrequencyTable& table, int32_t value, int32_t row) const;
