@@ -173,10 +173,13 @@ mkdir -p "$WORK/files/golden-text"
 # The first bundled text model's golden file at budget 20 (the budget-100 one costs minutes under qemu).
 cp "$SRC"/tests/golden/kjv-jonah-1.b20.text.ardm "$WORK/files/golden-text/" &&
   cases+=("golden-text $SRC/models/older/text-kjv-058d7cab.ardmnet")
-# The bundled text model's golden file at budget 20 (the match history over 64-byte chunks).
-mkdir -p "$WORK/files/golden-text-hist"
+# The third bundled text model's golden file at budget 20 (the match history over 64-byte
+# chunks), and the bundled one's (the bit mixer).
+mkdir -p "$WORK/files/golden-text-hist" "$WORK/files/golden-text-mix"
 cp "$SRC"/tests/golden/kjv-jonah-1.v4h-b20.text.ardm "$WORK/files/golden-text-hist/" &&
-  cases+=("golden-text-hist $SRC/models/text-bytes.ardmnet")
+  cases+=("golden-text-hist $SRC/models/older/text-corpus-0c8b48a6.ardmnet")
+cp "$SRC"/tests/golden/kjv-jonah-1.v4m-b20.text.ardm "$WORK/files/golden-text-mix/" &&
+  cases+=("golden-text-mix $SRC/models/text-bytes.ardmnet")
 mkdir -p "$WORK/files/golden-audio"
 # The bundled speech model's golden file at budget 4 (one call per stage; budget 20 costs minutes under qemu).
 cp "$SRC"/tests/golden/*.b4.wav.ardm "$WORK/files/golden-audio/" && cases+=("golden-audio $SRC/models/speech.ardmnet")
@@ -293,7 +296,7 @@ if [ -x "$WORK/baseline/ardm-decode" ]; then
 fi
 # (c) aarch64 under qemu-user: NEON on the tiny models and the bundled one, scalar on the tiny ones
 if [ -x "$WORK/aarch64/ardm-decode" ]; then
-  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|hist|bmix|ctx-methods|wav|golden-text|golden-text-hist|golden-audio' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
+  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|hist|bmix|ctx-methods|wav|golden-text|golden-text-hist|golden-text-mix|golden-audio' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
   ONLY='oa-.*|up-.*|txt|ctx|hist|bmix|wav' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
 fi
 

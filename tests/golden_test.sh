@@ -54,9 +54,12 @@ cases=(
   # streams order; kept in models/older/ like the first.
   "kjv-jonah-1.txt 20 kjv-jonah-1.v4-b20.text.ardm encode any older/text-corpus-a61d2691.ardmnet"
   "kjv-jonah-1.txt 64 kjv-jonah-1.v4-b64.text.ardm encode any older/text-corpus-a61d2691.ardmnet"
-  # The bundled text model: the same, with the match history mixed in.
-  "kjv-jonah-1.txt 20 kjv-jonah-1.v4h-b20.text.ardm encode any"
-  "kjv-jonah-1.txt 64 kjv-jonah-1.v4h-b64.text.ardm encode any"
+  # The third: the same, with the match history mixed in.
+  "kjv-jonah-1.txt 20 kjv-jonah-1.v4h-b20.text.ardm encode any older/text-corpus-0c8b48a6.ardmnet"
+  "kjv-jonah-1.txt 64 kjv-jonah-1.v4h-b64.text.ardm encode any older/text-corpus-0c8b48a6.ardmnet"
+  # The bundled text model: the bit mixer.
+  "kjv-jonah-1.txt 20 kjv-jonah-1.v4m-b20.text.ardm encode any"
+  "kjv-jonah-1.txt 64 kjv-jonah-1.v4m-b64.text.ardm encode any"
   "telephone-number.wav 4 telephone-number.b4.wav.ardm encode any"          # format 3, engine, speech model
   "telephone-number.wav 20 telephone-number.b20.wav.ardm encode any"        # format 3, engine, speech model
 )
