@@ -14,6 +14,13 @@
 namespace ardm::engine {
 namespace {
 
+// A bit mixer digit's rANS symbol (docs/format.md, "The bit mixer"): 0 has [0, zero), 1 the rest
+// of 2^precision.
+coding::CodedSymbol digit_symbol(int bit, uint32_t zero, uint32_t precision) {
+  const auto one = static_cast<uint32_t>((uint64_t{1} << precision) - zero);
+  return bit ? coding::CodedSymbol{zero, one} : coding::CodedSymbol{0, zero};
+}
+
 // The network inputs of one policy step of stage s for B items, other than the values: known =
 // rank < t0, wanted (the values this step codes) = t0 <= rank < t1, the global step and the stage.
 struct StepMasks {
@@ -215,13 +222,11 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
           auto table = coding::quantize_probabilities(w.data(), static_cast<size_t>(A), coding::kDefaultPrecision);
           const auto symbol = static_cast<size_t>(sym[j]);
           if (hist && bit_mixing) {  // the value's binary digits, each from the bit mixer
-            const uint64_t T = uint64_t{1} << table.precision;
             auto& dig = digits[static_cast<size_t>(b)];
             hist->mixer.code(*hist, &coded[j - static_cast<size_t>(loc)], D, loc, table, [&](uint32_t zero, int d) {
               const int bit = static_cast<int>((symbol >> d) & 1);
-              const auto f = static_cast<uint32_t>(bit ? T - zero : zero);
-              dig.push_back({bit ? zero : 0u, f});
-              bits[static_cast<size_t>(b)] -= std::log2(static_cast<double>(f) / static_cast<double>(T));
+              dig.push_back(digit_symbol(bit, zero, table.precision));
+              bits[static_cast<size_t>(b)] -= std::log2(std::ldexp(dig.back().freq, -static_cast<int>(table.precision)));
               return bit;
             });
             coded[j] = sym[j];
@@ -328,11 +333,11 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
             RowHistory::Mixed mixed;
             size_t symbol = 0;
             if (hist && bit_mixing) {
-              const uint64_t T = uint64_t{1} << table.precision;
               symbol = static_cast<size_t>(
                   hist->mixer.code(*hist, &coded[j - static_cast<size_t>(loc)], D, loc, table, [&](uint32_t zero, int) {
                     const int bit = rd.peek() >= zero ? 1 : 0;
-                    rd.advance(bit ? zero : 0u, static_cast<uint32_t>(bit ? T - zero : zero));
+                    const auto c = digit_symbol(bit, zero, table.precision);
+                    rd.advance(c.start, c.freq);
                     return bit;
                   }));
             } else {
