@@ -34,6 +34,7 @@ Coded encode(const std::vector<uint16_t>& values, int64_t D, const ardm::coding:
     std::vector<int32_t> chunk(static_cast<size_t>(D), -1);
     for (int64_t l = 0; l < D; ++l) {
       const int32_t v = values[start + static_cast<size_t>(l)];
+      const size_t digits_before = out.digits.size();
       const int32_t got = h.mixer.code(h, chunk.data(), D, l, net, [&](uint32_t zero, int d) {
         EXPECT_GE(zero, 1u);
         EXPECT_LT(zero, static_cast<uint32_t>(T));
@@ -44,6 +45,13 @@ Coded encode(const std::vector<uint16_t>& values, int64_t D, const ardm::coding:
         return bit;
       });
       EXPECT_EQ(got, v);
+      // The value's cost, as the adaptive order reads it: its coded digits' costs.
+      int32_t cost = 0;
+      for (size_t i = digits_before; i < out.digits.size(); ++i) {
+        const uint32_t f = out.digits[i] ? static_cast<uint32_t>(T) - out.zeros[i] : out.zeros[i];
+        cost += BitMixer::digit_cost(static_cast<int32_t>(f >> (net.precision - BitMixer::kProbBits)));
+      }
+      EXPECT_EQ(h.mixer.last_cost(), cost);
       chunk[static_cast<size_t>(l)] = v;
     }
     h.extend(values.data() + start, static_cast<size_t>(D));
@@ -76,6 +84,20 @@ TEST(Mixer, SquashAndStretchAreInverses) {
     if (BitMixer::stretch(p) > -2047) {
       ASSERT_LT(BitMixer::squash(BitMixer::stretch(p) - 1), p) << p;
     }
+  }
+}
+
+// A digit's cost in 1/256 bits, from integers: 256 log2(4096 / p) rounded up to the next
+// 1/256 (or exact), for every 12-bit probability.
+TEST(Mixer, DigitCostIsTheCodeLengthInIntegers) {
+  EXPECT_EQ(BitMixer::digit_cost(2048), 256);
+  EXPECT_EQ(BitMixer::digit_cost(1024), 512);
+  EXPECT_EQ(BitMixer::digit_cost(1), 3072);
+  for (int32_t p = 1; p < 4096; ++p) {
+    const double exact = 256.0 * std::log2(4096.0 / p);
+    EXPECT_GE(BitMixer::digit_cost(p), exact - 1e-9) << p;
+    EXPECT_LT(BitMixer::digit_cost(p), exact + 1.0) << p;
+    if (p > 1) EXPECT_LE(BitMixer::digit_cost(p), BitMixer::digit_cost(p - 1)) << p;
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include "ardm/codec/stream.h"
 #include "ardm/coding/format.h"
+#include "ardm/coding/rans.h"
 #include "ardm/engine/codec.h"
 #include "ardm/train/eval.h"
 #include "ardm/train/export.h"
@@ -575,4 +576,104 @@ TEST(Engine, HistoryMixersCodeRepeatsCheaperAndRoundTrip) {
     const auto bytes = ardm::engine::serialize(bad);
     EXPECT_THROW(ardm::engine::parse_model(bytes.data(), bytes.size(), "m"), std::runtime_error) << history;
   }
+}
+
+// A model of the adaptive order codes a chunk left to right, with the network called where the
+// bit mixer was surprised, after a chunk the mixer coded cheaply; else, with one run's budget
+// and without a history, exactly as the streams order. Files of cheap and dear chunks, decoded
+// alone or together (rows of different plans in one batch), round-trip at every budget.
+TEST(Engine, AdaptiveOrderCodesCheapChunksLeftToRight) {
+  auto model = random_text_model(78, 24, 16);
+  model.model_cfg.process.history = "mix";
+  model.model_cfg.process.order = "streams";
+  const EngineCodec streams(std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(model)), 2);
+  model.model_cfg.process.order = "adaptive";
+  const auto em = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(model));
+  const EngineCodec enc(em, 2), dec(em, 1);
+  const int64_t D = enc.num_values();
+  const auto before = text_bytes(EngineCodec::kSequentialAfter, 21), chunk = text_bytes(static_cast<size_t>(D), 22);
+  const std::vector<uint16_t> before16(before.begin(), before.end()), chunk16(chunk.begin(), chunk.end());
+  // One chunk after 2,048 values, by a codec and a history whose last chunk cost `cost` per value.
+  auto code = [&](const EngineCodec& c, int64_t budget, int64_t cost, ardm::engine::RowHistory& h) {
+    h.extend(before16.data(), before16.size());
+    h.last_chunk_values = D, h.last_chunk_cost = cost * D;
+    EngineCodec::ItemContext ctx{before16.data() + before16.size() - 16, 16, &h};
+    return c.encode_batch({chunk16.data()}, budget, {}, 0, {ctx})[0];
+  };
+  for (int64_t budget : {int64_t{3}, int64_t{8}, D}) {
+    SCOPED_TRACE("budget " + std::to_string(budget));
+    for (int64_t cost : {EngineCodec::kSequentialBelow - 1, EngineCodec::kSequentialBelow}) {
+      ardm::engine::RowHistory h1, h2, h3;
+      const auto a = code(enc, budget, cost, h1), b = code(streams, budget, cost, h2);
+      const bool left_to_right = cost < EngineCodec::kSequentialBelow && budget < D;
+      h3.extend(before16.data(), before16.size() - 1);  // one value short of a long enough history
+      h3.last_chunk_values = D, h3.last_chunk_cost = cost * D;
+      EXPECT_FALSE(enc.sequential({&h3}, budget)[0]);
+      h3.extend(&before16.back(), 1);
+      EXPECT_EQ(enc.sequential({&h3}, budget)[0], left_to_right);
+      EXPECT_EQ(streams.sequential({&h3}, budget)[0], false);
+      h3.last_chunk_values = 0;  // no chunk before: never
+      EXPECT_FALSE(enc.sequential({&h3}, budget)[0]);
+      EXPECT_EQ(a.model_bits != b.model_bits, left_to_right) << a.model_bits << " vs " << b.model_bits;
+      // The chunk's own cost is kept for the next one, the same by either order's mixer here.
+      EXPECT_EQ(h1.last_chunk_values, D);
+      EXPECT_GT(h1.last_chunk_cost, 0);
+      // Decoded with a history that went through the same.
+      ardm::engine::RowHistory hd;
+      hd.extend(before16.data(), before16.size());
+      hd.last_chunk_values = D, hd.last_chunk_cost = cost * D;
+      auto payload = ardm::coding::encode_checked(a.symbols, 77);
+      EngineCodec::Payload in{payload.data(), payload.size(), [](const std::vector<uint16_t>&) { return 77u; }, -1,
+                              {before16.data() + before16.size() - 16, 16, &hd}};
+      const auto back = dec.decode_batch({in}, budget);
+      ASSERT_EQ(back[0].error, "");
+      EXPECT_EQ(back[0].values, chunk16);
+      EXPECT_EQ(hd.last_chunk_cost, h1.last_chunk_cost);
+    }
+  }
+  // Whole files: one that repeats itself (its later chunks cheap) and one that does not, with
+  // a tail, decoded alone and in one batch.
+  auto data = text_bytes(100, 23);
+  for (int i = 0; i < 29; ++i) data.insert(data.end(), data.begin(), data.begin() + 100);
+  const auto other = text_bytes(5 * static_cast<size_t>(D) + 7, 24);
+  for (int64_t budget : {int64_t{2}, int64_t{5}, D}) {
+    SCOPED_TRACE("file, budget " + std::to_string(budget));
+    const auto f1b = compress_input("text", data, enc, budget, 4, "model").bytes;
+    const auto f2b = compress_input("text", other, enc, budget, 4, "model").bytes;
+    EXPECT_EQ(decompress_input(f1b, &dec, 1), data);
+    // The repeats made some chunks cheap, and the next ones were coded left to right: the code
+    // differs from the streams order's, except with one run.
+    const auto& text = *ardm::kinds::by_name("text");
+    const auto content = text.read(data, "t", enc.model());
+    double adaptive_bits = 0, streams_bits = 0;
+    const auto by_adaptive = ardm::codec::encode_chunks({{&text, &content}}, enc, budget, 4);
+    const auto by_streams = ardm::codec::encode_chunks({{&text, &content}}, streams, budget, 4);
+    for (const auto& e : by_adaptive[0]) adaptive_bits += e.model_bits;
+    for (const auto& e : by_streams[0]) streams_bits += e.model_bits;
+    EXPECT_EQ(adaptive_bits != streams_bits, budget < D) << adaptive_bits << " vs " << streams_bits;
+    auto f1 = ardm::codec::open_file(f1b.data(), f1b.size()), f2 = ardm::codec::open_file(f2b.data(), f2b.size());
+    ardm::codec::bind(f1, dec);
+    ardm::codec::bind(f2, dec);
+    const auto both = ardm::codec::decode_files({&f1, &f2}, &dec, 8);
+    ASSERT_EQ(both[0].error, "");
+    ASSERT_EQ(both[1].error, "");
+    EXPECT_EQ(f1.kind->write(both[0].content, 0, "t", {}), data);
+    EXPECT_EQ(f2.kind->write(both[1].content, 0, "t", {}), other);
+    // A damaged file fails loudly, and alone.
+    auto bad = f1b;
+    bad[bad.size() / 2] ^= 0x10;
+    EXPECT_ANY_THROW(decompress_input(bad, &dec, 1));
+  }
+  // The adaptive order needs the bit mixer, and sequences.
+  for (const char* history : {"none", "match"}) {
+    auto bad = ardm::engine_model_of(model);
+    bad.cfg.process.history = history;
+    const auto bytes = ardm::engine::serialize(bad);
+    EXPECT_THROW(ardm::engine::parse_model(bytes.data(), bytes.size(), "m"), std::runtime_error) << history;
+  }
+  auto image = ardm::engine_model_of(random_model(3));
+  image.cfg.process.order = "adaptive";
+  image.cfg.process.history = "mix";
+  const auto bytes = ardm::engine::serialize(image);
+  EXPECT_THROW(ardm::engine::parse_model(bytes.data(), bytes.size(), "m"), std::runtime_error);
 }

@@ -157,7 +157,9 @@ CodecCommand::CodecCommand(CLI::App& app) : s_(std::make_unique<State>()) {
   s.exporter->add_option("--order", s.export_order,
                          "the fixed order the model codes with: random (seeded; the budget's steps merged by the "
                          "dynamic program) or streams (sequences: for budget B, ceil(D/B) runs each coded left to "
-                         "right, one value of every run per call); default: the checkpoint's");
+                         "right, one value of every run per call) or adaptive (with --history mix: streams, but a chunk after "
+                         "one the bit mixer coded in under 1.5 bits a value is coded left to right, calling the "
+                         "network again only after a value that cost more than 2 bits); default: the checkpoint's");
   s.exporter->add_option("--history", s.export_history,
                          "what the codec mixes into the network's predictions: none, match (sequences: a "
                          "match model over every value before the chunk, with a table learnt as the file is "

@@ -50,7 +50,8 @@ class Eval : public Command {
     }
     const auto plan = model.coding_plan(budget_, policy_);
     const auto& policy = plan.policies;
-    const bool streams = model.model_cfg.process.order == "streams";
+    // Without a history (here) the adaptive order codes as the streams order.
+    const bool streams = model.model_cfg.process.order == "streams" || model.model_cfg.process.order == "adaptive";
     std::printf("%s policy, budget %lld%s: %s\n", streams ? "streams" : policy_.c_str(), static_cast<long long>(budget_),
                 policy.size() > 1 ? (" split " + split_text(policy)).c_str() : "", policies_text(policy, true).c_str());
     std::printf("predicted from the loss tracker: %.4f %s\n", model.predicted_cost(policy), unit);

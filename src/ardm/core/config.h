@@ -51,7 +51,10 @@ struct ProcessConfig {
   // The fixed order exact likelihoods and the codec use (training draws random orders either way):
   // "random" (seeded by ObjectiveConfig::order_seed, the budget's steps merged by the dynamic
   // program) or, for an OA-ARDM of sequences, "streams" (core/schedule_dp.h, streams_plan: for a
-  // budget B the D values as ceil(D / B) runs, each left to right, one value of every run per call).
+  // budget B the D values as ceil(D / B) runs, each left to right, one value of every run per call)
+  // or "adaptive" (with history "mix": the streams order, except that a chunk after one the bit
+  // mixer coded cheaply is coded left to right, calling the network where a value surprised it;
+  // engine/codec.h, EngineCodec::sequential).
   std::string order = "random";
   // What the codec mixes into the network's predictions: "none", or for an OA-ARDM of sequences
   // "match" (engine/history.h: a match model over every value before the chunk in its row, with

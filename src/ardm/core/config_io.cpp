@@ -268,9 +268,12 @@ void check_order(const ProcessConfig& p, const DataSpec& d) {
   if (p.history != "none" && (p.upscale != 0 || d.shape.size() != 1))
     throw std::invalid_argument("process: a history mixer is for OA-ARDMs of sequences (text, audio)");
   if (p.order == "random") return;
-  if (p.order != "streams") throw std::invalid_argument("process: the order is 'random' or 'streams', not '" + p.order + "'");
+  if (p.order != "streams" && p.order != "adaptive")
+    throw std::invalid_argument("process: the order is 'random', 'streams' or 'adaptive', not '" + p.order + "'");
   if (p.upscale != 0 || d.shape.size() != 1)
-    throw std::invalid_argument("process: the streams order is for OA-ARDMs of sequences (text, audio)");
+    throw std::invalid_argument("process: the " + p.order + " order is for OA-ARDMs of sequences (text, audio)");
+  if (p.order == "adaptive" && p.history != "mix")
+    throw std::invalid_argument("process: the adaptive order chooses by the bit mixer's costs: it needs history 'mix'");
 }
 
 void check_spec(const DataSpec& d) {

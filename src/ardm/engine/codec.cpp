@@ -21,27 +21,100 @@ coding::CodedSymbol digit_symbol(int bit, uint32_t zero, uint32_t precision) {
   return bit ? coding::CodedSymbol{zero, one} : coding::CodedSymbol{0, zero};
 }
 
-// The network inputs of one policy step of stage s for B items, other than the values: known =
-// rank < t0, wanted (the values this step codes) = t0 <= rank < t1, the global step and the stage.
+// The network inputs of one call for B items, other than the values: known, wanted (the values
+// the call may code), the global step and the stage, set item by item.
 struct StepMasks {
   std::vector<uint8_t> known, wanted;
   std::vector<int64_t> t, stage;
 
-  // length[b]: item b's values at locations >= length[b] are absent (never known, never coded).
-  void set(int64_t B, int64_t D, int64_t s, int64_t t0, int64_t t1, const std::vector<uint32_t>& rank,
-           const std::vector<int64_t>& length) {
+  void resize(int64_t B, int64_t D, int64_t s) {
     known.resize(static_cast<size_t>(B * D));
     wanted.resize(known.size());
-    t.assign(static_cast<size_t>(B), s * D + t0);
+    t.assign(static_cast<size_t>(B), s * D);
     stage.assign(static_cast<size_t>(B), s);
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t i = 0; i < D; ++i) {
-        const auto r = static_cast<int64_t>(rank[static_cast<size_t>(i)]);
-        const bool present = i < length[static_cast<size_t>(b)];
-        known[static_cast<size_t>(b * D + i)] = present && r < t0;
-        wanted[static_cast<size_t>(b * D + i)] = present && r >= t0 && r < t1;
-      }
   }
+  // Item b: the values of rank < t0 known, t0 <= rank < t1 wanted (rank null: a location's rank
+  // is itself); the values at locations >= length are absent (never known, never coded).
+  void set(int64_t b, int64_t D, int64_t s, int64_t t0, int64_t t1, const uint32_t* rank, int64_t length) {
+    t[static_cast<size_t>(b)] = s * D + t0;
+    for (int64_t i = 0; i < D; ++i) {
+      const int64_t r = rank ? static_cast<int64_t>(rank[i]) : i;
+      const bool present = i < length;
+      known[static_cast<size_t>(b * D + i)] = present && r < t0;
+      wanted[static_cast<size_t>(b * D + i)] = present && r >= t0 && r < t1;
+    }
+  }
+};
+
+// Which values each network call of a stage codes, item by item. An item in the plan's order:
+// call k codes the ranks [policy[k], policy[k + 1]) of the stage's order. An item coded left to
+// right (the adaptive order's sequential chunks, EngineCodec::sequential): each call codes from
+// the first value not yet coded on, until a value costs more than kSurprise while the plan's
+// count of calls is not spent, or to the item's end.
+class CallSchedule {
+ public:
+  CallSchedule(const EngineCodec::Plan& plan, int64_t s, int64_t D, const std::vector<int64_t>& length,
+               const std::vector<bool>& sequential)
+      : policy_(plan.policies[static_cast<size_t>(s)]), rank_(plan.ranks[static_cast<size_t>(s)]),
+        order_(plan.orders[static_cast<size_t>(s)]), s_(s), D_(D), length_(length), sequential_(sequential),
+        next_(length.size(), 0), calls_(length.size(), 0) {}
+
+  // Sets the masks of call k (k = 0, 1, ... in turn); false when every item is coded.
+  bool start(int64_t k, StepMasks& m) {
+    const auto B = static_cast<int64_t>(length_.size());
+    const auto L = static_cast<int64_t>(policy_.size());
+    m.resize(B, D_, s_);
+    bool any = false;
+    for (int64_t b = 0; b < B; ++b) {
+      const auto n = length_[static_cast<size_t>(b)];
+      if (sequential_[static_cast<size_t>(b)]) {
+        const int64_t p = next_[static_cast<size_t>(b)];
+        m.set(b, D_, s_, p, p < n ? D_ : p, nullptr, n);
+        if (p < n) ++calls_[static_cast<size_t>(b)], any = true;
+      } else if (k < L) {
+        m.set(b, D_, s_, policy_[static_cast<size_t>(k)], k + 1 < L ? policy_[static_cast<size_t>(k + 1)] : D_,
+              rank_.data(), n);
+        any = true;
+      } else {
+        m.set(b, D_, s_, D_, D_, rank_.data(), n);
+      }
+    }
+    return any;
+  }
+
+  // Item b is given up (a decoding error): no more calls for it.
+  void finish(int64_t b) { next_[static_cast<size_t>(b)] = length_[static_cast<size_t>(b)]; }
+
+  // Codes item b's values of call k, in order: code(location) codes one and returns its cost
+  // (1/256 bits; 0 where no mixer measures it).
+  template <typename Code>
+  void code(int64_t b, int64_t k, Code&& code_value) {
+    const auto n = length_[static_cast<size_t>(b)];
+    const auto L = static_cast<int64_t>(policy_.size());
+    if (sequential_[static_cast<size_t>(b)]) {
+      int64_t& p = next_[static_cast<size_t>(b)];
+      while (p < n) {
+        const int64_t cost = code_value(p++);
+        if (cost > EngineCodec::kSurprise && calls_[static_cast<size_t>(b)] < L) break;
+      }
+      return;
+    }
+    if (k >= L) return;
+    const int64_t t0 = policy_[static_cast<size_t>(k)], t1 = k + 1 < L ? policy_[static_cast<size_t>(k + 1)] : D_;
+    for (int64_t r = t0; r < t1; ++r) {
+      const int64_t loc = order_[static_cast<size_t>(r)];
+      if (loc < n) code_value(loc);  // absent: its slot keeps freq 0 and is dropped
+    }
+  }
+
+ private:
+  const std::vector<int64_t>& policy_;
+  const std::vector<uint32_t>& rank_;
+  const std::vector<uint32_t>& order_;
+  int64_t s_, D_;
+  const std::vector<int64_t>& length_;
+  const std::vector<bool>& sequential_;
+  std::vector<int64_t> next_, calls_;
 };
 
 }  // namespace
@@ -96,7 +169,7 @@ const EngineCodec::Plan& EngineCodec::plan(int64_t budget, int64_t stages) const
   auto it = plans_.find({budget, S});
   if (it != plans_.end()) return it->second;
   Plan p;
-  if (model_->cfg.process.order == "streams") {  // one stage (check_order)
+  if (model_->cfg.process.order == "streams" || model_->cfg.process.order == "adaptive") {  // one stage (check_order)
     auto sp = streams_plan(D, budget);
     p.policies = {std::move(sp.policy)};
     p.orders = {std::move(sp.order)};
@@ -113,6 +186,26 @@ const EngineCodec::Plan& EngineCodec::plan(int64_t budget, int64_t stages) const
     p.ranks.push_back(std::move(rank));
   }
   return plans_.emplace(std::make_pair(budget, S), std::move(p)).first->second;
+}
+
+std::vector<bool> EngineCodec::sequential(const std::vector<RowHistory*>& history, int64_t budget, int64_t stages) const {
+  std::vector<bool> out(history.size(), false);
+  if (model_->cfg.process.order != "adaptive" || !mixes_bits()) return out;
+  const auto& pl = plan(budget, stages);
+  if (static_cast<int64_t>(pl.policies[0].size()) >= num_values()) return out;  // one run: left to right already
+  for (size_t b = 0; b < history.size(); ++b) {
+    const RowHistory* h = history[b];
+    out[b] = h && h->size() >= static_cast<size_t>(kSequentialAfter) && h->last_chunk_values > 0 &&
+             h->last_chunk_cost < kSequentialBelow * h->last_chunk_values;
+  }
+  return out;
+}
+
+void EngineCodec::end_chunks(const std::vector<RowHistory*>& history, const std::vector<int64_t>& length,
+                             const std::vector<int64_t>& cost) const {
+  if (!mixes_bits()) return;
+  for (size_t b = 0; b < history.size(); ++b)
+    if (history[b]) history[b]->last_chunk_cost = cost[b], history[b]->last_chunk_values = length[b];
 }
 
 std::vector<int64_t> EngineCodec::lengths_or_full(const std::vector<int64_t>& lengths, size_t count) const {
@@ -159,7 +252,6 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
                                                           const std::vector<int64_t>& lengths, int64_t stages,
                                                           const std::vector<ItemContext>& contexts) const {
   const auto& pl = plan(budget, stages);
-  const auto& pol = pl.policies;
   const int64_t B = static_cast<int64_t>(items.size()), D = num_values(), S = coded_stages(stages), K = num_classes();
   const int64_t A = rules_.num_symbols(), O = net_->shape().outputs_per_value;
   const auto len = lengths_or_full(lengths, items.size());
@@ -190,6 +282,8 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
   std::vector<int32_t> coded(past.size(), -1);  // the values coded so far (history mixer), -1: not yet
   const bool bit_mixing = mixes_bits();
   std::vector<std::vector<coding::CodedSymbol>> digits(static_cast<size_t>(B));  // bit mixer: each item's, in order
+  const auto seq = sequential(history, budget, stages);
+  std::vector<int64_t> chunk_cost(static_cast<size_t>(B), 0);
   for (int64_t s = 0; s < S; ++s) {
     for (int64_t b = 0; b < B; ++b)
       for (int64_t i = 0; i < D; ++i) {
@@ -202,22 +296,17 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
         fut[j] = static_cast<int32_t>(rules_.future(items[static_cast<size_t>(b)][i], s));
         sym[j] = static_cast<int32_t>(rules_.symbol(past[j], fut[j], s));
       }
-    const auto& p = pol[static_cast<size_t>(s)];
-    const auto& rank = pl.ranks[static_cast<size_t>(s)];
-    const auto& order = pl.orders[static_cast<size_t>(s)];
-    for (size_t k = 0; k < p.size(); ++k) {
-      const int64_t t0 = p[k], t1 = k + 1 < p.size() ? p[k + 1] : D;
-      m.set(B, D, s, t0, t1, rank, len);
+    CallSchedule calls(pl, s, D, len, seq);
+    for (int64_t k = 0; calls.start(k, m); ++k) {
       for (size_t j = 0; j < x.size(); ++j) x[j] = m.known[j] ? fut[j] : past[j];
       in.x = x.data(), in.known = m.known.data(), in.t = m.t.data(), in.stage = m.stage.data(), in.wanted = m.wanted.data();
       const auto o = net_->forward(in, *pool_);
       pool_->parallel_for(B, [&](int64_t b, int) {
         std::vector<double> w(static_cast<size_t>(A));
         RowHistory* const hist = history[static_cast<size_t>(b)];
-        for (int64_t r = t0; r < t1; ++r) {
-          const int64_t loc = order[static_cast<size_t>(r)];
-          if (loc >= len[static_cast<size_t>(b)]) continue;  // absent: its slot keeps freq 0 and is dropped
+        calls.code(b, k, [&](int64_t loc) -> int64_t {
           const size_t j = static_cast<size_t>(b * D + loc);
+          const int64_t r = pl.ranks[static_cast<size_t>(s)][static_cast<size_t>(loc)];
           rules_.symbol_weights(o.data() + j * static_cast<size_t>(O), past[j], s, w.data());
           auto table = coding::quantize_probabilities(w.data(), static_cast<size_t>(A), coding::kDefaultPrecision);
           const auto symbol = static_cast<size_t>(sym[j]);
@@ -230,7 +319,8 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
               return bit;
             });
             coded[j] = sym[j];
-            continue;
+            chunk_cost[static_cast<size_t>(b)] += hist->mixer.last_cost();
+            return hist->mixer.last_cost();
           }
           RowHistory::Mixed mixed;
           if (hist) mixed = hist->mix(hist->guess(&coded[j - static_cast<size_t>(loc)], D, loc), table);
@@ -240,15 +330,17 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
             coded[j] = sym[j];
             bits[static_cast<size_t>(b)] -= std::log2(static_cast<double>(table.freq(symbol)) /
                                                       static_cast<double>(uint64_t{1} << table.precision));
-            continue;
+            return 0;
           }
           double total = 0;
           for (double v : w) total += v;
           bits[static_cast<size_t>(b)] -= std::log2(w[symbol] / total);
-        }
+          return 0;
+        });
       });
     }
   }
+  end_chunks(history, len, chunk_cost);
   for (int64_t b = 0; b < B; ++b) {
     auto& e = out[static_cast<size_t>(b)];
     e.model_bits = bits[static_cast<size_t>(b)];
@@ -267,7 +359,6 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
 std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Payload>& items, int64_t budget,
                                                             int64_t stages) const {
   const auto& pl = plan(budget, stages);
-  const auto& pol = pl.policies;
   const int64_t B = static_cast<int64_t>(items.size()), D = num_values(), S = coded_stages(stages), K = num_classes();
   const int64_t A = rules_.num_symbols(), O = net_->shape().outputs_per_value;
   std::vector<Decoded> out(static_cast<size_t>(B));
@@ -305,33 +396,30 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
   const auto history = histories(contexts, items.size());
   std::vector<int32_t> coded(values.size(), -1);
   const bool bit_mixing = mixes_bits();
+  const auto seq = sequential(history, budget, stages);
+  std::vector<int64_t> chunk_cost(static_cast<size_t>(B), 0);
   StepMasks m;
   for (int64_t s = 0; s < S; ++s) {
     past = values;  // what earlier stages made
-    const auto& p = pol[static_cast<size_t>(s)];
-    const auto& rank = pl.ranks[static_cast<size_t>(s)];
-    const auto& order = pl.orders[static_cast<size_t>(s)];
-    for (size_t k = 0; k < p.size(); ++k) {
-      const int64_t t0 = p[k], t1 = k + 1 < p.size() ? p[k + 1] : D;
-      m.set(B, D, s, t0, t1, rank, len);
+    CallSchedule calls(pl, s, D, len, seq);
+    for (int64_t k = 0; calls.start(k, m); ++k) {
       // Known locations hold their decoded values, the others their past: the encoder's input.
       in.x = values.data(), in.known = m.known.data(), in.t = m.t.data(), in.stage = m.stage.data(), in.wanted = m.wanted.data();
       const auto o = net_->forward(in, *pool_);
       pool_->parallel_for(B, [&](int64_t b, int) {
         auto& d = out[static_cast<size_t>(b)];
-        if (!d.error.empty()) return;
+        if (!d.error.empty()) return calls.finish(b);
         RowHistory* const hist = history[static_cast<size_t>(b)];
         try {
           std::vector<double> w(static_cast<size_t>(A));
-          for (int64_t r = t0; r < t1; ++r) {
-            const int64_t loc = order[static_cast<size_t>(r)];
-            if (loc >= len[static_cast<size_t>(b)]) continue;
+          calls.code(b, k, [&](int64_t loc) -> int64_t {
             const size_t j = static_cast<size_t>(b * D + loc);
             rules_.symbol_weights(o.data() + j * static_cast<size_t>(O), past[j], s, w.data());
             auto table = coding::quantize_probabilities(w.data(), static_cast<size_t>(A), coding::kDefaultPrecision);
             auto& rd = *dec[static_cast<size_t>(b)];
             RowHistory::Mixed mixed;
             size_t symbol = 0;
+            int64_t cost = 0;
             if (hist && bit_mixing) {
               symbol = static_cast<size_t>(
                   hist->mixer.code(*hist, &coded[j - static_cast<size_t>(loc)], D, loc, table, [&](uint32_t zero, int) {
@@ -340,6 +428,8 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
                     rd.advance(c.start, c.freq);
                     return bit;
                   }));
+              cost = hist->mixer.last_cost();
+              chunk_cost[static_cast<size_t>(b)] += cost;
             } else {
               if (hist) mixed = hist->mix(hist->guess(&coded[j - static_cast<size_t>(loc)], D, loc), table);
               symbol = table.find(rd.peek());
@@ -353,13 +443,16 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
               hist->update(mixed, static_cast<int32_t>(symbol));
               coded[j] = static_cast<int32_t>(symbol);
             }
-          }
+            return cost;
+          });
         } catch (const std::exception& e) {
           d.error = e.what();
+          calls.finish(b);
         }
       });
     }
   }
+  end_chunks(history, len, chunk_cost);
   for (int64_t b = 0; b < B; ++b) {
     auto& d = out[static_cast<size_t>(b)];
     if (!d.error.empty()) continue;

@@ -59,6 +59,19 @@ class EngineCodec : public ItemCoder {
   };
   const Plan& plan(int64_t budget, int64_t stages = 0) const;
   const Policies& policy(int64_t budget, int64_t stages = 0) const { return plan(budget, stages).policies; }
+  // The adaptive order (process.order = "adaptive", with the bit mixer): an item with a row history
+  // is coded left to right instead of in the streams order when the budget's streams plan has more
+  // than one run, the history holds at least kSequentialAfter values (in a short file the mixer
+  // has learnt too little to do without fresh network outputs) and the bit mixer coded the row's
+  // last chunk in under kSequentialBelow / 256 bits per value. Such an item calls the network at its first value and again after each value
+  // that cost more than kSurprise / 256 bits, while the streams plan's count of calls lasts; the
+  // values in between are coded from the last call's outputs and the mixer's fresh contexts.
+  // On a file of tables, where the mixer does most of the work, a run's first values (which see
+  // none of the bytes just before them) cost more than the network's stale outputs.
+  static constexpr int64_t kSequentialAfter = 2048, kSequentialBelow = 384, kSurprise = 512;
+  // Per item of a batch (its history, or null): whether the adaptive order codes it left to right.
+  std::vector<bool> sequential(const std::vector<RowHistory*>& history, int64_t budget, int64_t stages = 0) const;
+
   // The stages that decide a value's top `bits` bits (its lower digits all zero), when the model's
   // digits split there: for 8-bit audio under a 16-bit model, 2 of b = 16's 4 stages, 8 of b = 2's
   // 16. 0 when they do not (b = 8 splits 16 bits as 1 + 3 + 3 + 3 + 3 + 3).
@@ -123,6 +136,9 @@ class EngineCodec : public ItemCoder {
                       std::vector<int64_t>& lengths) const;
   // Each item's row history when the model mixes one (else all null); checked to be distinct.
   std::vector<RowHistory*> histories(const std::vector<ItemContext>& contexts, size_t count) const;
+  // After a batch: each history's record of the chunk just coded (RowHistory::last_chunk_cost).
+  void end_chunks(const std::vector<RowHistory*>& history, const std::vector<int64_t>& length,
+                  const std::vector<int64_t>& cost) const;
 };
 
 }  // namespace ardm::engine

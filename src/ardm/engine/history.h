@@ -78,6 +78,9 @@ class RowHistory {
 
   // The bit mixer of a model with process.history = "mix" (mixer.h), learnt on this row.
   BitMixer mixer;
+  // The bit mixer's cost of the row's last chunk (1/256 bits, BitMixer::last_cost summed) and its
+  // values (0: none yet): how the adaptive order codes the next chunk (EngineCodec::sequential).
+  int64_t last_chunk_cost = 0, last_chunk_values = 0;
 
  private:
   // Open addressing from a key's 64-bit hash (never 0) to the most recent position after it;

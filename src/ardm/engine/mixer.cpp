@@ -30,6 +30,31 @@ struct StretchTable {
   }
 };
 
+// 256 x log2(x) rounded down for x = 1..4096: the exponent, then 8 bits of the mantissa m in
+// [1, 2) (Q30) by squaring (m^2 >= 2: the bit is 1 and m^2 halves).
+int32_t log2_q8(uint32_t x) {
+  int32_t e = 0;
+  while ((x >> (e + 1)) != 0) ++e;
+  uint64_t m = uint64_t{x} << (30 - e);
+  int32_t frac = 0;
+  for (int i = 7; i >= 0; --i) {
+    m = (m * m) >> 30;
+    if (m >= (uint64_t{2} << 30)) {
+      m >>= 1;
+      frac |= 1 << i;
+    }
+  }
+  return 256 * e + frac;
+}
+
+struct CostTable {
+  int16_t v[4096];
+  CostTable() {
+    for (uint32_t p = 1; p < 4096; ++p) v[p] = static_cast<int16_t>(256 * 12 - log2_q8(p));
+    v[0] = v[1];
+  }
+};
+
 int32_t probability12(uint32_t slot) { return static_cast<int32_t>(slot >> 20); }
 
 // Between two slots' probabilities, 12 bits; weight 0..127 toward the second.
@@ -61,6 +86,11 @@ int32_t BitMixer::squash(int32_t d) {
   if (d < -2047) return 1;
   const int32_t w = d & 127, i = (d >> 7) + 16;
   return (kSquash[i] * (128 - w) + kSquash[i + 1] * w + 64) >> 7;
+}
+
+int32_t BitMixer::digit_cost(int32_t p) {
+  static const CostTable table;
+  return table.v[std::clamp(p, 1, 4095)];
 }
 
 int32_t BitMixer::stretch(int32_t p) {
@@ -98,6 +128,7 @@ void BitMixer::fit(size_t n) {
 int32_t BitMixer::code(const RowHistory& history, const int32_t* chunk, int64_t D, int64_t loc,
                        const coding::FrequencyTable& net, const std::function<int(uint32_t zero, int digit)>& code_digit) {
   fit(history.size());
+  last_cost_ = 0;
   const auto K = static_cast<int64_t>(net.size());
   int digits = 1;
   while ((int64_t{1} << digits) < K) ++digits;
@@ -172,6 +203,7 @@ int32_t BitMixer::code(const RowHistory& history, const int32_t* chunk, int64_t 
       const int32_t pf = std::clamp((2 * p + pa + pb + 2) >> 2, 1, 4095);
       const auto one = static_cast<uint64_t>(pf) << (net.precision - kProbBits);
       bit = code_digit(static_cast<uint32_t>(T - one), d) ? 1 : 0;
+      last_cost_ += digit_cost(bit ? pf : 4096 - pf);
 
       const int32_t err1 = ((bit << 12) - squash(s1)) * kLearningRate, err2 = ((bit << 12) - squash(s2)) * kLearningRate;
       for (int i = 0; i < kInputs; ++i) {

@@ -51,6 +51,12 @@ class BitMixer {
   int32_t code(const RowHistory& history, const int32_t* chunk, int64_t D, int64_t loc, const coding::FrequencyTable& net,
                const std::function<int(uint32_t zero, int digit)>& code_digit);
 
+  // What the last value code() coded cost: the sum of its coded digits' digit_cost.
+  int32_t last_cost() const { return last_cost_; }
+  // A digit's cost in 1/256 bits when coded with the 12-bit probability p (1..4095): 256 x
+  // log2(4096 / p) rounded down, from integers alone (the adaptive order decides by it).
+  static int32_t digit_cost(int32_t p);
+
   // The logistic squash of a stretched probability d (1/256 units, clamped to +-2047) to 12
   // bits (1..4095), and its inverse.
   static int32_t squash(int32_t d);
@@ -65,6 +71,7 @@ class BitMixer {
   std::vector<uint32_t> guess_maps_;  // [2 * RowHistory::kRows]: P(the guessed digit is right), as a slot
   std::vector<int32_t> weights_;      // [kSets * kInputs], 1.0 = 65536
   std::vector<uint32_t> refine_;      // [kRefineContexts * 33]: P(1) at 33 stretched bins, as slots
+  int32_t last_cost_ = 0;
 };
 
 }  // namespace ardm::engine
