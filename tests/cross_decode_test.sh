@@ -124,6 +124,16 @@ if "$ARDM" export --model "$WORK/ctx/checkpoint.pt" --order streams --history mi
 else
   fail "exporting the text model with the bit mixer"
 fi
+# ... and with the adaptive order: a chunk after one the mixer coded cheaply goes left to right,
+# the network called where a byte surprised the mixer (the costs are integers too); a text that
+# repeats itself many times makes such chunks after its first 2,048 bytes.
+mkdir -p "$WORK/text-many"
+{ for i in $(seq 60); do head -c 48 "$SRC/README.md"; done; head -c 40 "$SRC/docs/format.md"; } >"$WORK/text-many/many.txt"
+if "$ARDM" export --model "$WORK/ctx/checkpoint.pt" --order adaptive --history mix --out "$WORK/badapt.ardmnet" >/dev/null; then
+  encode badapt "$WORK/badapt.ardmnet" 5 "$WORK"/text/* "$WORK/text-repeats/repeats.txt" "$WORK/text-many/many.txt"
+else
+  fail "exporting the text model with the adaptive order"
+fi
 # A tiny audio model (DiffWave, Upscale b = 16) and WAV files for it: speech of several chunks
 # with a tail, and a short one; only where the speech data is installed.
 SPEECH=/usr/share/asterisk/sounds/en_US_f_Allison
@@ -173,13 +183,16 @@ mkdir -p "$WORK/files/golden-text"
 # The first bundled text model's golden file at budget 20 (the budget-100 one costs minutes under qemu).
 cp "$SRC"/tests/golden/kjv-jonah-1.b20.text.ardm "$WORK/files/golden-text/" &&
   cases+=("golden-text $SRC/models/older/text-kjv-058d7cab.ardmnet")
-# The third bundled text model's golden file at budget 20 (the match history over 64-byte
-# chunks), and the bundled one's (the bit mixer).
+# The third and fourth bundled text models' golden files at budget 20 (the match history, the bit
+# mixer), and the bundled one's (the adaptive order, on a file of tables).
 mkdir -p "$WORK/files/golden-text-hist" "$WORK/files/golden-text-mix"
 cp "$SRC"/tests/golden/kjv-jonah-1.v4h-b20.text.ardm "$WORK/files/golden-text-hist/" &&
   cases+=("golden-text-hist $SRC/models/older/text-corpus-0c8b48a6.ardmnet")
 cp "$SRC"/tests/golden/kjv-jonah-1.v4m-b20.text.ardm "$WORK/files/golden-text-mix/" &&
-  cases+=("golden-text-mix $SRC/models/text-bytes.ardmnet")
+  cases+=("golden-text-mix $SRC/models/older/text-corpus-45d8b009.ardmnet")
+mkdir -p "$WORK/files/golden-text-adapt"
+cp "$SRC"/tests/golden/v4l-table.v4a-b20.text.ardm "$WORK/files/golden-text-adapt/" &&
+  cases+=("golden-text-adapt $SRC/models/text-bytes.ardmnet")
 mkdir -p "$WORK/files/golden-audio"
 # The bundled speech model's golden file at budget 4 (one call per stage; budget 20 costs minutes under qemu).
 cp "$SRC"/tests/golden/*.b4.wav.ardm "$WORK/files/golden-audio/" && cases+=("golden-audio $SRC/models/speech.ardmnet")
@@ -196,7 +209,7 @@ n=0
 bad=0
 for c in "${cases[@]}"; do
   set -- $c
-  case "$1" in golden* | *-one | txt | ctx | hist | bmix | wav | *-methods) continue ;; esac
+  case "$1" in golden* | *-one | txt | ctx | hist | bmix | badapt | wav | *-methods) continue ;; esac
   mkdir -p "$WORK/png/$1"
   "$ARDM" decompress -q -k --model "$2" -o "$WORK/png/$1" "$WORK/files/$1"/*.ardm 2>"$WORK/err" ||
     fail "decompress $1: $(tail -1 "$WORK/err")"
@@ -229,6 +242,12 @@ mkdir -p "$WORK/bmixback"
   fail "decompress bmix: $(tail -1 "$WORK/err")"
 diff -rq "$WORK/histback-expect" "$WORK/bmixback" >/dev/null && pass "... and so do the files coded with the bit mixer" ||
   fail "text files coded with the bit mixer differ after ardm decompress"
+mkdir -p "$WORK/badaptback"
+"$ARDM" decompress -q -k --model "$WORK/badapt.ardmnet" -o "$WORK/badaptback" "$WORK/files/badapt"/*.ardm 2>"$WORK/err" ||
+  fail "decompress badapt: $(tail -1 "$WORK/err")"
+cp "$WORK/text-many/many.txt" "$WORK/histback-expect/"
+diff -rq "$WORK/histback-expect" "$WORK/badaptback" >/dev/null && pass "... and so do the files coded in the adaptive order" ||
+  fail "text files coded in the adaptive order differ after ardm decompress"
 if [ -d "$SPEECH" ]; then
   mkdir -p "$WORK/wavback"
   "$ARDM" decompress -q -k --model "$WORK/aud.ardmnet" -o "$WORK/wavback" "$WORK/files/wav"/*.ardm 2>"$WORK/err" ||
@@ -292,12 +311,12 @@ ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell run_all "ONEDNN_MAX_CPU_ISA=AV
 # and on an emulated CPU without AVX or FMA (qemu64: fmaf in software, slow) on one per model
 if [ -x "$WORK/baseline/ardm-decode" ]; then
   run_all "baseline x86-64 build" "$WORK/baseline/ardm-decode"
-  ONLY='oa-one|up-one|txt|ctx|hist|bmix|wav|txt-methods|ctx-methods|wav-methods' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
+  ONLY='oa-one|up-one|txt|ctx|hist|bmix|badapt|wav|txt-methods|ctx-methods|wav-methods' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
 fi
 # (c) aarch64 under qemu-user: NEON on the tiny models and the bundled one, scalar on the tiny ones
 if [ -x "$WORK/aarch64/ardm-decode" ]; then
-  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|hist|bmix|ctx-methods|wav|golden-text|golden-text-hist|golden-text-mix|golden-audio' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
-  ONLY='oa-.*|up-.*|txt|ctx|hist|bmix|wav' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
+  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|hist|bmix|badapt|ctx-methods|wav|golden-text|golden-text-hist|golden-text-mix|golden-text-adapt|golden-audio' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
+  ONLY='oa-.*|up-.*|txt|ctx|hist|bmix|badapt|wav' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
 fi
 
 # (d) the networks themselves: LibTorch's saved outputs (tests/twin/), the same bits on every

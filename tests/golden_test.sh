@@ -57,9 +57,13 @@ cases=(
   # The third: the same, with the match history mixed in.
   "kjv-jonah-1.txt 20 kjv-jonah-1.v4h-b20.text.ardm encode any older/text-corpus-0c8b48a6.ardmnet"
   "kjv-jonah-1.txt 64 kjv-jonah-1.v4h-b64.text.ardm encode any older/text-corpus-0c8b48a6.ardmnet"
-  # The bundled text model: the bit mixer.
-  "kjv-jonah-1.txt 20 kjv-jonah-1.v4m-b20.text.ardm encode any"
-  "kjv-jonah-1.txt 64 kjv-jonah-1.v4m-b64.text.ardm encode any"
+  # The fourth: the bit mixer.
+  "kjv-jonah-1.txt 20 kjv-jonah-1.v4m-b20.text.ardm encode any older/text-corpus-45d8b009.ardmnet"
+  "kjv-jonah-1.txt 64 kjv-jonah-1.v4m-b64.text.ardm encode any older/text-corpus-45d8b009.ardmnet"
+  # The bundled text model: the adaptive order (the tables' chunks after 2 KB go left to right).
+  "kjv-jonah-1.txt 20 kjv-jonah-1.v4a-b20.text.ardm encode any"
+  "kjv-jonah-1.txt 64 kjv-jonah-1.v4a-b64.text.ardm encode any"
+  "v4l-table.txt 20 v4l-table.v4a-b20.text.ardm encode any"
   "telephone-number.wav 4 telephone-number.b4.wav.ardm encode any"          # format 3, engine, speech model
   "telephone-number.wav 20 telephone-number.b20.wav.ardm encode any"        # format 3, engine, speech model
 )
