@@ -521,6 +521,23 @@ TEST(Engine, StreamsOrderRoundTripsAtEvalsExactLength) {
   }
 }
 
+namespace {
+
+// Two text files decoded in one call (their rows in one batch, each with its own history).
+void expect_decoded_together(const EngineCodec& dec, const std::vector<uint8_t>& file1, const std::vector<uint8_t>& data1,
+                             const std::vector<uint8_t>& file2, const std::vector<uint8_t>& data2) {
+  auto f1 = ardm::codec::open_file(file1.data(), file1.size()), f2 = ardm::codec::open_file(file2.data(), file2.size());
+  ardm::codec::bind(f1, dec);
+  ardm::codec::bind(f2, dec);
+  const auto both = ardm::codec::decode_files({&f1, &f2}, &dec, 8);
+  ASSERT_EQ(both[0].error, "");
+  ASSERT_EQ(both[1].error, "");
+  EXPECT_EQ(f1.kind->write(both[0].content, 0, "t", {}), data1);
+  EXPECT_EQ(f2.kind->write(both[1].content, 0, "t", {}), data2);
+}
+
+}  // namespace
+
 // A model with the match history mixes the file's own past into its predictions: files that
 // repeat themselves come out smaller than the network alone makes them, every budget and
 // batch round-trips (files decoded together keep their own histories), and chunk-by-chunk
@@ -547,15 +564,7 @@ TEST(Engine, HistoryMixersCodeRepeatsCheaperAndRoundTrip) {
       EXPECT_LT(with.size() * 4, without.size() * 3) << with.size() << " vs " << without.size();
       for (size_t batch : {size_t{1}, size_t{5}}) EXPECT_EQ(decompress_input(with, &dec, batch), data) << batch;
       // Two files through one decode: each row has its own history.
-      const auto second = compress_input("text", other, enc, budget, 4, "model").bytes;
-      auto f1 = ardm::codec::open_file(with.data(), with.size()), f2 = ardm::codec::open_file(second.data(), second.size());
-      ardm::codec::bind(f1, dec);
-      ardm::codec::bind(f2, dec);
-      const auto both = ardm::codec::decode_files({&f1, &f2}, &dec, 8);
-      ASSERT_EQ(both[0].error, "");
-      ASSERT_EQ(both[1].error, "");
-      EXPECT_EQ(f1.kind->write(both[0].content, 0, "t", {}), data);
-      EXPECT_EQ(f2.kind->write(both[1].content, 0, "t", {}), other);
+      expect_decoded_together(dec, with, data, compress_input("text", other, enc, budget, 4, "model").bytes, other);
       // Decoded by the plain model's rules, the file fails loudly (its model id is another's).
       EXPECT_THROW(decompress_input(with, &plain, 2), ardm::coding::FormatError);
   }
@@ -651,14 +660,7 @@ TEST(Engine, AdaptiveOrderCodesCheapChunksLeftToRight) {
     for (const auto& e : by_adaptive[0]) adaptive_bits += e.model_bits;
     for (const auto& e : by_streams[0]) streams_bits += e.model_bits;
     EXPECT_EQ(adaptive_bits != streams_bits, budget < D) << adaptive_bits << " vs " << streams_bits;
-    auto f1 = ardm::codec::open_file(f1b.data(), f1b.size()), f2 = ardm::codec::open_file(f2b.data(), f2b.size());
-    ardm::codec::bind(f1, dec);
-    ardm::codec::bind(f2, dec);
-    const auto both = ardm::codec::decode_files({&f1, &f2}, &dec, 8);
-    ASSERT_EQ(both[0].error, "");
-    ASSERT_EQ(both[1].error, "");
-    EXPECT_EQ(f1.kind->write(both[0].content, 0, "t", {}), data);
-    EXPECT_EQ(f2.kind->write(both[1].content, 0, "t", {}), other);
+    expect_decoded_together(dec, f1b, data, f2b, other);
     // A damaged file fails loudly, and alone.
     auto bad = f1b;
     bad[bad.size() / 2] ^= 0x10;
