@@ -38,6 +38,9 @@ expect_ok "export" "$ARDM" export --model "$work/run/checkpoint.pt" --out "$work
 expect_err "export in an unknown order" "the order is 'random', 'streams' or 'adaptive', not 'bogus'" \
   "$ARDM" export --model "$work/run/checkpoint.pt" --order bogus --out "$work/bogus.ardmnet"
 [ ! -e "$work/bogus.ardmnet" ] && pass "... and writes no model" || fail "an unknown order left $work/bogus.ardmnet"
+expect_err "export in the adaptive order without the bit mixer" "it needs history 'mix'" \
+  "$ARDM" export --model "$work/run/checkpoint.pt" --order adaptive --history match --out "$work/adaptive.ardmnet"
+[ ! -e "$work/adaptive.ardmnet" ] && pass "... and writes no model" || fail "a refused export left $work/adaptive.ardmnet"
 export ARDM_TEXT_MODEL="$work/m.ardmnet"
 
 # Files of every awkward length; 32 is the chunk length.

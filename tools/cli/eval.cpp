@@ -2,6 +2,7 @@
 // bound and exact fixed-order code length.
 #include <cstdio>
 
+#include "ardm/core/config_io.h"
 #include "ardm/train/eval.h"
 #include "common.h"
 
@@ -51,7 +52,7 @@ class Eval : public Command {
     const auto plan = model.coding_plan(budget_, policy_);
     const auto& policy = plan.policies;
     // Without a history (here) the adaptive order codes as the streams order.
-    const bool streams = model.model_cfg.process.order == "streams" || model.model_cfg.process.order == "adaptive";
+    const bool streams = streams_plan_order(model.model_cfg.process);
     std::printf("%s policy, budget %lld%s: %s\n", streams ? "streams" : policy_.c_str(), static_cast<long long>(budget_),
                 policy.size() > 1 ? (" split " + split_text(policy)).c_str() : "", policies_text(policy, true).c_str());
     std::printf("predicted from the loss tracker: %.4f %s\n", model.predicted_cost(policy), unit);

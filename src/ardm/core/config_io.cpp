@@ -262,6 +262,8 @@ DataSpec audio_spec(int64_t length) {
   return d;
 }
 
+bool streams_plan_order(const ProcessConfig& p) { return p.order == "streams" || p.order == "adaptive"; }
+
 void check_order(const ProcessConfig& p, const DataSpec& d) {
   if (p.history != "none" && p.history != "match" && p.history != "mix")
     throw std::invalid_argument("process: the history mixer is 'none', 'match' or 'mix', not '" + p.history + "'");

@@ -22,6 +22,9 @@ void check_spec(const DataSpec& d);
 // Throws std::invalid_argument unless the process's order is "random", or "streams" for an
 // OA-ARDM of sequences, and its history "none", or "match" or "mix" for an OA-ARDM of sequences.
 void check_order(const ProcessConfig& p, const DataSpec& d);
+// Whether a model codes with the streams plan (core/schedule_dp.h, streams_plan): the "streams"
+// order, and the "adaptive" one wherever it does not read a chunk left to right.
+bool streams_plan_order(const ProcessConfig& p);
 
 // Checkpoint format v1 stored one image-UNet config ("channels=1", "ch=32", ...). Such
 // models (OA-ARDM, UNet, 3-d uint8 data with absorbing K/2) keep that text as their identity:

@@ -57,7 +57,7 @@ class CallSchedule {
                const std::vector<bool>& sequential)
       : policy_(plan.policies[static_cast<size_t>(s)]), rank_(plan.ranks[static_cast<size_t>(s)]),
         order_(plan.orders[static_cast<size_t>(s)]), s_(s), D_(D), length_(length), sequential_(sequential),
-        next_(length.size(), 0), calls_(length.size(), 0) {}
+        next_(length.size(), 0), calls_(length.size(), 0), cost_(length.size(), 0) {}
 
   // Sets the masks of call k (k = 0, 1, ... in turn); false when every item is coded.
   bool start(int64_t k, StepMasks& m) {
@@ -86,15 +86,17 @@ class CallSchedule {
   void finish(int64_t b) { next_[static_cast<size_t>(b)] = length_[static_cast<size_t>(b)]; }
 
   // Codes item b's values of call k, in order: code(location) codes one and returns its cost
-  // (1/256 bits; 0 where no mixer measures it).
+  // (1/256 bits; 0 where no mixer measures it), summed per item.
   template <typename Code>
   void code(int64_t b, int64_t k, Code&& code_value) {
     const auto n = length_[static_cast<size_t>(b)];
     const auto L = static_cast<int64_t>(policy_.size());
+    int64_t& total = cost_[static_cast<size_t>(b)];
     if (sequential_[static_cast<size_t>(b)]) {
       int64_t& p = next_[static_cast<size_t>(b)];
       while (p < n) {
         const int64_t cost = code_value(p++);
+        total += cost;
         if (cost > EngineCodec::kSurprise && calls_[static_cast<size_t>(b)] < L) break;
       }
       return;
@@ -103,9 +105,12 @@ class CallSchedule {
     const int64_t t0 = policy_[static_cast<size_t>(k)], t1 = k + 1 < L ? policy_[static_cast<size_t>(k + 1)] : D_;
     for (int64_t r = t0; r < t1; ++r) {
       const int64_t loc = order_[static_cast<size_t>(r)];
-      if (loc < n) code_value(loc);  // absent: its slot keeps freq 0 and is dropped
+      if (loc < n) total += code_value(loc);  // absent: its slot keeps freq 0 and is dropped
     }
   }
+
+  // What each item's values of this stage cost in all (code's sums).
+  const std::vector<int64_t>& costs() const { return cost_; }
 
  private:
   const std::vector<int64_t>& policy_;
@@ -114,7 +119,7 @@ class CallSchedule {
   int64_t s_, D_;
   const std::vector<int64_t>& length_;
   const std::vector<bool>& sequential_;
-  std::vector<int64_t> next_, calls_;
+  std::vector<int64_t> next_, calls_, cost_;
 };
 
 }  // namespace
@@ -169,7 +174,7 @@ const EngineCodec::Plan& EngineCodec::plan(int64_t budget, int64_t stages) const
   auto it = plans_.find({budget, S});
   if (it != plans_.end()) return it->second;
   Plan p;
-  if (model_->cfg.process.order == "streams" || model_->cfg.process.order == "adaptive") {  // one stage (check_order)
+  if (streams_plan_order(model_->cfg.process)) {  // one stage (check_order)
     auto sp = streams_plan(D, budget);
     p.policies = {std::move(sp.policy)};
     p.orders = {std::move(sp.order)};
@@ -283,7 +288,6 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
   const bool bit_mixing = mixes_bits();
   std::vector<std::vector<coding::CodedSymbol>> digits(static_cast<size_t>(B));  // bit mixer: each item's, in order
   const auto seq = sequential(history, budget, stages);
-  std::vector<int64_t> chunk_cost(static_cast<size_t>(B), 0);
   for (int64_t s = 0; s < S; ++s) {
     for (int64_t b = 0; b < B; ++b)
       for (int64_t i = 0; i < D; ++i) {
@@ -319,7 +323,6 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
               return bit;
             });
             coded[j] = sym[j];
-            chunk_cost[static_cast<size_t>(b)] += hist->mixer.last_cost();
             return hist->mixer.last_cost();
           }
           RowHistory::Mixed mixed;
@@ -339,8 +342,8 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
         });
       });
     }
+    end_chunks(history, len, calls.costs());  // (a model with a history has one stage)
   }
-  end_chunks(history, len, chunk_cost);
   for (int64_t b = 0; b < B; ++b) {
     auto& e = out[static_cast<size_t>(b)];
     e.model_bits = bits[static_cast<size_t>(b)];
@@ -397,7 +400,6 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
   std::vector<int32_t> coded(values.size(), -1);
   const bool bit_mixing = mixes_bits();
   const auto seq = sequential(history, budget, stages);
-  std::vector<int64_t> chunk_cost(static_cast<size_t>(B), 0);
   StepMasks m;
   for (int64_t s = 0; s < S; ++s) {
     past = values;  // what earlier stages made
@@ -429,7 +431,6 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
                     return bit;
                   }));
               cost = hist->mixer.last_cost();
-              chunk_cost[static_cast<size_t>(b)] += cost;
             } else {
               if (hist) mixed = hist->mix(hist->guess(&coded[j - static_cast<size_t>(loc)], D, loc), table);
               symbol = table.find(rd.peek());
@@ -451,8 +452,8 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
         }
       });
     }
+    end_chunks(history, len, calls.costs());  // (a model with a history has one stage)
   }
-  end_chunks(history, len, chunk_cost);
   for (int64_t b = 0; b < B; ++b) {
     auto& d = out[static_cast<size_t>(b)];
     if (!d.error.empty()) continue;

@@ -111,7 +111,7 @@ Model::CodingPlan Model::coding_plan(int64_t budget, const std::string& kind) co
   check_budget(*this, budget);
   const int64_t D = num_values();
   // The adaptive order is the streams order wherever no history is mixed, as here.
-  if (model_cfg.process.order != "streams" && model_cfg.process.order != "adaptive")
+  if (!streams_plan_order(model_cfg.process))
     return {fixed_orders(num_stages(), D, objective_cfg.order_seed), policy(budget, kind)};
   const auto sp = streams_plan(D, budget);
   auto ranks = torch::empty({1, D}, torch::kInt64);
