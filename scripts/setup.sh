@@ -2,7 +2,8 @@
 # Installs every system dependency of ardm on Debian bookworm (or newer). Idempotent and
 # non-interactive: packages already present are left alone, so a second run is fast.
 #   scripts/setup.sh --train (or ARDM_SETUP_TRAIN=1): also the text corpus a byte model trains on
-#   (docs/text-corpus.md); ARDM_SETUP_BENCH=1: also what bench/ compares with.
+#   (docs/text-corpus.md) and the speech model's Italian and Russian recordings;
+#   ARDM_SETUP_BENCH=1: also what bench/ compares with (and the three languages' speech).
 set -euo pipefail
 
 train="${ARDM_SETUP_TRAIN:-0}"
@@ -43,11 +44,14 @@ if [ "$train" = 1 ]; then
   packages+=(debian-reference-en debian-policy developers-reference maint-guide)  # debian-manuals
   packages+=(manpages manpages-dev)                                           # manpages
   packages+=(libpython3.11-minimal libpython3.11-stdlib python3.11-doc)       # python-lib, python-doc
+  # The speech model's other voices (src/ardm/data/audio.h): Italian and Russian prompts, 8 kHz.
+  packages+=(asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav)
 fi
 if [ "${ARDM_SETUP_BENCH:-0}" = 1 ]; then
   packages+=(python3-torch time webp bc python3-pil)   # bench/: the PyTorch reference, /usr/bin/time, WebP, bc, photo crops
   packages+=(gzip bzip2 xz-utils)                     # bench/text_bench.sh: the classical text compressors
   packages+=(wavpack python3-numpy python3-skimage sound-icons alsa-utils)  # bench/any_input_bench.sh: peers and data
+  packages+=(asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav)      # bench/audio_bench.sh: each language's test files
   packages+=(7zip brotli python3-matplotlib)          # bench/text_corpus_bench.sh: 7-Zip's PPMd; the training curve's plot
 fi
 

@@ -10,7 +10,7 @@
 # (budgets 4 and 13), the bundled model at budget 2, a tiny text Transformer's files (text with
 # a partial last chunk, binary bytes; also by one that sees the bytes before each chunk, and by
 # that one mixing in the file's history: the match history and the bit mixer), a
-# tiny audio DiffWave's WAV files, and the committed
+# tiny audio DiffWave's WAV files (chunks after the samples before them), and the committed
 # golden engine files; all coded by the
 # model (--method model). Emulated runs take the cheaper of them (see ONLY below).
 #
@@ -134,14 +134,15 @@ if "$ARDM" export --model "$WORK/ctx/checkpoint.pt" --order adaptive --history m
 else
   fail "exporting the text model with the adaptive order"
 fi
-# A tiny audio model (DiffWave, Upscale b = 16) and WAV files for it: speech of several chunks
-# with a tail, and a short one; only where the speech data is installed.
+# A tiny audio model (DiffWave, Upscale b = 16, each chunk after the 64 samples before it) and
+# WAV files for it: speech of several chunks with a tail, and a short one; only where the speech
+# data is installed. (The bundled model's golden files code chunks without a context.)
 SPEECH=/usr/share/asterisk/sounds/en_US_f_Allison
 if [ -d "$SPEECH" ]; then
   mkdir -p "$WORK/wav" "$WORK/wavtrain"
   cp "$SPEECH/digits/7.wav" "$SPEECH/goodbye.wav" "$WORK/wav/"
   cp "$SPEECH/hello-world.wav" "$WORK/wavtrain/"
-  "$ARDM" train --out "$WORK/aud" --data "$WORK/wavtrain" --clip-len 500 --width 8 --layers 2 --dilation-cycle 2 \
+  "$ARDM" train --out "$WORK/aud" --data "$WORK/wavtrain" --clip-len 500 --context 64 --width 8 --layers 2 --dilation-cycle 2 \
     --batch 4 --steps 3 --threads 2 -q >/dev/null 2>&1 || fail "training a tiny audio model"
   if "$ARDM" export --model "$WORK/aud/checkpoint.pt" --out "$WORK/aud.ardmnet" >/dev/null; then
     encode wav "$WORK/aud.ardmnet" 6 "$WORK"/wav/*

@@ -56,9 +56,11 @@ inline ardm::Model random_text_model(uint64_t seed, int64_t length = 24, int64_t
 }
 
 // A small audio DiffWave (Upscale direct, b = 16: 4 stages, or b = 2: 16) with every weight randomised.
-inline ardm::Model random_audio_model(uint64_t seed, int64_t b, int64_t length = 40) {
+// context > 0: it sees that many samples before each item.
+inline ardm::Model random_audio_model(uint64_t seed, int64_t b, int64_t length = 40, int64_t context = 0) {
   ardm::ModelConfig m;
   m.data = ardm::audio_spec(length);
+  m.data.context = context;
   m.process.upscale = b;
   m.process.parametrization = "direct";
   m.net.type = "diffwave";

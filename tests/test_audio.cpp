@@ -12,6 +12,7 @@
 #include "ardm/core/config_io.h"
 #include "ardm/data/audio.h"
 #include "ardm/train/model.h"
+#include "ardm/kinds/kind_data.h"
 #include "ardm/nets/diffwave/diffwave.h"
 #include "ardm/process/process.h"
 #include "ardm/kinds/audio/wav.h"
@@ -95,21 +96,49 @@ TEST(Audio, ClipsCoverEverySampleAndPadOnlyShortFiles) {
   EXPECT_TRUE(ardm::kinds::by_name("audio")->takes_source(d.string()));
   EXPECT_TRUE(ardm::kinds::by_name("audio")->takes_source("speech"));
   EXPECT_FALSE(ardm::kinds::by_name("audio")->takes_source("fashion-mnist"));
+  // A model that sees the 4 samples before each item of 6 trains on windows of 10, the item last.
+  ardm::kinds::TrainFlags f;
+  f.clip_len = 6, f.context = 4;
+  ardm::ModelConfig m;
+  ardm::ObjectiveConfig o;
+  const auto& audio = ardm::kinds::data_of(*ardm::kinds::by_name("audio"));
+  EXPECT_EQ(audio.start(d.string(), 0, f, m, o).sizes(), (torch::IntArrayRef{5, 10}));
+  EXPECT_EQ(m.data.shape, (std::vector<int64_t>{6}));
+  EXPECT_EQ(m.data.context, 4);
+  EXPECT_EQ(audio.load(d.string(), "test", m.data, 0).sizes(), (torch::IntArrayRef{4, 10}));
+  f.context = -1;
+  EXPECT_THROW(audio.start(d.string(), 0, f, m, o), std::invalid_argument);
   fs::remove_all(d);
 }
 
 TEST(Audio, SpeechSplitIsByFileAndDisjoint) {
-  if (!fs::is_directory(ardm::data::speech_folder())) GTEST_SKIP() << "asterisk-core-sounds-en-wav not installed";
-  const auto train = ardm::data::audio_files("speech", "train"), valid = ardm::data::audio_files("speech", "valid"),
-             test = ardm::data::audio_files("speech", "test"), all = ardm::data::audio_files("speech", "all");
-  EXPECT_EQ(all.size(), 568u);
-  EXPECT_EQ(train.size() + valid.size() + test.size(), all.size());
-  EXPECT_GT(test.size(), 30u);
-  EXPECT_GT(valid.size(), 30u);
-  std::set<std::string> seen(train.begin(), train.end());
-  for (const auto& f : valid) EXPECT_TRUE(seen.insert(f).second) << f;
-  for (const auto& f : test) EXPECT_TRUE(seen.insert(f).second) << f;
-  EXPECT_EQ(ardm::data::audio_files("speech", "test"), test);  // deterministic
+  // Each language's recordings, split by file; a comma-separated list is the files of each in turn.
+  const std::vector<std::pair<std::string, size_t>> sources = {{"speech", 568}, {"speech-it", 599}, {"speech-ru", 576}};
+  std::vector<std::string> test_of_all;
+  bool every_one = true;
+  for (const auto& [source, count] : sources) {
+    SCOPED_TRACE(source);
+    EXPECT_TRUE(ardm::kinds::by_name("audio")->takes_source(source));
+    if (!fs::is_directory(ardm::data::speech_folder(source))) {
+      EXPECT_THROW(ardm::data::audio_files(source, "test"), std::runtime_error);  // names the package
+      every_one = false;
+      continue;
+    }
+    const auto train = ardm::data::audio_files(source, "train"), valid = ardm::data::audio_files(source, "valid"),
+               test = ardm::data::audio_files(source, "test"), all = ardm::data::audio_files(source, "all");
+    EXPECT_EQ(all.size(), count);
+    EXPECT_EQ(train.size() + valid.size() + test.size(), all.size());
+    EXPECT_GT(test.size(), 30u);
+    EXPECT_GT(valid.size(), 30u);
+    std::set<std::string> seen(train.begin(), train.end());
+    for (const auto& f : valid) EXPECT_TRUE(seen.insert(f).second) << f;
+    for (const auto& f : test) EXPECT_TRUE(seen.insert(f).second) << f;
+    EXPECT_EQ(ardm::data::audio_files(source, "test"), test);  // deterministic
+    test_of_all.insert(test_of_all.end(), test.begin(), test.end());
+  }
+  EXPECT_TRUE(ardm::kinds::by_name("audio")->takes_source("speech,speech-it,speech-ru"));
+  EXPECT_FALSE(ardm::kinds::by_name("audio")->takes_source("speech,kjv"));
+  if (every_one) EXPECT_EQ(ardm::data::audio_files("speech,speech-it,speech-ru", "test"), test_of_all);
 }
 
 TEST(Audio, ModelsAreUpscaleDirectDiffWaves) {

@@ -258,70 +258,124 @@ TEST(Engine, TransformerIsTheSameBitsForAnyBatchThreadsAndIsa) {
 }
 
 
-TEST(Engine, TransformerWithContextMatchesLibTorchAndKeepsItsBits) {
-  IsaGuard guard;
-  const int64_t N = 10, C = 7, B = 4;
-  auto model = random_text_model(33, N, C);
-  const auto em = ardm::engine_model_of(model);
-  const auto net = ardm::engine::make_net(em);
-  const auto in = random_inputs(model, B, 5);
-  // Contexts of every kind: none, some, all, some.
-  const std::vector<int64_t> length = {0, 3, C, 6};
-  auto g = ardm::make_generator(9);
-  const auto ctx_t = torch::randint(256, {B, C}, g, torch::kInt64);
+namespace {
+
+// A batch of B items of the model with contexts of every kind (none, some, all, some), the
+// engine's outputs on three threads checked against LibTorch's forward_in_context, and that the
+// absent context values do not matter while the present ones do.
+struct ContextCase {
+  int64_t B = 4, C = 0, N = 0;
+  Inputs in;
+  std::vector<int64_t> length;
   std::vector<int32_t> ctx;
-  for (int64_t i = 0; i < B * C; ++i) ctx.push_back(static_cast<int32_t>(ctx_t.view(-1)[i].item<int64_t>()));
-  ardm::engine::ThreadPool one(1), three(3);
-  ardm::engine::NetBatch batch{B, in.x.data(), in.known.data(), in.t.data(), in.stage.data()};
-  batch.context = ctx.data(), batch.context_length = length.data();
-  const auto got = net->forward(batch, three);
+  std::vector<float> got;  // [B, N, O]
+  ardm::engine::NetBatch batch() const {
+    ardm::engine::NetBatch b{B, in.x.data(), in.known.data(), in.t.data(), in.stage.data()};
+    b.context = ctx.data(), b.context_length = length.data();
+    return b;
+  }
+  ardm::engine::NetBatch item(int64_t b) const {
+    ardm::engine::NetBatch one{1, in.x.data() + b * N, in.known.data() + b * N, &in.t[b], &in.stage[b]};
+    one.context = ctx.data() + b * C, one.context_length = &length[static_cast<size_t>(b)];
+    return one;
+  }
+};
+
+ContextCase expect_context_twin(ardm::Model& model, const ardm::engine::Net& net, int64_t classes) {
+  ContextCase k;
+  k.C = model.data().context, k.N = model.num_values();
+  const int64_t B = k.B, C = k.C, N = k.N;
+  k.in = random_inputs(model, B, 5);
+  k.length = {0, 3, C, 6};
+  auto g = ardm::make_generator(9);
+  const auto ctx_t = torch::randint(classes, {B, C}, g, torch::kInt64);
+  for (int64_t i = 0; i < B * C; ++i) k.ctx.push_back(static_cast<int32_t>(ctx_t.view(-1)[i].item<int64_t>()));
+  ardm::engine::ThreadPool three(3);
+  k.got = net.forward(k.batch(), three);
 
   // LibTorch: the same items in context, [B, O, N] -> [B, N, O].
   std::vector<float> want;
   {
     torch::NoGradGuard ng;
     model.ema->eval();
-    std::vector<int64_t> x(in.x.begin(), in.x.end());
+    std::vector<int64_t> x(k.in.x.begin(), k.in.x.end());
     auto xt = torch::tensor(x).view({B, N});
-    auto known = torch::tensor(std::vector<int64_t>(in.known.begin(), in.known.end())).view({B, N}).to(torch::kBool);
-    auto out = model.ema->forward_in_context(xt, known, torch::tensor(in.t), torch::tensor(in.stage),
-                                             {ctx_t, torch::tensor(length)});
+    auto known = torch::tensor(std::vector<int64_t>(k.in.known.begin(), k.in.known.end())).view({B, N}).to(torch::kBool);
+    auto out = model.ema->forward_in_context(xt, known, torch::tensor(k.in.t), torch::tensor(k.in.stage),
+                                             {ctx_t, torch::tensor(k.length)});
     auto o = out.permute({0, 2, 1}).contiguous();
     want.assign(o.data_ptr<float>(), o.data_ptr<float>() + o.numel());
   }
-  ASSERT_EQ(got.size(), want.size());
+  EXPECT_EQ(k.got.size(), want.size());
   double max_err = 0, max_abs = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    max_err = std::max(max_err, std::fabs(static_cast<double>(got[i]) - want[i]));
+  for (size_t i = 0; i < k.got.size() && i < want.size(); ++i) {
+    max_err = std::max(max_err, std::fabs(static_cast<double>(k.got[i]) - want[i]));
     max_abs = std::max(max_abs, std::fabs(static_cast<double>(want[i])));
   }
   EXPECT_GT(max_abs, 1.0);
   EXPECT_LT(max_err, 2e-4 * max_abs) << "largest output " << max_abs;
 
   // The absent context values do not matter; the present ones do.
-  auto other = ctx;
+  auto batch = k.batch();
+  auto other = k.ctx;
   other[1 * C + 0] ^= 1;  // item 1: position 0 is absent (only the last 3 are there)
   batch.context = other.data();
-  EXPECT_EQ(net->forward(batch, three), got);
+  EXPECT_EQ(net.forward(batch, three), k.got);
   other[1 * C + C - 1] ^= 1;  // ... position C - 1 is present
-  const auto changed = net->forward(batch, three);
-  const size_t per = got.size() / B;
-  EXPECT_NE(std::memcmp(changed.data() + per, got.data() + per, per * sizeof(float)), 0);
-  batch.context = ctx.data();
+  const auto changed = net.forward(batch, three);
+  const size_t per = k.got.size() / B;
+  EXPECT_NE(std::memcmp(changed.data() + per, k.got.data() + per, per * sizeof(float)), 0);
+  return k;
+}
+
+}  // namespace
+
+TEST(Engine, TransformerWithContextMatchesLibTorchAndKeepsItsBits) {
+  IsaGuard guard;
+  auto model = random_text_model(33, 10, 7);
+  const auto net = ardm::engine::make_net(ardm::engine_model_of(model));
+  const auto k = expect_context_twin(model, *net, 256);
+  const size_t per = k.got.size() / k.B;
 
   // The context computed once (begin) gives the same bits, item by item on one thread, on
   // every instruction set.
+  ardm::engine::ThreadPool one(1);
   for (Isa isa : runnable_isas()) {
     ardm::engine::set_isa(isa);
-    for (int64_t b = 0; b < B; ++b) {
-      ardm::engine::NetBatch single{1, in.x.data() + b * N, in.known.data() + b * N, &in.t[b], &in.stage[b]};
-      single.context = ctx.data() + b * C, single.context_length = &length[static_cast<size_t>(b)];
+    for (int64_t b = 0; b < k.B; ++b) {
+      auto single = k.item(b);
       const auto state = net->begin(single, one);
       single.state = state.get();
       const auto o = net->forward(single, one);
-      ASSERT_EQ(std::memcmp(o.data(), got.data() + b * per, per * sizeof(float)), 0)
+      ASSERT_EQ(std::memcmp(o.data(), k.got.data() + b * per, per * sizeof(float)), 0)
           << "item " << b << " on " << ardm::engine::isa_name(isa);
     }
+  }
+}
+
+TEST(Engine, DiffWaveWithContextMatchesLibTorchAndKeepsItsBits) {
+  // A network that runs over the context and the item: the batch's longest context decides how
+  // many positions it computes, so an item alone (a shorter run) must give the same bits.
+  IsaGuard guard;
+  for (int64_t b : {16, 2}) {
+    SCOPED_TRACE("b = " + std::to_string(b));
+    auto model = random_audio_model(43, b, 12, 9);
+    const auto net = ardm::engine::make_net(ardm::engine_model_of(model));
+    const auto k = expect_context_twin(model, *net, 65536);
+    const size_t per = k.got.size() / k.B;
+    ardm::engine::ThreadPool one(1);
+    for (Isa isa : runnable_isas()) {
+      ardm::engine::set_isa(isa);
+      for (int64_t i = 0; i < k.B; ++i) {
+        const auto o = net->forward(k.item(i), one);
+        ASSERT_EQ(std::memcmp(o.data(), k.got.data() + i * per, per * sizeof(float)), 0)
+            << "item " << i << " on " << ardm::engine::isa_name(isa);
+      }
+    }
+    // With a context, the network's forward without one is the item with none before it.
+    auto none = k.item(0);
+    none.context = nullptr, none.context_length = nullptr;
+    EXPECT_EQ(std::memcmp(net->forward(none, one).data(), k.got.data(), per * sizeof(float)), 0);
   }
 }
 

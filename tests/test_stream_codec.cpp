@@ -262,34 +262,44 @@ TEST(Engine, ByteFilesCodedWithTheBytesBeforeEachChunkRoundTrip) {
 }
 
 TEST(Engine, WavFilesRoundTripByteForByteAndFailLoudly) {
+  // Chunks alone, and each chunk after the 12 samples before it (the first chunk after none, a
+  // tail after its 12).
+  for (int64_t context : {int64_t{0}, int64_t{12}}) {
+    auto m = random_audio_model(43, 16, 40, context);
+    const auto mm = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(m));
+    const EngineCodec e(mm, 2), d(mm, 1);
+    const size_t D = static_cast<size_t>(e.num_values());
+    for (int bits : {16, 8})
+      for (size_t n : {size_t{0}, size_t{1}, D - 1, D, 2 * D + 3}) {
+        SCOPED_TRACE(std::to_string(bits) + "-bit, " + std::to_string(n) + " samples, context " + std::to_string(context));
+        const auto wav = wav_file(n, bits, n + 1);
+        const auto st = compress_input("audio", wav, e, 6, 2, "model");
+        const auto& file = st.bytes;
+        const auto stored = compress_input("audio", wav, e, 6, 2, "stored").bytes;
+        const auto best = compress_input("audio", wav, e, 6, 2, "auto").bytes;
+        EXPECT_LE(best.size(), std::min(file.size(), stored.size()));
+        for (const auto& f : {file, stored, best}) {
+          ASSERT_EQ(kind_of(f), "audio");
+          for (size_t batch : {size_t{1}, size_t{3}}) EXPECT_EQ(decompress_input(f, &d, batch), wav);
+        }
+        if (n == 0) continue;
+        EXPECT_EQ(st.method, ardm::coding::Method::kModel);
+        EXPECT_EQ(st.chunks, (n + D - 1) / D);
+        // Version 4 (the context recorded) exactly when a chunk had samples before it.
+        EXPECT_EQ(file[0] & 0xF0, context > 0 && n > D ? 0xC0 : 0xB0);
+        // Any flipped bit in the payload is an error, never a wrong output.
+        const size_t body = file.size() - 20;
+        for (size_t at = body; at < file.size(); at += 3) {
+          auto bad = file;
+          bad[at] ^= 0x10;
+          EXPECT_ANY_THROW(decompress_input(bad, &d, 2)) << "flip at " << at;
+        }
+      }
+  }
   auto model = random_audio_model(43, 16);
   const auto em = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(model));
-  const EngineCodec enc(em, 2), dec(em, 1);
+  const EngineCodec enc(em, 2);
   const size_t D = static_cast<size_t>(enc.num_values());
-  for (int bits : {16, 8})
-    for (size_t n : {size_t{0}, size_t{1}, D - 1, D, 2 * D + 3}) {
-      SCOPED_TRACE(std::to_string(bits) + "-bit, " + std::to_string(n) + " samples");
-      const auto wav = wav_file(n, bits, n + 1);
-      const auto st = compress_input("audio", wav, enc, 6, 2, "model");
-      const auto& file = st.bytes;
-      const auto stored = compress_input("audio", wav, enc, 6, 2, "stored").bytes;
-      const auto best = compress_input("audio", wav, enc, 6, 2, "auto").bytes;
-      EXPECT_LE(best.size(), std::min(file.size(), stored.size()));
-      for (const auto& f : {file, stored, best}) {
-        ASSERT_EQ(kind_of(f), "audio");
-        for (size_t batch : {size_t{1}, size_t{3}}) EXPECT_EQ(decompress_input(f, &dec, batch), wav);
-      }
-      if (n == 0) continue;
-      EXPECT_EQ(st.method, ardm::coding::Method::kModel);
-      EXPECT_EQ(st.chunks, (n + D - 1) / D);
-      // Any flipped bit in the payload is an error, never a wrong output.
-      const size_t body = file.size() - 20;
-      for (size_t at = body; at < file.size(); at += 3) {
-        auto bad = file;
-        bad[at] ^= 0x10;
-        EXPECT_ANY_THROW(decompress_input(bad, &dec, 2)) << "flip at " << at;
-      }
-    }
   // 8-bit samples take the 2 stages of their top 8 bits (b = 16), 8 of 16 with b = 2; with b = 8
   // the digits do not split at 8 bits, so every stage codes them.
   EXPECT_EQ(enc.stages_for_bits(8), 2);

@@ -128,7 +128,7 @@ class Audio : public Command {
  public:
   explicit Audio(CLI::App& app) {
     cmd_ = app.add_subcommand("audio", "copy an audio source's split (e.g. the speech test files) into a folder");
-    cmd_->add_option("--data", data_, "speech, a .wav file or a folder of them")->capture_default_str();
+    cmd_->add_option("--data", data_, "speech (English), speech-it, speech-ru, a .wav file or a folder of them")->capture_default_str();
     cmd_->add_option("--split", split_, "train, valid, test or all")->capture_default_str();
     cmd_->add_option("--out", out_, "folder to write into")->required();
   }
@@ -139,7 +139,8 @@ class Audio : public Command {
     std::set<std::string> names;
     for (const auto& f : files) {
       // Names are made unique by their path below the source (digits/1.wav -> digits-1.wav).
-      std::string rel = data_ == "speech" ? fs::relative(f, data::speech_folder()).string() : fs::path(f).filename().string();
+      const auto root = data::speech_folder(data_);
+      std::string rel = !root.empty() ? fs::relative(f, root).string() : fs::path(f).filename().string();
       std::replace(rel.begin(), rel.end(), '/', '-');
       if (!names.insert(rel).second) throw std::runtime_error("two files would be written as " + rel);
       fs::copy_file(f, fs::path(out_) / rel, fs::copy_options::overwrite_existing);

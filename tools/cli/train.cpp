@@ -57,16 +57,16 @@ class Train : public Command {
     attn_ = join_ints(mc_.net.unet.attn_resolutions);
     auto* t = cmd_ = app.add_subcommand("train", "train an OA-ARDM or an Upscale ARDM; checkpoints go to --out");
     t->add_option("--data", tc_.data,
-                  "images: fashion-mnist or a folder of 8-bit gray/RGB PNG files; audio: speech, a .wav file or a "
-                  "folder of them; text: kjv, gcide, linux-doc, debian-manuals, manpages, python-lib, python-doc, corpus "
+                  "images: fashion-mnist or a folder of 8-bit gray/RGB PNG files; audio: speech (English), speech-it, "
+                  "speech-ru, a .wav file or a folder of them, comma-separated; text: kjv, gcide, linux-doc, debian-manuals, manpages, python-lib, python-doc, corpus "
                   "(all seven; docs/text-corpus.md), a file or a folder of files, comma-separated (e.g. kjv,gcide)")
         ->capture_default_str();
     t->add_option("--vocab", kf_.vocab, "text: bytes (256 classes, any file) or text8 (a-z and space)")
         ->capture_default_str();
     t->add_option("--seq-len", kf_.seq_len, "text: characters per sequence (D)")->capture_default_str();
     t->add_option("--context", kf_.context,
-                  "text: characters before each sequence the network also sees, as given (a stream's chunks coded "
-                  "with the ones before them known; 0: none)")
+                  "text: characters, audio: samples before each item the network also sees, as given (a stream's "
+                  "chunks coded with the ones before them known; 0: none)")
         ->capture_default_str();
     t->add_option("--clip-len", kf_.clip_len, "audio: samples per clip (D)")->capture_default_str();
     t->add_option("--width", kf_.width, "text: Transformer width (default 128); audio: DiffWave channels (default 64)");

@@ -74,16 +74,32 @@ void write_wav(const std::string& path, const std::vector<int16_t>& samples, int
   if (n != static_cast<sf_count_t>(samples.size())) throw std::runtime_error(path + ": write failed");
 }
 
-std::string speech_folder() { return "/usr/share/asterisk/sounds/en_US_f_Allison"; }
+std::string speech_folder(const std::string& source) {
+  const std::string root = "/usr/share/asterisk/sounds/";
+  if (source == "speech") return root + "en_US_f_Allison";
+  if (source == "speech-it") return root + "it_IT_m_Carlo";
+  if (source == "speech-ru") return root + "ru_RU_f_IvrvoiceRU";
+  return "";
+}
+
+std::string speech_package(const std::string& source) {
+  return source == "speech-it"   ? "asterisk-core-sounds-it-wav"
+         : source == "speech-ru" ? "asterisk-core-sounds-ru-wav"
+                                 : "asterisk-core-sounds-en-wav";
+}
 
 std::vector<std::string> audio_files(const std::string& source, const std::string& split) {
   if (split != "train" && split != "valid" && split != "test" && split != "all")
     throw std::invalid_argument("split must be train, valid, test or all, not '" + split + "'");
-  if (source == "speech") {
-    const auto root = speech_folder();
+  if (const auto comma = source.find(','); comma != std::string::npos) {
+    auto out = audio_files(source.substr(0, comma), split);
+    for (auto& f : audio_files(source.substr(comma + 1), split)) out.push_back(std::move(f));
+    return out;
+  }
+  if (const auto root = speech_folder(source); !root.empty()) {
     if (!fs::is_directory(root))
-      throw std::runtime_error(root + " is missing: the speech data is Debian's asterisk-core-sounds-en-wav "
-                               "(scripts/setup.sh installs it)");
+      throw std::runtime_error(root + " is missing: the " + source + " data is Debian's " + speech_package(source) +
+                               " (scripts/setup.sh --train installs it)");
     std::vector<std::string> out;
     for (const auto& p : wavs_below(root))
       if (split == "all" || split_of(fs::relative(p, root).generic_string()) == split) out.push_back(p);
@@ -95,7 +111,8 @@ std::vector<std::string> audio_files(const std::string& source, const std::strin
     return out;
   }
   if (fs::is_regular_file(source)) return {source};
-  throw std::runtime_error("audio source '" + source + "' is neither 'speech' nor a .wav file or folder");
+  throw std::runtime_error("audio source '" + source +
+                           "' is neither speech, speech-it, speech-ru nor a .wav file or folder (or a comma-separated list of them)");
 }
 
 torch::Tensor load_audio(const std::string& source, const std::string& split, int64_t L, int64_t limit) {

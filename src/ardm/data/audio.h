@@ -3,10 +3,13 @@
 // first. Files are read with libsndfile.
 //
 // Sources (--data):
-//   speech  the 568 recordings of Debian's asterisk-core-sounds-en-wav (16-bit mono 8 kHz,
-//           /usr/share/asterisk/sounds/en_US_f_Allison), split by file name: the CRC-32 of a
-//           file's path below that folder, mod 10, is 0 for test, 1 for valid, else train.
-//   PATH    a .wav file, or a folder of them (every .wav below it, sorted by path), any split.
+//   speech     the 568 English recordings of Debian's asterisk-core-sounds-en-wav (16-bit mono
+//              8 kHz, /usr/share/asterisk/sounds/en_US_f_Allison), split by file name: the CRC-32
+//              of a file's path below that folder, mod 10, is 0 for test, 1 for valid, else train.
+//   speech-it  the 599 Italian recordings of asterisk-core-sounds-it-wav (it_IT_m_Carlo), split so.
+//   speech-ru  the 576 Russian recordings of asterisk-core-sounds-ru-wav (ru_RU_f_IvrvoiceRU), split so.
+//   PATH       a .wav file, or a folder of them (every .wav below it, sorted by path), any split.
+//   A,B,...    the files of each source in turn (e.g. speech,speech-it,speech-ru).
 //
 // Clips: a file of n samples gives windows of L = clip_len samples starting every L/2
 // (train) or every L (other splits), plus one ending exactly at its end when the last window
@@ -34,8 +37,9 @@ Pcm16 read_wav(const std::string& path);
 // Writes 16-bit mono PCM.
 void write_wav(const std::string& path, const std::vector<int16_t>& samples, int64_t rate);
 
-// The folder of the speech source, and its files of a split ("train", "valid", "test", "all").
-std::string speech_folder();
+// The folder of a speech source (speech, speech-it, speech-ru; else empty), and a source's files
+// of a split ("train", "valid", "test", "all").
+std::string speech_folder(const std::string& source = "speech");
 std::vector<std::string> audio_files(const std::string& source, const std::string& split);
 
 // Clips of clip_len values (s + 32,768): [N, clip_len] int32. limit > 0 keeps the first N.

@@ -31,7 +31,9 @@ bool wav_name(const std::string& path) {
 }  // namespace
 
 bool AudioKind::takes_source(const std::string& source) const {
-  if (source == "speech") return true;
+  if (source == "speech" || source == "speech-it" || source == "speech-ru") return true;  // data/audio.h
+  if (const auto comma = source.find(','); comma != std::string::npos)
+    return takes_source(source.substr(0, comma)) && takes_source(source.substr(comma + 1));
   std::error_code ec;
   if (std::filesystem::is_regular_file(source, ec)) return wav_name(source);
   if (std::filesystem::is_directory(source, ec))

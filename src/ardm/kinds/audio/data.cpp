@@ -9,8 +9,11 @@ class AudioData : public KindData {
  public:
   torch::Tensor start(const std::string& source, int64_t limit, const TrainFlags& f, ModelConfig& m,
                       ObjectiveConfig& o) const override {
-    auto data = data::load_audio(source, "train", f.clip_len, limit);
+    if (f.context < 0) throw std::invalid_argument("--context must not be negative");
+    // With a context, each clip is the context and the item after it.
+    auto data = data::load_audio(source, "train", f.context + f.clip_len, limit);
     m.data = audio_spec(f.clip_len);
+    m.data.context = f.context;
     m.net.type = "diffwave";
     if (f.given("--width")) m.net.diffwave.width = f.width;
     if (f.given("--layers")) m.net.diffwave.layers = f.layers;
@@ -21,9 +24,12 @@ class AudioData : public KindData {
     return data;
   }
   torch::Tensor load(const std::string& source, const std::string& split, const DataSpec& d, int64_t limit) const override {
-    return data::load_audio(source, split, d.shape[0], limit);
+    return data::load_audio(source, split, d.context + d.shape[0], limit);
   }
-  std::string describe(const torch::Tensor& data, const DataSpec&) const override {
+  std::string describe(const torch::Tensor& data, const DataSpec& d) const override {
+    if (d.context > 0)
+      return std::to_string(data.size(0)) + " clips of " + std::to_string(d.shape[0]) + " samples after " +
+             std::to_string(d.context) + " of context";
     return std::to_string(data.size(0)) + " clips of " + std::to_string(data.size(1)) + " samples";
   }
   std::string write_samples(const torch::Tensor& x, const std::vector<torch::Tensor>&, const DataSpec&,

@@ -34,9 +34,11 @@ DiffWaveBlockImpl::DiffWaveBlockImpl(int64_t width, int64_t dilation, int64_t te
   out = register_module("out", conv(width, 2 * width, 1));
 }
 
-std::pair<torch::Tensor, torch::Tensor> DiffWaveBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& temb) {
+std::pair<torch::Tensor, torch::Tensor> DiffWaveBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& temb,
+                                                                   const torch::Tensor& present) {
   const int64_t F = x.size(1);
   auto h = x + temb_proj(temb).unsqueeze(2);
+  if (present.defined()) h = h * present;
   auto uv = dilated(h);
   auto y = torch::tanh(uv.narrow(1, 0, F)) * torch::sigmoid(uv.narrow(1, F, F));
   auto rs = out(y);
@@ -62,20 +64,51 @@ DiffWaveImpl::DiffWaveImpl(const DiffWaveConfig& c, const NetIO& io_) : cfg(c) {
 
 torch::Tensor DiffWaveImpl::forward(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
                                     const torch::Tensor& stage) {
+  if (io.context > 0) {  // no sample before the item
+    const auto opts = x_in.options().dtype(torch::kInt64);
+    return forward_in_context(x_in, known, t, stage,
+                              {torch::zeros({x_in.size(0), io.context}, opts), torch::zeros({x_in.size(0)}, opts)});
+  }
+  return run(x_in, known, t, stage, {}, {});
+}
+
+torch::Tensor DiffWaveImpl::forward_in_context(const torch::Tensor& x_in, const torch::Tensor& known,
+                                               const torch::Tensor& t, const torch::Tensor& stage,
+                                               const Context& context) {
+  const int64_t B = x_in.size(0), C = io.context, N = x_in.size(1);
+  TORCH_CHECK(C > 0, "this diffwave takes no context");
+  TORCH_CHECK(context.values.dim() == 2 && context.values.size(0) == B && context.values.size(1) == C &&
+                  context.length.dim() == 1 && context.length.size(0) == B,
+              "context: values must be [B, ", C, "] and lengths [B]");
+  const auto dev = x_in.device();
+  auto pos = torch::arange(C + N, torch::TensorOptions().dtype(torch::kInt64).device(dev)).view({1, C + N});
+  auto present = (pos >= (C - context.length.to(dev).view({B, 1}))).to(torch::kFloat32).unsqueeze(1);  // [B, 1, C+N]
+  auto x_all = torch::cat({context.values.to(dev).to(x_in.scalar_type()), x_in}, 1);
+  auto known_all = torch::cat({torch::ones({B, C}, known.options()), known}, 1);
+  auto is_context = (pos < C).to(torch::kFloat32).expand({B, C + N}).unsqueeze(1);  // [B, 1, C+N]
+  return run(x_all, known_all, t, stage, is_context, present).slice(2, C, C + N).contiguous();
+}
+
+torch::Tensor DiffWaveImpl::run(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
+                                const torch::Tensor& stage, const torch::Tensor& is_context,
+                                const torch::Tensor& present) {
   const int64_t B = x_in.size(0), L = x_in.size(1);
   auto t_scaled = t.to(torch::kFloat32) * (1000.0 / static_cast<double>(io.max_time));
   auto temb = swish(temb2(swish(temb1(timestep_embedding(t_scaled, cfg.width)))));  // [B, 4F]
   std::vector<torch::Tensor> chans = {
       (x_in.to(torch::kFloat32) * (2.0 / static_cast<double>(io.input_classes)) - 1.0).unsqueeze(1),
       known.to(torch::kFloat32).unsqueeze(1)};
+  if (is_context.defined()) chans.push_back(is_context);
   if (io.num_stages > 1)
     chans.push_back(torch::one_hot(stage.to(torch::kInt64), io.num_stages).to(torch::kFloat32).unsqueeze(2).expand({B, io.num_stages, L}));
-  auto a = in_conv(torch::cat(chans, 1));                            // [B, 3F/4, L]
+  auto input = torch::cat(chans, 1);                                 // [B, mask + 1, L]
+  if (present.defined()) input = input * present;
+  auto a = in_conv(input);                                           // [B, 3F/4, L]
   auto e = embed_proj(embed(x_in)).permute({0, 2, 1});               // [B, F/4, L]
   auto x = torch::relu(torch::cat({a, e}, 1));                       // [B, F, L]
   torch::Tensor skip;
   for (auto& b : blocks) {
-    auto [nx, s] = b(x, temb);
+    auto [nx, s] = b(x, temb, present);
     x = nx;
     skip = skip.defined() ? skip + s : s;
   }

@@ -2,7 +2,8 @@
 //
 //   input: concat(x * 2 / K_in - 1, mask channels) -> Conv(k3) -> 3F/4 channels,
 //          Embed(K_in, F/4) -> Dense(F/4); concatenated -> F channels; ReLU
-//          (mask channels: known, then the stage's one-hot when there are several stages)
+//          (mask channels: known, with a context whether the sample is the context's, then
+//          the stage's one-hot when there are several stages)
 //   time:  sinusoid(F) -> Dense(4F) -> swish -> Dense(4F) = temb
 //   block i (dilation d = 2^(i mod cycle)):
 //          h = x + Dense(F)(swish(temb));  [u, v] = Conv(k3, dilation d)(h) (2F channels)
@@ -10,7 +11,8 @@
 //          x <- (x + r) / sqrt(2);  skip += s
 //   out:   skip / sqrt(layers) -> Conv1x1(F) -> ReLU -> Conv1x1(O), zero-initialised
 //
-// No causal mask and no padding beyond the ends: every sample sees both sides. The engine's
+// No causal mask and no padding beyond the ends: every sample sees both sides. With a context
+// (options.h) the C samples before the item come first, as known final values. The engine's
 // twin is engine/diffwave.cpp; parameter names are shared.
 #pragma once
 
@@ -23,8 +25,10 @@ namespace ardm::nets {
 
 struct DiffWaveBlockImpl : torch::nn::Module {
   DiffWaveBlockImpl(int64_t width, int64_t dilation, int64_t temb_dim);
-  // x: [B, F, L], temb: [B, temb_dim] (already through swish) -> {x', skip}, each [B, F, L]
-  std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& x, const torch::Tensor& temb);
+  // x: [B, F, L], temb: [B, temb_dim] (already through swish) -> {x', skip}, each [B, F, L].
+  // present: [B, 1, L] float32 (1: a sample, 0: none, zero at the convolution's input), or undefined.
+  std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& x, const torch::Tensor& temb,
+                                                  const torch::Tensor& present = {});
 
   torch::nn::Linear temb_proj{nullptr};
   torch::nn::Conv1d dilated{nullptr}, out{nullptr};
@@ -39,6 +43,13 @@ struct DiffWaveImpl : NetImpl {
   // Returns [B, O, L] float32.
   torch::Tensor forward(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
                         const torch::Tensor& stage) override;
+  // The same with the C samples before each item (io.context = C > 0): [B, O, L] for the item.
+  torch::Tensor forward_in_context(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
+                                   const torch::Tensor& stage, const Context& context) override;
+
+  // Over the given samples: is_context and present [B, 1, L] float32, or undefined (none).
+  torch::Tensor run(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
+                    const torch::Tensor& stage, const torch::Tensor& is_context, const torch::Tensor& present);
 
   DiffWaveConfig cfg;
   torch::nn::Conv1d in_conv{nullptr};

@@ -1,5 +1,7 @@
 // The audio DiffWave (nets/diffwave.cpp) in the engine: the same layers, names and order, on
-// Acts of B x 1 x L rows of channels. tanh and sigmoid are built from exp_f (math.h).
+// Acts of B x 1 x P rows of channels. tanh and sigmoid are built from exp_f (math.h).
+// With a context, P = c + L for the longest context c of the batch: the positions before it are
+// absent from every item, and a convolution's padding is the zeros the network would see there.
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -43,6 +45,7 @@ class DiffWave : public Net {
 
   std::vector<float> forward(const NetBatch& in, ThreadPool& pool) const override {
     const int64_t B = in.batch, L = L_, F = F_, O = shape_.outputs_per_value, S = shape_.num_stages;
+    const int64_t C = shape_.context, ctx_ch = nets::diffwave::context_channels(shape_);
     Act ts(B, 1, 1, F);
     for (int64_t b = 0; b < B; ++b) {
       if (in.stage[b] < 0 || in.stage[b] >= S) throw std::invalid_argument("stage out of range");
@@ -52,19 +55,36 @@ class DiffWave : public Net {
     }
     const Act temb = swish(dense(temb2_, swish(dense(temb1_, ts, pool)), pool));  // [B, 4F]
 
-    // Input channels: x * 2 / K_in - 1, known, the stage's one-hot.
+    // The context: item b has n[b] samples before it, at positions c - n[b] .. c - 1.
+    std::vector<int64_t> n(static_cast<size_t>(B), 0);
+    int64_t c = 0;
+    for (int64_t b = 0; b < B && C > 0; ++b) {
+      n[b] = in.context_length ? in.context_length[b] : 0;
+      if (n[b] < 0 || n[b] > C) throw std::invalid_argument("context length out of range");
+      if (n[b] > 0 && in.context == nullptr) throw std::invalid_argument("context lengths without a context");
+      c = std::max(c, n[b]);
+    }
+    const int64_t P = c + L;
+    auto absent = [&](int64_t b, int64_t p) { return p < c - n[b]; };
+
+    // Input channels: x * 2 / K_in - 1, known, whether of the context, the stage's one-hot.
     const float scale = static_cast<float>(2.0 / static_cast<double>(shape_.input_classes));
-    Act chans(B, 1, L, 1 + mask_ch_);
-    Act emb(B, 1, L, F / 4);
+    const int64_t stage_at = 2 + ctx_ch;
+    Act chans(B, 1, P, 1 + mask_ch_);
+    Act emb(B, 1, P, F / 4);
     pool.parallel_for(B, [&](int64_t b, int) {
-      for (int64_t p = 0; p < L; ++p) {
-        const int32_t v = in.x[b * L + p];
-        if (v < 0 || v >= shape_.input_classes) throw std::invalid_argument("input class out of range");
-        float* r = chans.row(b * L + p);
+      for (int64_t p = 0; p < P; ++p) {
+        float* r = chans.row(b * P + p);
+        if (absent(b, p)) continue;  // zero: the convolution's padding
+        const bool ctx = p < c;
+        const int32_t v = ctx ? in.context[b * C + C - c + p] : in.x[b * L + p - c];
+        if (v < 0 || v >= shape_.input_classes)
+          throw std::invalid_argument(ctx ? "context class out of range" : "input class out of range");
         r[0] = static_cast<float>(v) * scale - 1.0f;
-        r[1] = in.known[b * L + p] ? 1.0f : 0.0f;
-        for (int64_t s = 0; s + 2 < 1 + mask_ch_; ++s) r[2 + s] = s == in.stage[b] ? 1.0f : 0.0f;
-        std::copy_n(embed_.data() + v * (F / 4), F / 4, emb.row(b * L + p));
+        r[1] = ctx || in.known[b * L + p - c] ? 1.0f : 0.0f;
+        if (ctx_ch) r[2] = ctx ? 1.0f : 0.0f;
+        for (int64_t s = 0; s + stage_at < 1 + mask_ch_; ++s) r[stage_at + s] = s == in.stage[b] ? 1.0f : 0.0f;
+        std::copy_n(embed_.data() + v * (F / 4), F / 4, emb.row(b * P + p));
       }
     });
     Act x = concat(conv1d(in_conv_, chans, pool), dense(embed_proj_, emb, pool), pool);
@@ -77,38 +97,42 @@ class DiffWave : public Net {
       Act h = x;
       pool.parallel_for(B, [&](int64_t b, int) {
         const float* t = tp.row(b);
-        for (int64_t p = 0; p < L; ++p) {
-          float* r = h.row(b * L + p);
-          for (int64_t c = 0; c < F; ++c) r[c] = r[c] + t[c];
+        for (int64_t p = 0; p < P; ++p) {
+          float* r = h.row(b * P + p);
+          if (absent(b, p))
+            std::fill_n(r, F, 0.0f);
+          else
+            for (int64_t f = 0; f < F; ++f) r[f] = r[f] + t[f];
         }
       });
       const Act y = gate(conv1d(blk.dilated, h, pool), pool);  // [B, L, F] from [B, L, 2F]
       const Act rs = conv1d(blk.out, y, pool);                 // [B, L, 2F]: residual, skip
       const bool first = skip.v.empty();
-      if (first) skip = Act(B, 1, L, F);
+      if (first) skip = Act(B, 1, P, F);
       pool.parallel_for(B, [&](int64_t b, int) {
-        for (int64_t p = b * L; p < (b + 1) * L; ++p) {
+        for (int64_t p = b * P; p < (b + 1) * P; ++p) {
           const float* r = rs.row(p);
           float* xr = x.row(p);
           float* sr = skip.row(p);
-          for (int64_t c = 0; c < F; ++c) {
-            xr[c] = (xr[c] + r[c]) * inv_sqrt2;
-            sr[c] = first ? r[F + c] : sr[c] + r[F + c];
+          for (int64_t f = 0; f < F; ++f) {
+            xr[f] = (xr[f] + r[f]) * inv_sqrt2;
+            sr[f] = first ? r[F + f] : sr[f] + r[F + f];
           }
         }
       });
     }
 
-    // The output layers at the wanted positions only.
+    // The output layers at the item's wanted positions only (rows: item row b * L + i).
     std::vector<int64_t> rows;
     for (int64_t r = 0; r < B * L; ++r)
       if (in.wanted == nullptr || in.wanted[r]) rows.push_back(r);
+    auto act_row = [&](int64_t r) { return r / L * P + c + r % L; };
     const float skip_scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(blocks_.size())));
     Act sel(1, 1, static_cast<int64_t>(rows.size()), F);
     for (size_t i = 0; i < rows.size(); ++i) {
-      const float* r = skip.row(rows[i]);
+      const float* r = skip.row(act_row(rows[i]));
       float* o = sel.row(static_cast<int64_t>(i));
-      for (int64_t c = 0; c < F; ++c) o[c] = r[c] * skip_scale;
+      for (int64_t f = 0; f < F; ++f) o[f] = r[f] * skip_scale;
     }
     Act hid = conv1d(skip_conv_, sel, pool);
     for (auto& v : hid.v) v = v > 0.0f ? v : 0.0f;

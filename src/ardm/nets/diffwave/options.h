@@ -13,6 +13,10 @@ namespace ardm {
 
 // Residual blocks of dilated 3-tap convolutions with a gated tanh * sigmoid unit and skip
 // connections, the time embedding added in every block. Dilation of block i: 2^(i mod cycle).
+// With a context (DataSpec::context = C > 0) the network runs over the C samples before the item
+// and the item, the context marked by an input channel; samples of the context that are not
+// there (before a file's start) are zero at the input of every convolution, as its padding is,
+// so an item with c samples before it gets what a network over those c + L samples gives.
 // The defaults are a small CPU network (receptive field 1 + 2 * (2^12 - 1) = 8,191 samples);
 // `width=256, layers=36, cycle=12` is the paper's SC09 network.
 struct DiffWaveConfig {
@@ -46,8 +50,12 @@ inline int64_t dilation(int64_t block, int64_t cycle) { return int64_t{1} << (bl
 // The input: a 3-tap convolution to 3F/4 channels beside an embedding of F/4.
 inline int64_t conv_channels(int64_t width) { return 3 * width / 4; }
 inline int64_t embed_channels(int64_t width) { return width / 4; }
-// The mask channel and, with several stages, the stage's one-hot channels.
-inline int64_t mask_channels(const NetIO& io) { return 1 + (io.num_stages > 1 ? io.num_stages : 0); }
+// The mask channel, with a context the channel that marks the context's samples, and with
+// several stages the stage's one-hot channels, in that order.
+inline int64_t context_channels(const NetIO& io) { return io.context > 0 ? 1 : 0; }
+inline int64_t mask_channels(const NetIO& io) {
+  return 1 + context_channels(io) + (io.num_stages > 1 ? io.num_stages : 0);
+}
 
 }  // namespace nets::diffwave
 }  // namespace ardm
