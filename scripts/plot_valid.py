@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Draws a training run's validation bound against training time (scripts/train_text_model.sh
+"""Draws a training run's validation bound against training time (scripts/train_model.sh
 appends "minutes step bound" rows to RUN/valid.txt) as an SVG.
 
     python3 scripts/plot_valid.py RUN/valid.txt docs/img/text-valid.svg [TITLE]
