@@ -111,7 +111,7 @@ class Train : public Command {
     t->add_option("--dropout", mc_.net.unet.dropout, "dropout in residual blocks (UNet and Transformer)")
         ->capture_default_str();
     t->add_option("--autocast", autocast_,
-                  "bf16: run the forward pass in bfloat16 (autocast; for GPUs with bf16 units), off: float32")
+                  "bf16: run the forward pass in bfloat16 (autocast; for GPUs with bf16 units and CPUs with AMX or AVX-512 BF16), off: float32")
         ->check(CLI::IsMember({"off", "bf16"}))
         ->capture_default_str();
     t->add_option("--nproc", nproc_,
