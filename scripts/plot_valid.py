@@ -2,7 +2,7 @@
 """Draws a training run's validation bound against training time (scripts/train_model.sh
 appends "minutes step bound" rows to RUN/valid.txt) as an SVG.
 
-    python3 scripts/plot_valid.py RUN/valid.txt docs/img/text-valid.svg [TITLE]
+    python3 scripts/plot_valid.py RUN/valid.txt docs/img/text-valid.svg [TITLE [UNIT]]
 Needs matplotlib (ARDM_SETUP_BENCH=1 bash scripts/setup.sh installs python3-matplotlib).
 """
 import sys
@@ -29,7 +29,7 @@ def main():
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     ax.plot(hours, bound, marker="o", markersize=3)
     ax.set_xlabel("training time on 2 CPU cores (hours)")
-    ax.set_ylabel("validation bound (bits per byte)")
+    ax.set_ylabel("validation bound (" + (sys.argv[4] if len(sys.argv) > 4 else "bits per byte") + ")")
     ax.set_title(sys.argv[3] if len(sys.argv) > 3 else "text model: validation bound")
     ax.grid(True, alpha=0.3)
     for h, (_, step, b) in zip(hours[-1:], rows[-1:]):

@@ -40,6 +40,10 @@ expect_ok "eval: a budget and the exact fixed-order length" "$ARDM" eval --model
 grep -Eq "exact fixed-order: [0-9.]+ bits/sample" "$work/out" && pass "exact length in bits/sample" || fail "exact: $(cat "$work/out")"
 expect_ok "schedule over 4 stages" "$ARDM" schedule --model "$work/run/checkpoint.pt" --budget 4,8,100
 grep -q "split \[" "$work/out" && pass "schedule splits the budget over the stages" || fail "schedule: $(cat "$work/out")"
+# Each stage's share of the cost of all steps, which sum to it.
+awk '/by stage: / { split($0, a, "all steps: "); split(a[2], t, " "); split($0, b, "by stage: "); n = split(b[2], c, ", ");
+  s = 0; for (i = 1; i <= n; ++i) s += c[i]; if (n == 4 && s > t[1] - 0.001 && s < t[1] + 0.001) ok = 1 } END { exit !ok }' "$work/out" &&
+  pass "schedule gives the 4 stages' costs, which sum to all steps'" || fail "schedule stages: $(head -1 "$work/out")"
 expect_ok "sample writes WAV files" "$ARDM" sample --model "$work/run/checkpoint.pt" --count 2 --budget 8 --out "$work/s.wav"
 [ "$(head -c 4 "$work/s-1.wav")" = RIFF ] && [ "$(stat -c %s "$work/s-2.wav")" = 444 ] && pass "2 WAVs of 200 samples" ||
   fail "samples: $(ls -l "$work"/s-*)"

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <numeric>
 
 #include "ardm/core/config_io.h"
 #include "common.h"
@@ -33,9 +34,21 @@ class Schedule : public Command {
     // The JSON is built whole and printed at the end; nlohmann writes a non-finite cost as null.
     nlohmann::ordered_json json = {{"process", model.process->describe()}, {"stages", S}, {"steps_per_stage", D},
                                    {"full_bpd", full}, {"budgets", nlohmann::ordered_json::array()}};
+    // Each stage's share of the cost of all steps (a stage's costs are in bits per dim of the whole item).
+    std::vector<double> per_stage;
+    std::string stages_text;
+    for (int64_t s = 0; s < S; ++s) {
+      const auto c = model.stage_costs(s);
+      per_stage.push_back(std::accumulate(c.begin(), c.end(), 0.0));
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%s%.4f", s ? ", " : "", per_stage.back());
+      stages_text += buf;
+    }
+    json["per_stage_bpd"] = per_stage;
     if (!json_)
-      std::printf("model %s: %s, %lld steps per stage; all steps: %.4f %s (loss tracker)\n", model_path_.c_str(),
-                  model.process->describe().c_str(), static_cast<long long>(D), full, unit);
+      std::printf("model %s: %s, %lld steps per stage; all steps: %.4f %s (loss tracker)%s\n", model_path_.c_str(),
+                  model.process->describe().c_str(), static_cast<long long>(D), full, unit,
+                  S > 1 ? ("; by stage: " + stages_text).c_str() : "");
     for (const int64_t k : budgets) {
       const auto p = table.policies(k);
       const double naive = model.predicted_cost(model.policy(k, "naive"));
