@@ -3,7 +3,7 @@
 # same script on the same files: photos (Debian's python3-skimage, at full size and downscaled by 2
 # and 4 with an area filter, in RGB and gray) against cjxl -d 0 -e 9, optipng -o7 and
 # cwebp -lossless -z 9; WAV files of other rates and channel counts (sound-icons, alsa-utils, and
-# stereo files made from the speech set) against flac -8 and wavpack -hh -x6; text, source code and
+# stereo files made from the speech set) against flac -8 --no-padding and wavpack -hh -x6; text, source code and
 # binary files against xz -9e, bzip2 -9, zstd -19 and brotli -q 11. Prints one table row per file
 # (ardm's bytes, the best peer's, the difference, ardm's methods) and the share of files and
 # chunks per method; every ardm file is decoded back and compared with its input.
@@ -130,7 +130,7 @@ for a, b, name in (('hello-world.wav', 'goodbye.wav', 'stereo-hello-goodbye.wav'
 EOF
 for f in "$work"/wav/*.wav; do
   PEER_IN=$f
-  peers "$(basename "$f")" "flac flac -8 -s -f -o \"\$OUT\" \"\$IN\"" "wavpack wavpack -hh -x6 -q -y -o \"\$OUT\" \"\$IN\""
+  peers "$(basename "$f")" "flac flac -8 --no-padding -s -f -o \"\$OUT\" \"\$IN\"" "wavpack wavpack -hh -x6 -q -y -o \"\$OUT\" \"\$IN\""
   ardm_one audio "$(basename "$f")" "$f"
 done
 fi

@@ -63,7 +63,7 @@ build/ardm compress -q -k --method model -o "$work/wav-model" "${wavs[@]}"
 samples=0 ardm_bytes=0 flac_bytes=0 wv_bytes=0 model_bytes=0
 for f in "${wavs[@]}"; do
   cmp -s "$f" "$work/wav-back/$(basename "$f")" || { echo "WAV round trip FAILED for $f" >&2; exit 1; }
-  flac -8 -s -f -o "$f.flac" "$f"
+  flac -8 --no-padding -s -f -o "$f.flac" "$f"
   samples=$((samples + $(metaflac --show-total-samples "$f.flac")))
   ardm_bytes=$((ardm_bytes + $(stat -c %s "$f.ardm")))
   flac_bytes=$((flac_bytes + $(stat -c %s "$f.flac")))
@@ -76,5 +76,5 @@ echo "round trip: all 10 WAV files decoded byte for byte (separate processes)"
 echo "bits per sample ($samples samples), each file alone, headers included:"
 echo "  ardm (default level)                    $(abits "$ardm_bytes")"
 echo "  ardm, the bundled speech model alone    $(abits "$model_bytes")"
-echo "  flac -8                                 $(abits "$flac_bytes")"
+echo "  flac -8 --no-padding                    $(abits "$flac_bytes")"
 echo "  wavpack -hh -x6                         $(abits "$wv_bytes")"
