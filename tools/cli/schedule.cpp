@@ -31,9 +31,6 @@ class Schedule : public Command {
     const auto table = model.schedules(*std::max_element(budgets.begin(), budgets.end()));
     const double full = model.predicted_cost(model.policy(S * D, "naive"));
     const char* unit = unit_of(model);
-    // The JSON is built whole and printed at the end; nlohmann writes a non-finite cost as null.
-    nlohmann::ordered_json json = {{"process", model.process->describe()}, {"stages", S}, {"steps_per_stage", D},
-                                   {"full_bpd", full}, {"budgets", nlohmann::ordered_json::array()}};
     // Each stage's share of the cost of all steps (a stage's costs are in bits per dim of the whole item).
     std::vector<double> per_stage;
     std::string stages_text;
@@ -44,7 +41,10 @@ class Schedule : public Command {
       std::snprintf(buf, sizeof buf, "%s%.4f", s ? ", " : "", per_stage.back());
       stages_text += buf;
     }
-    json["per_stage_bpd"] = per_stage;
+    // The JSON is built whole and printed at the end; nlohmann writes a non-finite cost as null.
+    nlohmann::ordered_json json = {{"process", model.process->describe()}, {"stages", S}, {"steps_per_stage", D},
+                                   {"full_bpd", full}, {"per_stage_bpd", per_stage},
+                                   {"budgets", nlohmann::ordered_json::array()}};
     if (!json_)
       std::printf("model %s: %s, %lld steps per stage; all steps: %.4f %s (loss tracker)%s\n", model_path_.c_str(),
                   model.process->describe().c_str(), static_cast<long long>(D), full, unit,
