@@ -56,15 +56,17 @@ inline ardm::Model random_text_model(uint64_t seed, int64_t length = 24, int64_t
 }
 
 // A small audio DiffWave (Upscale direct, b = 16: 4 stages, or b = 2: 16) with every weight randomised.
-// context > 0: it sees that many samples before each item.
-inline ardm::Model random_audio_model(uint64_t seed, int64_t b, int64_t length = 40, int64_t context = 0) {
+// context > 0: it sees that many samples before each item. param "logistic" with taps > 0: the
+// mixture of logistics and the linear prediction head.
+inline ardm::Model random_audio_model(uint64_t seed, int64_t b, int64_t length = 40, int64_t context = 0,
+                                      const std::string& param = "direct", int64_t taps = 0) {
   ardm::ModelConfig m;
   m.data = ardm::audio_spec(length);
   m.data.context = context;
   m.process.upscale = b;
-  m.process.parametrization = "direct";
+  m.process.parametrization = param;
   m.net.type = "diffwave";
-  m.net.diffwave.width = 8, m.net.diffwave.layers = 3, m.net.diffwave.cycle = 2;
+  m.net.diffwave.width = 8, m.net.diffwave.layers = 3, m.net.diffwave.cycle = 2, m.net.diffwave.taps = taps;
   torch::manual_seed(seed);
   ardm::Model model(m, ardm::ObjectiveConfig{}, ardm::TrainConfig{});
   torch::NoGradGuard g;

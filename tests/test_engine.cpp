@@ -148,7 +148,8 @@ TEST(Engine, WantedOutputsAreTheSameBits) {
 }
 
 TEST(Engine, ProcessRulesMatchLibTorch) {
-  for (const auto& [b, param] : std::vector<std::pair<int64_t, std::string>>{{0, "matrix"}, {3, "direct"}, {3, "matrix"}, {16, "matrix"}}) {
+  for (const auto& [b, param] : std::vector<std::pair<int64_t, std::string>>{
+           {0, "matrix"}, {3, "direct"}, {3, "matrix"}, {16, "matrix"}, {16, "logistic"}, {3, "logistic"}}) {
     SCOPED_TRACE("upscale " + std::to_string(b) + " " + param);
     auto model = random_model(14, b, param);
     const ardm::engine::Rules rules(model.data(), model.model_cfg.process);
@@ -186,6 +187,55 @@ TEST(Engine, ProcessRulesMatchLibTorch) {
         }
       }
     }
+  }
+}
+
+TEST(Engine, LogisticRulesMatchLibTorchInEveryTail) {
+  // 16-bit values, b = 16: components from far wider than the whole range to a 37th of one
+  // value's width, means inside and far outside the known bucket; the engine's digits must be
+  // LibTorch's, and each stage's b probabilities must be the mixture's conditional masses.
+  auto model = random_audio_model(44, 16, 64, 0, "logistic");
+  const ardm::engine::Rules rules(model.data(), model.model_cfg.process);
+  const int64_t D = 64, A = 16, O = model.process->net_io().outputs_per_value, M = O / 3;
+  auto g = ardm::make_generator(6);
+  auto x = torch::randint(65536, {1, D}, g, torch::kInt64);
+  x.index_put_({0, 0}, 0), x.index_put_({0, 1}, 65535);  // the outer buckets' infinite edges
+  auto out = torch::randn({1, O, D}, g);
+  const auto y = x.to(torch::kFloat32) * (2.0 / 65536) - 1;
+  auto mu = out.narrow(1, M, M);
+  mu.copy_(y.unsqueeze(1) + torch::randn({1, M, D}, g) * torch::pow(10.0, torch::randint(-6, 1, {1, M, D}, g)));
+  out.narrow(1, 2 * M, M).copy_(torch::randint(-16, 4, {1, M, D}, g).to(torch::kFloat32));
+  for (int64_t s = 0; s < rules.num_stages(); ++s) {
+    const auto st = ardm::stage_tensor(1, s, torch::kCPU);
+    const auto past = model.process->past(x, st);
+    const auto logp = torch::log_softmax(model.process->symbol_logits(out, past, s), 1).reshape({A, D});
+    ASSERT_TRUE(torch::isfinite(logp).all().item<bool>()) << "stage " << s;
+    const auto o = out.reshape({O, D}).t().contiguous();
+    for (int64_t i = 0; i < D; ++i) {
+      const int64_t p = past.view(-1)[i].item<int64_t>();
+      std::vector<double> w(static_cast<size_t>(A));
+      rules.symbol_weights(o[i].data_ptr<float>(), p, s, w.data());
+      double total = 0;
+      for (double e : w) total += e;
+      for (int64_t a = 0; a < A; ++a) {
+        const double want = logp[a][i].item<float>(), got = std::log(w[static_cast<size_t>(a)] / total);
+        if (want < -30 && got < -30) continue;  // both negligible
+        EXPECT_NEAR(got, want, 2e-3 + 1e-3 * std::fabs(want)) << "stage " << s << " value " << i << " digit " << a;
+      }
+    }
+  }
+  // Sharp components centred on a value put nearly all of their mass on that value's digits.
+  auto sharp = torch::zeros({1, O, 1});
+  const int64_t v = 12345;
+  sharp.narrow(1, M, M).fill_(static_cast<float>(v * 2.0 / 65536 - 1));
+  sharp.narrow(1, 2 * M, M).fill_(-14);
+  for (int64_t s = 0; s < rules.num_stages(); ++s) {
+    std::vector<double> w(static_cast<size_t>(A));
+    const int64_t p = rules.past(v, s);
+    rules.symbol_weights(sharp.data_ptr<float>(), p, s, w.data());
+    double total = 0;
+    for (double e : w) total += e;
+    EXPECT_GT(w[static_cast<size_t>(rules.symbol(p, rules.future(v, s), s))] / total, 0.9) << "stage " << s;
   }
 }
 
@@ -357,9 +407,9 @@ TEST(Engine, DiffWaveWithContextMatchesLibTorchAndKeepsItsBits) {
   // A network that runs over the context and the item: the batch's longest context decides how
   // many positions it computes, so an item alone (a shorter run) must give the same bits.
   IsaGuard guard;
-  for (int64_t b : {16, 2}) {
+  for (int64_t b : {16, 2, 0}) {  // 0: b = 16, logistic, with the linear prediction head
     SCOPED_TRACE("b = " + std::to_string(b));
-    auto model = random_audio_model(43, b, 12, 9);
+    auto model = b ? random_audio_model(43, b, 12, 9) : random_audio_model(43, 16, 12, 9, "logistic", 4);
     const auto net = ardm::engine::make_net(ardm::engine_model_of(model));
     const auto k = expect_context_twin(model, *net, 65536);
     const size_t per = k.got.size() / k.B;
@@ -385,11 +435,16 @@ TEST(Engine, DiffWaveMatchesLibTorch) {
     auto model = random_audio_model(41, b);
     expect_twin_outputs(model, 3);
   }
+  SCOPED_TRACE("logistic, linear prediction head");
+  auto model = random_audio_model(41, 16, 40, 0, "logistic", 3);
+  expect_twin_outputs(model, 3);
 }
 
 TEST(Engine, DiffWaveIsTheSameBitsForAnyBatchThreadsAndIsa) {
   auto model = random_audio_model(42, 16);
   expect_same_bits_any_batch(model, 5);
+  auto head = random_audio_model(42, 16, 40, 0, "logistic", 3);
+  expect_same_bits_any_batch(head, 5);
 }
 
 TEST(Engine, AudioBudgetsStayCheapForLongClips) {

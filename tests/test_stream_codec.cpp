@@ -263,15 +263,15 @@ TEST(Engine, ByteFilesCodedWithTheBytesBeforeEachChunkRoundTrip) {
 
 TEST(Engine, WavFilesRoundTripByteForByteAndFailLoudly) {
   // Chunks alone, and each chunk after the 12 samples before it (the first chunk after none, a
-  // tail after its 12).
-  for (int64_t context : {int64_t{0}, int64_t{12}}) {
-    auto m = random_audio_model(43, 16, 40, context);
+  // tail after its 12); the last with the mixture of logistics and the linear prediction head.
+  for (const auto& [context, param] : std::vector<std::pair<int64_t, std::string>>{{0, "direct"}, {12, "direct"}, {12, "logistic"}}) {
+    auto m = random_audio_model(43, 16, 40, context, param, param == "logistic" ? 5 : 0);
     const auto mm = std::make_shared<const ardm::engine::EngineModel>(ardm::engine_model_of(m));
     const EngineCodec e(mm, 2), d(mm, 1);
     const size_t D = static_cast<size_t>(e.num_values());
     for (int bits : {16, 8})
       for (size_t n : {size_t{0}, size_t{1}, D - 1, D, 2 * D + 3}) {
-        SCOPED_TRACE(std::to_string(bits) + "-bit, " + std::to_string(n) + " samples, context " + std::to_string(context));
+        SCOPED_TRACE(std::to_string(bits) + "-bit, " + std::to_string(n) + " samples, context " + std::to_string(context) + ", " + param);
         const auto wav = wav_file(n, bits, n + 1);
         const auto st = compress_input("audio", wav, e, 6, 2, "model");
         const auto& file = st.bytes;

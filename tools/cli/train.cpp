@@ -72,6 +72,9 @@ class Train : public Command {
     t->add_option("--width", kf_.width, "text: Transformer width (default 128); audio: DiffWave channels (default 64)");
     t->add_option("--layers", kf_.layers, "text: Transformer blocks (default 4); audio: DiffWave residual blocks (default 12)");
     t->add_option("--dilation-cycle", kf_.cycle, "audio: DiffWave dilations 1..2^(cycle-1), repeated (default 12)");
+    t->add_option("--taps", kf_.taps,
+                  "audio: the DiffWave's linear prediction head, R samples each side (needs --upscale-param "
+                  "logistic; default 0: none)");
     t->add_option("--heads", kf_.heads, "text: attention heads (default 4)");
     t->add_option("--mlp", kf_.mlp, "text: hidden width of each block's MLP (default 512)");
     t->add_option("--limit", tc_.limit, "use only the first N training items (0 = all)")->capture_default_str();
@@ -99,7 +102,8 @@ class Train : public Command {
                   "8-bit data: 8, 4, 2 stages)")
         ->capture_default_str();
     t->add_option("--upscale-param", mc_.process.parametrization,
-                  "Upscale: matrix (K logits per value), direct (S*b logits per value), or text8 (text8 data: "
+                  "Upscale: matrix (K logits per value), direct (S*b logits per value), logistic (a mixture of "
+                  "logistics over the values: 16-bit audio), or text8 (text8 data: "
                   "2 stages, space/vowel/consonant then the letter; any --upscale >= 2)")
         ->capture_default_str();
     t->add_option("--ch", mc_.net.unet.ch, "UNet base width")->capture_default_str();

@@ -47,7 +47,7 @@ DataSpec audio_spec(int64_t length);
 // What a generation step means (spec sections 1 and 2).
 struct ProcessConfig {
   int64_t upscale = 0;                   // 0: OA-ARDM (one stage); b >= 2: Upscale ARDM with branching factor b
-  std::string parametrization = "matrix";  // Upscale only: "matrix" (K logits per value) or "direct" (S*b)
+  std::string parametrization = "matrix";  // Upscale only: "matrix" (K logits per value), "direct" (S*b) or "logistic" (core/logistic.h)
   // The fixed order exact likelihoods and the codec use (training draws random orders either way):
   // "random" (seeded by ObjectiveConfig::order_seed, the budget's steps merged by the dynamic
   // program) or, for an OA-ARDM of sequences, "streams" (core/schedule_dp.h, streams_plan: for a

@@ -172,13 +172,14 @@ std::vector<int64_t> parse_ints(const std::string& s) {
 
 std::string to_text(const ModelConfig& c) {
   // Left out: the options of networks the model does not use (unless every model carries them),
-  // and data.kind, data.context, process.order and process.history when they are the default's, so image models keep the exact text (and so the
+  // and data.kind, data.context, diffwave.taps, process.order and process.history when they are the default's, so image models keep the exact text (and so the
   // model ids derived from it) they had before other kinds existed.
   std::string out;
   std::istringstream in(write_all(c));
   for (std::string line; std::getline(in, line);) {
     bool keep = !(line.rfind("data.kind=", 0) == 0 && c.data.kind == DataSpec{}.kind) &&
                 !(line.rfind("data.context=", 0) == 0 && c.data.context == 0) &&
+                !(line.rfind("diffwave.taps=", 0) == 0 && c.net.diffwave.taps == 0) &&
                 !(line.rfind("process.order=", 0) == 0 && c.process.order == ProcessConfig{}.order) &&
                 !(line.rfind("process.history=", 0) == 0 && c.process.history == ProcessConfig{}.history);
     for (const auto& n : kNetOptions)

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "ardm/core/logistic.h"
 #include "ardm/core/stages.h"
 
 namespace ardm {
@@ -25,7 +26,13 @@ NetIO net_io(const DataSpec& data, const ProcessConfig& process) {
     io.outputs_per_value = K;
   } else {
     io.input_classes = K;
-    io.outputs_per_value = process.parametrization == "direct" ? S * process.upscale : K;
+    if (process.parametrization == "logistic") {
+      io.outputs_per_value = 3 * logistic::kComponents;
+      io.value_at = logistic::kComponents;
+      io.value_count = logistic::kComponents;
+    } else {
+      io.outputs_per_value = process.parametrization == "direct" ? S * process.upscale : K;
+    }
   }
   return io;
 }

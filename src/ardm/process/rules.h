@@ -42,7 +42,9 @@ class Rules {
   DataSpec data_;
   ProcessConfig process_;
   int64_t K_, S_, A_, D_, b_, absorbing_;
-  bool direct_ = true;
+  enum class Param { kDirect, kMatrix, kLogistic } param_ = Param::kDirect;
+  // The logistic parametrization's log-probabilities of the b digits (core/logistic.h): l[b].
+  void logistic_logits(const float* out, int64_t past, int64_t stage, double* l) const;
   std::vector<int64_t> pow_;  // b^0 .. b^S
 };
 

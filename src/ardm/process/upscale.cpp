@@ -2,13 +2,15 @@
 
 #include <limits>
 
+#include "ardm/core/logistic.h"
 #include "ardm/core/net_io.h"
+#include "ardm/nets/net.h"
 #include "ardm/process/upscale_matrices.h"
 
 namespace ardm {
 
-UpscaleProcess::UpscaleProcess(const DataSpec& data, int64_t branching, bool direct)
-    : Process(data, upscale::num_stages(data.num_classes, branching)), b_(branching), direct_(direct) {
+UpscaleProcess::UpscaleProcess(const DataSpec& data, int64_t branching, std::string parametrization)
+    : Process(data, upscale::num_stages(data.num_classes, branching)), b_(branching), param_(std::move(parametrization)) {
   std::vector<int64_t> p;
   for (int64_t k = 0; k <= num_stages_; ++k) p.push_back(upscale::power(b_, k));
   powers_ = torch::tensor(p, torch::kInt64);
@@ -20,12 +22,12 @@ int64_t UpscaleProcess::digit_weight(int64_t stage) const {
 }
 
 nets::NetIO UpscaleProcess::net_io() const {
-  return ardm::net_io(data_, ProcessConfig{b_, direct_ ? "direct" : "matrix"});
+  return ardm::net_io(data_, ProcessConfig{b_, param_});
 }
 
 std::string UpscaleProcess::describe() const {
   return "Upscale ARDM, b = " + std::to_string(b_) + ", " + std::to_string(num_stages_) + " stages, " +
-         (direct_ ? "direct" : "matrix") + " parametrization";
+         param_ + " parametrization";
 }
 
 torch::Tensor UpscaleProcess::weight_of(const torch::Tensor& stage, int64_t offset, int64_t rank) const {
@@ -71,7 +73,9 @@ torch::Tensor UpscaleProcess::symbol_logits(const torch::Tensor& out, const torc
   for (size_t i = 0; i < rest.size(); ++i) digit_shape.push_back(1);
   auto digits = torch::arange(b_, x_past.options()).view(digit_shape);
   torch::Tensor logits;
-  if (direct_) {
+  if (param_ == "logistic") {
+    logits = logistic_logits(out, x_past, stage);
+  } else if (param_ == "direct") {
     std::vector<int64_t> v = {B, num_stages_, b_};
     v.insert(v.end(), rest.begin(), rest.end());
     logits = out.view(v).select(1, stage);  // [B, b, ...]
@@ -99,6 +103,29 @@ torch::Tensor UpscaleProcess::symbol_logits(const torch::Tensor& out, const torc
     logits = logits.masked_fill(impossible, -1e9);
   }
   return logits;
+}
+
+torch::Tensor UpscaleProcess::logistic_logits(const torch::Tensor& out_any, const torch::Tensor& x_past,
+                                              int64_t stage) const {
+  const int64_t M = logistic::kComponents, K = data_.num_classes, q = digit_weight(stage);
+  const auto out = nets::full_precision(out_any);
+  const auto rest = out.sizes().slice(2).vec();
+  auto at = [&](int64_t c) { return out.narrow(1, c * M, M).unsqueeze(2); };  // [B, M, 1, ...]
+  const auto log_pi = torch::log_softmax(out.narrow(1, 0, M), 1).unsqueeze(2);
+  const auto mu = at(1);
+  const auto inv_s = torch::exp(-at(2).clamp_min(logistic::kMinLogScale));
+  // The b sub-buckets' edges: digit j spans [edge(lo_j), edge(lo_j + q)), lo_j = x_past + j q.
+  std::vector<int64_t> shape = {1, 1, b_ + 1};
+  for (size_t i = 0; i < rest.size(); ++i) shape.push_back(1);
+  const auto lo = x_past.unsqueeze(1).unsqueeze(1) + torch::arange(b_ + 1, x_past.options()).view(shape) * q;  // [B, 1, b+1, ...]
+  const auto y = (lo * 2 - 1).to(torch::kFloat64) / static_cast<double>(K) - 1.0;
+  const auto edges = torch::where(lo <= 0, torch::full_like(y, -logistic::kFarEdge),
+                                  torch::where(lo >= K, torch::full_like(y, logistic::kFarEdge), y))
+                         .to(torch::kFloat32);
+  const auto z = (edges - mu) * inv_s;  // [B, M, b+1, ...]
+  const auto u = z.narrow(2, 1, b_), l = z.narrow(2, 0, b_);
+  const auto log_mass = -torch::softplus(-u) - torch::softplus(l) + torch::log(-torch::expm1((l - u).clamp_max(-1e-30)));
+  return torch::logsumexp(log_pi + log_mass, 1);  // [B, b, ...]
 }
 
 }  // namespace ardm

@@ -10,6 +10,9 @@
 //    digits and that digit (p_future = C_{s_rev} p, restricted to the classes M_{s_rev+1} maps
 //    onto x_past). Computed as a log-sum-exp over each digit's block of q_s classes, which is
 //    that distribution exactly (the reference adds 1e-10 inside its log instead).
+//  * logistic: the network gives a mixture of logistics over the line the K values lie on
+//    (core/logistic.h); the digit's probability is the mixture's mass in its sub-bucket of the
+//    bucket x_past says the value lies in. Its lowest stage codes 65,536 values with 3 M outputs.
 // Digits whose value would reach K (only when K is not a power of b) get logit -1e9.
 #pragma once
 
@@ -19,9 +22,9 @@ namespace ardm {
 
 class UpscaleProcess : public Process {
  public:
-  UpscaleProcess(const DataSpec& data, int64_t branching, bool direct);
+  // parametrization: "direct", "matrix" or "logistic".
+  UpscaleProcess(const DataSpec& data, int64_t branching, std::string parametrization);
   int64_t branching() const { return b_; }
-  bool direct() const { return direct_; }
   // q_s = b^(S-1-s): the weight of the digit stage s chooses.
   int64_t digit_weight(int64_t stage) const;
 
@@ -39,8 +42,11 @@ class UpscaleProcess : public Process {
   // Per example, b^(S - 1 + offset - stage) shaped [B, 1, ...] (rank ones) to broadcast over an item.
   torch::Tensor weight_of(const torch::Tensor& stage, int64_t offset, int64_t rank) const;
 
+  // The logistic parametrization's log-probabilities of the b digits, [B, b, ...].
+  torch::Tensor logistic_logits(const torch::Tensor& out, const torch::Tensor& x_past, int64_t stage) const;
+
   int64_t b_;
-  bool direct_;
+  std::string param_;
   torch::Tensor powers_;  // [S + 1] int64: b^0 .. b^S
 };
 

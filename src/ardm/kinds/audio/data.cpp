@@ -18,6 +18,7 @@ class AudioData : public KindData {
     if (f.given("--width")) m.net.diffwave.width = f.width;
     if (f.given("--layers")) m.net.diffwave.layers = f.layers;
     if (f.given("--dilation-cycle")) m.net.diffwave.cycle = f.cycle;
+    if (f.given("--taps")) m.net.diffwave.taps = f.taps;
     if (!f.given("--upscale")) m.process.upscale = 16;  // 4 stages of 4 bits
     if (!f.given("--upscale-param")) m.process.parametrization = "direct";
     if (!f.given("--ce-term")) o.ce_term = 1e-4;  // the paper's audio setting

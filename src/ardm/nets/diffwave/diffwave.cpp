@@ -1,5 +1,7 @@
 #include "ardm/nets/diffwave/diffwave.h"
 
+#include <c10/core/impl/LocalDispatchKeySet.h>
+
 #include <cmath>
 #include <stdexcept>
 
@@ -60,6 +62,10 @@ DiffWaveImpl::DiffWaveImpl(const DiffWaveConfig& c, const NetIO& io_) : cfg(c) {
   out_conv = register_module("out_conv", conv(F, io.outputs_per_value, 1));
   torch::NoGradGuard g;
   out_conv->weight.zero_();
+  if (cfg.taps > 0) {
+    predict = register_module("predict", conv(F, diffwave::head_weights(cfg), 1));
+    predict->weight.zero_();
+  }
 }
 
 torch::Tensor DiffWaveImpl::forward(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
@@ -112,8 +118,23 @@ torch::Tensor DiffWaveImpl::run(const torch::Tensor& x_in, const torch::Tensor& 
     x = nx;
     skip = skip.defined() ? skip + s : s;
   }
-  skip = skip * (1.0 / std::sqrt(static_cast<double>(blocks.size())));
-  return out_conv(torch::relu(skip_conv(skip))).contiguous();        // [B, O, L]
+  // The output layers in float32, autocast or not.
+  c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+  skip = full_precision(skip) * (1.0 / std::sqrt(static_cast<double>(blocks.size())));
+  auto hid = torch::relu(skip_conv(skip));
+  auto out = out_conv(hid);                                          // [B, O, L]
+  if (cfg.taps > 0) {
+    const int64_t R = cfg.taps, T = 2 * R + 1;
+    auto xs = input.narrow(1, 0, 1), known_ch = input.narrow(1, 1, 1);  // zero where absent
+    auto around = [&](const torch::Tensor& v) {                           // [B, 1, L] -> [B, T, L]
+      return torch::constant_pad_nd(v, {R, R}).unfold(2, T, 1).squeeze(1).permute({0, 2, 1});
+    };
+    auto nb = torch::cat({around(xs * known_ch), around(xs * (1.0 - known_ch))}, 1);  // [B, 2T, L]
+    auto pred = (predict(hid) * nb).sum(1, true);                                     // [B, 1, L]
+    const int64_t a = io.value_at, n = io.value_count, O = out.size(1);
+    out = torch::cat({out.narrow(1, 0, a), out.narrow(1, a, n) + pred, out.narrow(1, a + n, O - a - n)}, 1);
+  }
+  return out.contiguous();
 }
 
 }  // namespace ardm::nets

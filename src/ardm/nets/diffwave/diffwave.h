@@ -9,7 +9,11 @@
 //          h = x + Dense(F)(swish(temb));  [u, v] = Conv(k3, dilation d)(h) (2F channels)
 //          y = tanh(u) * sigmoid(v);  [r, s] = Conv1x1(y) (2F channels)
 //          x <- (x + r) / sqrt(2);  skip += s
-//   out:   skip / sqrt(layers) -> Conv1x1(F) -> ReLU -> Conv1x1(O), zero-initialised
+//   out:   skip / sqrt(layers) -> Conv1x1(F) -> ReLU = hid -> Conv1x1(O), zero-initialised
+//   head (taps R > 0, options.h): w = Conv1x1(2 (2R+1))(hid), zero-initialised; the value
+//          outputs += sum_k w_k x_(i+k) known_(i+k) + w'_k x_(i+k) (1 - known_(i+k))
+//   The output layers and the head run in float32 under autocast: a value output must resolve
+//   one value in 65,536.
 //
 // No causal mask and no padding beyond the ends: every sample sees both sides. With a context
 // (options.h) the C samples before the item come first, as known final values. The engine's
@@ -56,7 +60,7 @@ struct DiffWaveImpl : NetImpl {
   torch::nn::Embedding embed{nullptr};
   torch::nn::Linear embed_proj{nullptr}, temb1{nullptr}, temb2{nullptr};
   std::vector<DiffWaveBlock> blocks;
-  torch::nn::Conv1d skip_conv{nullptr}, out_conv{nullptr};
+  torch::nn::Conv1d skip_conv{nullptr}, out_conv{nullptr}, predict{nullptr};
 };
 
 // Dilation of block i: 2^(i mod cycle).

@@ -41,6 +41,8 @@ class DiffWave : public Net {
     }
     skip_conv_ = load_conv1d(m, "skip_conv", F_, F_, 1);
     out_conv_ = load_conv1d(m, "out_conv", F_, shape_.outputs_per_value, 1);
+    R_ = cfg.taps;
+    if (R_ > 0) predict_ = load_conv1d(m, "predict", F_, nets::diffwave::head_weights(cfg), 1);
   }
 
   std::vector<float> forward(const NetBatch& in, ThreadPool& pool) const override {
@@ -136,15 +138,35 @@ class DiffWave : public Net {
     }
     Act hid = conv1d(skip_conv_, sel, pool);
     for (auto& v : hid.v) v = v > 0.0f ? v : 0.0f;
-    const Act o = conv1d(out_conv_, hid, pool);
+    Act o = conv1d(out_conv_, hid, pool);
+    if (R_ > 0) {
+      // The head: sum over the 2R + 1 samples around, known ones then the others, in that order.
+      const Act w = conv1d(predict_, hid, pool);
+      const int64_t T = 2 * R_ + 1, at = shape_.value_at, n = shape_.value_count;
+      pool.parallel_for(static_cast<int64_t>(rows.size()), [&](int64_t i, int) {
+        const int64_t b = rows[static_cast<size_t>(i)] / L, p = c + rows[static_cast<size_t>(i)] % L;
+        const float* wr = w.row(i);
+        float pred = 0.0f;
+        for (int64_t side = 0; side < 2; ++side)
+          for (int64_t k = 0; k < T; ++k) {
+            const int64_t pp = p - R_ + k;
+            if (pp < 0 || pp >= P) continue;  // zero: beyond the ends
+            const float* r = chans.row(b * P + pp);
+            const float x = side == 0 ? r[0] * r[1] : r[0] * (1.0f - r[1]);
+            pred = pred + wr[side * T + k] * x;
+          }
+        float* orow = o.row(i);
+        for (int64_t j = at; j < at + n; ++j) orow[j] = orow[j] + pred;
+      });
+    }
     std::vector<float> out(static_cast<size_t>(B * L * O));
     for (size_t i = 0; i < rows.size(); ++i) std::copy_n(o.row(static_cast<int64_t>(i)), O, out.data() + rows[i] * O);
     return out;
   }
 
  private:
-  int64_t L_ = 0, F_ = 0, mask_ch_ = 1;
-  Conv1d in_conv_, skip_conv_, out_conv_;
+  int64_t L_ = 0, F_ = 0, mask_ch_ = 1, R_ = 0;
+  Conv1d in_conv_, skip_conv_, out_conv_, predict_;
   std::vector<float> embed_;  // [K_in, F/4]
   Dense embed_proj_, temb1_, temb2_;
   std::vector<Block> blocks_;
