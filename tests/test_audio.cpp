@@ -138,7 +138,9 @@ TEST(Audio, SpeechSplitIsByFileAndDisjoint) {
   }
   EXPECT_TRUE(ardm::kinds::by_name("audio")->takes_source("speech,speech-it,speech-ru"));
   EXPECT_FALSE(ardm::kinds::by_name("audio")->takes_source("speech,kjv"));
-  if (every_one) EXPECT_EQ(ardm::data::audio_files("speech,speech-it,speech-ru", "test"), test_of_all);
+  if (every_one) {
+    EXPECT_EQ(ardm::data::audio_files("speech,speech-it,speech-ru", "test"), test_of_all);
+  }
 }
 
 TEST(Audio, ModelsAreUpscaleDirectDiffWaves) {
@@ -167,7 +169,27 @@ TEST(Audio, ModelsAreUpscaleDirectDiffWaves) {
     ardm::from_text(ardm::to_text(m), back);
     EXPECT_EQ(back.net.diffwave.layers, 3);
     EXPECT_EQ(back.data.kind, "audio");
+    EXPECT_EQ(ardm::to_text(m).find("diffwave.taps"), std::string::npos);  // older models' text unchanged
   }
+  // The linear prediction head needs value outputs: the logistic parametrization has them.
+  m.process.upscale = 16;
+  m.net.diffwave.taps = 4;
+  EXPECT_THROW(ardm::Model(m, ardm::ObjectiveConfig{}, ardm::TrainConfig{}), std::invalid_argument);
+  m.process.parametrization = "logistic";
+  {
+    ardm::Model model(m, ardm::ObjectiveConfig{}, ardm::TrainConfig{});
+    auto x = torch::randint(65536, {2, 64}, torch::kInt64);
+    auto out = model.net->forward(x, torch::ones({2, 64}, torch::kBool), torch::tensor({0, 5}), torch::tensor({0, 3}));
+    EXPECT_EQ(out.sizes(), (torch::IntArrayRef{2, 12, 64}));  // 4 mixture logits, means, log-scales
+    ardm::ModelConfig back;
+    ardm::from_text(ardm::to_text(m), back);
+    EXPECT_EQ(back.net.diffwave.taps, 4);
+    EXPECT_EQ(back.process.parametrization, "logistic");
+  }
+  // A UNet refuses a context: it has no sequence to put one before.
+  ardm::ModelConfig img;
+  img.data.context = 8;
+  EXPECT_THROW(ardm::Model(img, ardm::ObjectiveConfig{}, ardm::TrainConfig{}), std::invalid_argument);
   EXPECT_EQ(ardm::nets::diffwave_dilation(0, 12), 1);
   EXPECT_EQ(ardm::nets::diffwave_dilation(11, 12), 2048);
   EXPECT_EQ(ardm::nets::diffwave_dilation(12, 12), 1);

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "ardm/coding/crc32.h"
+#include "ardm/kinds/audio/speech.h"
 
 namespace ardm::data {
 namespace fs = std::filesystem;
@@ -75,17 +76,13 @@ void write_wav(const std::string& path, const std::vector<int16_t>& samples, int
 }
 
 std::string speech_folder(const std::string& source) {
-  const std::string root = "/usr/share/asterisk/sounds/";
-  if (source == "speech") return root + "en_US_f_Allison";
-  if (source == "speech-it") return root + "it_IT_m_Carlo";
-  if (source == "speech-ru") return root + "ru_RU_f_IvrvoiceRU";
-  return "";
+  const auto* s = kinds::speech_source(source);
+  return s ? s->folder : "";
 }
 
 std::string speech_package(const std::string& source) {
-  return source == "speech-it"   ? "asterisk-core-sounds-it-wav"
-         : source == "speech-ru" ? "asterisk-core-sounds-ru-wav"
-                                 : "asterisk-core-sounds-en-wav";
+  const auto* s = kinds::speech_source(source);
+  return s ? s->package : kinds::kSpeechSources[0].package;
 }
 
 std::vector<std::string> audio_files(const std::string& source, const std::string& split) {

@@ -10,8 +10,6 @@
 namespace ardm::nets {
 
 Net make_net(const NetConfig& cfg, const NetIO& io) {
-  if (io.context > 0 && cfg.type == "unet")
-    throw std::invalid_argument("the unet network takes no context (--context needs a sequence network)");
   if (cfg.type == "unet") return std::make_shared<UNetImpl>(cfg.unet, io);
   if (cfg.type == "transformer") return std::make_shared<TransformerImpl>(cfg.transformer, io);
   if (cfg.type == "diffwave") return std::make_shared<DiffWaveImpl>(cfg.diffwave, io);

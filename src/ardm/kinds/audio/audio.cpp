@@ -6,6 +6,7 @@
 #include "ardm/engine/codec.h"
 #if ARDM_HAVE_PCM_CODECS
 #include "ardm/kinds/audio/pcm_codecs.h"
+#include "ardm/kinds/audio/speech.h"
 #endif
 
 #ifndef ARDM_DEFAULT_AUDIO_MODEL
@@ -31,7 +32,7 @@ bool wav_name(const std::string& path) {
 }  // namespace
 
 bool AudioKind::takes_source(const std::string& source) const {
-  if (source == "speech" || source == "speech-it" || source == "speech-ru") return true;  // data/audio.h
+  if (speech_source(source)) return true;
   if (const auto comma = source.find(','); comma != std::string::npos)
     return takes_source(source.substr(0, comma)) && takes_source(source.substr(comma + 1));
   std::error_code ec;
