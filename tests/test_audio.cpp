@@ -185,6 +185,14 @@ TEST(Audio, ModelsAreUpscaleDirectDiffWaves) {
     ardm::from_text(ardm::to_text(m), back);
     EXPECT_EQ(back.net.diffwave.taps, 4);
     EXPECT_EQ(back.process.parametrization, "logistic");
+    // From the all-zero outputs a network starts with, the components get different gradients
+    // (a symmetric start would keep them one logistic forever).
+    auto o = torch::zeros({1, 12, 64}, torch::requires_grad());
+    const auto past = model.process->past(x.narrow(0, 0, 1), ardm::stage_tensor(1, 2, torch::kCPU));
+    torch::log_softmax(model.process->symbol_logits(o, past, 2), 1).select(1, 3).sum().backward();
+    const auto g = o.grad();
+    for (int64_t c : {0, 4, 8})  // mixture logits, means, log-scales
+      EXPECT_GT((g.select(1, c) - g.select(1, c + 1)).abs().max().item<float>(), 1e-6) << "channel " << c;
   }
   // A UNet refuses a context: it has no sequence to put one before.
   ardm::ModelConfig img;

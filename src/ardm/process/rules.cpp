@@ -112,7 +112,8 @@ void Rules::logistic_logits(const float* out, int64_t past, int64_t stage, doubl
   std::vector<double> acc(static_cast<size_t>(b_ * M));  // [j][m]: log pi_m + log mass
   for (int64_t m = 0; m < M; ++m) {
     const double mu = static_cast<double>(out[M + m]);
-    const double inv_s = exp_d(-std::max(static_cast<double>(out[2 * M + m]), logistic::kMinLogScale));
+    const double log_s = static_cast<double>(out[2 * M + m]) + logistic::kLogScaleOffset[m];
+    const double inv_s = exp_d(-std::max(log_s, logistic::kMinLogScale));
     const double log_pi = static_cast<double>(out[m]) - log_pi_norm;
     for (int64_t i = 0; i <= b_; ++i) {
       z[static_cast<size_t>(i)] = (logistic::edge(past + i * q, K_) - mu) * inv_s;

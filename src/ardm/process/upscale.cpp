@@ -113,7 +113,12 @@ torch::Tensor UpscaleProcess::logistic_logits(const torch::Tensor& out_any, cons
   auto at = [&](int64_t c) { return out.narrow(1, c * M, M).unsqueeze(2); };  // [B, M, 1, ...]
   const auto log_pi = torch::log_softmax(out.narrow(1, 0, M), 1).unsqueeze(2);
   const auto mu = at(1);
-  const auto inv_s = torch::exp(-at(2).clamp_min(logistic::kMinLogScale));
+  std::vector<int64_t> per_component = {1, M, 1};
+  for (size_t i = 0; i < rest.size(); ++i) per_component.push_back(1);
+  const auto offsets = torch::tensor(std::vector<double>(logistic::kLogScaleOffset, logistic::kLogScaleOffset + M),
+                                     out.options())
+                           .view(per_component);
+  const auto inv_s = torch::exp(-(at(2) + offsets).clamp_min(logistic::kMinLogScale));
   // The b sub-buckets' edges: digit j spans [edge(lo_j), edge(lo_j + q)), lo_j = x_past + j q.
   std::vector<int64_t> shape = {1, 1, b_ + 1};
   for (size_t i = 0; i < rest.size(); ++i) shape.push_back(1);
