@@ -4,9 +4,9 @@
 #include <filesystem>
 
 #include "ardm/engine/codec.h"
+#include "ardm/kinds/audio/speech.h"
 #if ARDM_HAVE_PCM_CODECS
 #include "ardm/kinds/audio/pcm_codecs.h"
-#include "ardm/kinds/audio/speech.h"
 #endif
 
 #ifndef ARDM_DEFAULT_AUDIO_MODEL
