@@ -194,6 +194,8 @@ TEST(Audio, ModelsAreUpscaleDirectDiffWaves) {
     for (int64_t c : {0, 4, 8})  // mixture logits, means, log-scales
       EXPECT_GT((g.select(1, c) - g.select(1, c + 1)).abs().max().item<float>(), 1e-6) << "channel " << c;
   }
+  m.net.diffwave.taps = 257;  // beyond the head's reach
+  EXPECT_THROW(ardm::Model(m, ardm::ObjectiveConfig{}, ardm::TrainConfig{}), std::invalid_argument);
   // A UNet refuses a context: it has no sequence to put one before.
   ardm::ModelConfig img;
   img.data.context = 8;
