@@ -166,5 +166,7 @@ const coding::KindLayouts& layouts();
 
 // Chunk names of a multi-item output folder: 00000.png, ...
 std::string numbered_name(size_t i, size_t count, const std::string& ext);
+// The paths of a '|'-separated list (how the build passes a kind its older bundled models).
+std::vector<std::string> path_list(const std::string& bar_separated);
 
 }  // namespace ardm::kinds

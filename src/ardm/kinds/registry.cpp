@@ -1,5 +1,6 @@
 // The data kinds ardm knows, in the order inputs are offered to them (text, which takes any
 // file, last), and what every kind shares.
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
@@ -70,6 +71,16 @@ std::string numbered_name(size_t i, size_t count, const std::string& ext) {
   std::string digits = std::to_string(i);
   if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
   return digits + ext;
+}
+
+std::vector<std::string> path_list(const std::string& bar_separated) {
+  std::vector<std::string> paths;
+  for (size_t at = 0; at < bar_separated.size();) {
+    const size_t bar = std::min(bar_separated.find('|', at), bar_separated.size());
+    if (bar > at) paths.push_back(bar_separated.substr(at, bar - at));
+    at = bar + 1;
+  }
+  return paths;
 }
 
 uint16_t identity_word(uint16_t w) { return w; }

@@ -12,6 +12,9 @@
 #ifndef ARDM_DEFAULT_AUDIO_MODEL
 #define ARDM_DEFAULT_AUDIO_MODEL ""
 #endif
+#ifndef ARDM_OLDER_AUDIO_MODELS
+#define ARDM_OLDER_AUDIO_MODELS ""  // paths separated by '|'
+#endif
 
 namespace ardm::kinds {
 namespace {
@@ -50,6 +53,8 @@ bool AudioKind::codes(const DataSpec& d) const {
 std::string AudioKind::model_needed() const { return "not audio: WAV files need an audio model"; }
 
 std::string AudioKind::bundled_model() const { return ARDM_DEFAULT_AUDIO_MODEL; }
+
+std::vector<std::string> AudioKind::older_models() const { return path_list(ARDM_OLDER_AUDIO_MODELS); }
 
 bool AudioKind::claims(const std::string& path, const uint8_t* head, size_t n) const {
   if (wav_name(path)) return true;  // the WAV path says so if it is not one

@@ -26,6 +26,7 @@ class AudioKind : public Kind {
   std::string model_needed() const override;
   const char* model_variable() const override { return "ARDM_AUDIO_MODEL"; }
   std::string bundled_model() const override;
+  std::vector<std::string> older_models() const override;
   bool claims(const std::string& path, const uint8_t* head, size_t n) const override;
   Content read(const std::vector<uint8_t>& file, const std::string& name, const engine::EngineModel& model) const override;
   WordMap word_map(const coding::Description& d, const engine::EngineCodec& codec) const override;

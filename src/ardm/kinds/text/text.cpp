@@ -26,16 +26,7 @@ std::string TextKind::model_needed() const {
 
 std::string TextKind::bundled_model() const { return ARDM_DEFAULT_TEXT_MODEL; }
 
-std::vector<std::string> TextKind::older_models() const {
-  std::vector<std::string> paths;
-  const std::string all = ARDM_OLDER_TEXT_MODELS;
-  for (size_t at = 0; at < all.size();) {
-    const size_t bar = std::min(all.find('|', at), all.size());
-    if (bar > at) paths.push_back(all.substr(at, bar - at));
-    at = bar + 1;
-  }
-  return paths;
-}
+std::vector<std::string> TextKind::older_models() const { return path_list(ARDM_OLDER_TEXT_MODELS); }
 
 Content TextKind::read(const std::vector<uint8_t>& file, const std::string&, const engine::EngineModel&) const {
   Content c;
