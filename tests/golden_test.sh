@@ -64,8 +64,13 @@ cases=(
   "kjv-jonah-1.txt 20 kjv-jonah-1.v4a-b20.text.ardm encode any"
   "kjv-jonah-1.txt 64 kjv-jonah-1.v4a-b64.text.ardm encode any"
   "v4l-table.txt 20 v4l-table.v4a-b20.text.ardm encode any"
-  "telephone-number.wav 4 telephone-number.b4.wav.ardm encode any"          # format 3, engine, speech model
-  "telephone-number.wav 20 telephone-number.b20.wav.ardm encode any"        # format 3, engine, speech model
+  # The first bundled speech model (format 3: 8,000-sample chunks, each alone).
+  "telephone-number.wav 4 telephone-number.b4.wav.ardm encode any older/speech-086379dd.ardmnet"
+  "telephone-number.wav 20 telephone-number.b20.wav.ardm encode any older/speech-086379dd.ardmnet"
+  # The bundled speech model: format 4 (4,000-sample chunks, each after the 512 samples before
+  # it), the logistic mixture and the linear prediction head.
+  "telephone-number.wav 4 telephone-number.v4-b4.wav.ardm encode any"
+  "telephone-number.wav 20 telephone-number.v4-b20.wav.ardm encode any"
 )
 
 work=$(mktemp -d)
