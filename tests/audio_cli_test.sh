@@ -44,6 +44,24 @@ grep -q "split \[" "$work/out" && pass "schedule splits the budget over the stag
 awk '/by stage: / { split($0, a, "all steps: "); split(a[2], t, " "); split($0, b, "by stage: "); n = split(b[2], c, ", ");
   s = 0; for (i = 1; i <= n; ++i) s += c[i]; if (n == 4 && s > t[1] - 0.001 && s < t[1] + 0.001) ok = 1 } END { exit !ok }' "$work/out" &&
   pass "schedule gives the 4 stages' costs, which sum to all steps'" || fail "schedule stages: $(head -1 "$work/out")"
+# The per-step costs measured on data (every item at each measured step, interpolated between):
+# the same quantity as eval's stochastic bound, which their sum must match, on a model trained
+# long enough to be far from uniform. They replace the training tracker's.
+expect_ok "train a model for the measured costs" "$ARDM" train --data "$work/train" --out "$work/mrun" --clip-len 200 \
+  --width 8 --layers 2 --dilation-cycle 2 --batch 4 --steps 150 --lr 0.01 --threads 2 -q
+expect_ok "eval: the bound over 4 passes" "$ARDM" eval --model "$work/mrun/checkpoint.pt" --passes 4 --threads 2 -q
+bound=$(sed -n 's/^test bound: \([0-9.]*\) +- \([0-9.]*\).*/\1 \2/p' "$work/out")
+expect_ok "schedule --measure" "$ARDM" schedule --model "$work/mrun/checkpoint.pt" --measure model --split test \
+  --points 24 --batch 32 --out "$work/measured.pt" --budget 4,8 --threads 2 -q
+measured=$(sed -n 's/.*; all steps: \([0-9.]*\) bits\/sample.*/\1/p' "$work/out")
+awk -v b="$bound" -v m="$measured" 'BEGIN { split(b, e, " "); d = m - e[1]; if (d < 0) d = -d;
+  exit !(m > 0 && m < 15.95 && d < 4 * e[2] + 0.01) }' &&
+  pass "the measured costs sum to the bound ($measured against eval's $bound)" ||
+  fail "measured all steps '$measured', eval's bound '$bound'"
+expect_ok "a measured checkpoint schedules with no data" "$ARDM" schedule --model "$work/measured.pt" --budget 8
+grep -q "all steps: $measured bits/sample" "$work/out" && pass "it keeps the measured costs" ||
+  fail "measured checkpoint: $(head -1 "$work/out")"
+expect_err "--measure needs --out" "needs --out" "$ARDM" schedule --model "$work/run/checkpoint.pt" --measure model
 expect_ok "sample writes WAV files" "$ARDM" sample --model "$work/run/checkpoint.pt" --count 2 --budget 8 --out "$work/s.wav"
 [ "$(head -c 4 "$work/s-1.wav")" = RIFF ] && [ "$(stat -c %s "$work/s-2.wav")" = 444 ] && pass "2 WAVs of 200 samples" ||
   fail "samples: $(ls -l "$work"/s-*)"
@@ -51,7 +69,7 @@ expect_ok "an Upscale model with b = 2 (16 stages)" "$ARDM" train --data "$work/
 expect_ok "its exact length" "$ARDM" eval --model "$work/b2/checkpoint.pt" --budget 20 --limit 2 --passes 1 -q
 grep -Eq "exact fixed-order: [0-9.]+ bits/sample" "$work/out" && pass "b = 2: exact length" || fail "b = 2: $(cat "$work/out")"
 expect_err "audio refuses an OA-ARDM" "Upscale ARDM" "$ARDM" train --data "$work/train" --upscale 0 --out "$work/oa" "${TINY[@]}"
-expect_ok "export" "$ARDM" export --model "$work/run/checkpoint.pt" --out "$work/a.ardmnet"
+expect_ok "export (the measured costs' schedules)" "$ARDM" export --model "$work/measured.pt" --out "$work/a.ardmnet"
 export ARDM_AUDIO_MODEL="$work/a.ardmnet"
 
 d="$work/d"

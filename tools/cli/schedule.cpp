@@ -1,5 +1,6 @@
 // ardm schedule: the optimal step schedules of a model for network-call budgets, from its loss
-// tracker (text or JSON).
+// tracker (text or JSON); with --measure, from per-step costs measured on data instead, written
+// into a copy of the checkpoint that `ardm export` then bundles.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <numeric>
 
 #include "ardm/core/config_io.h"
+#include "ardm/train/eval.h"
 #include "common.h"
 
 namespace ardm::cli {
@@ -19,12 +21,27 @@ class Schedule : public Command {
     cmd_->add_option("--model", model_path_, "checkpoint")->required();
     cmd_->add_option("--budget", budgets_, "comma-separated budgets")->capture_default_str();
     cmd_->add_flag("--json", json_, "print JSON instead of text");
+    cmd_->add_option("--measure", measure_,
+                     "measure the per-step costs on this data (as train's --data; 'model': the data the model was "
+                     "trained on) with the EMA weights instead of reading the training loss tracker; needs --out");
+    cmd_->add_option("--split", split_, "with --measure: the split (use one the model was not trained on)")
+        ->capture_default_str();
+    cmd_->add_option("--limit", limit_, "with --measure: N items spread evenly over the split (0 = all)")
+        ->capture_default_str();
+    cmd_->add_option("--points", points_, "with --measure: steps measured per stage (interpolated between)")
+        ->capture_default_str();
+    cmd_->add_option("--batch", batch_, "with --measure: batch size")->capture_default_str();
+    cmd_->add_option("--seed", seed_, "with --measure: seed of the orders")->capture_default_str();
+    cmd_->add_option("--out", out_, "with --measure: the checkpoint to write (the model with the measured costs as "
+                     "its loss tracker; weights only)");
+    add_common(cmd_, common_);
   }
   bool parsed() const override { return cmd_->parsed(); }
 
   int run() override {
     Model model = load_model(model_path_);
     const int64_t S = model.num_stages(), D = model.num_values();
+    if (!measure_.empty()) measure(model);
     auto budgets = parse_ints(budgets_);
     if (budgets.empty()) throw std::invalid_argument("--budget needs at least one value");
     for (auto k : budgets) check_budget(model, k);
@@ -68,9 +85,30 @@ class Schedule : public Command {
   }
 
  private:
+  // Replaces the model's loss tracker by costs measured on data and saves it as --out.
+  void measure(Model& model) {
+    if (out_.empty()) throw std::invalid_argument("--measure needs --out (the checkpoint to write)");
+    const torch::Device dev = setup(common_);
+    auto data = model_data(model, measure_ == "model" ? "" : measure_, split_, 0);
+    const int64_t n = data.size(0);
+    if (limit_ > 0 && limit_ < n)  // spread over the split: its sources are concatenated one after another
+      data = data.index_select(0, torch::linspace(0, static_cast<double>(n - 1), limit_).round().to(torch::kInt64));
+    const double tracked = model.predicted_cost(model.policy(model.num_steps(), "naive"));
+    const auto costs = measure_step_costs(model, data, points_, batch_, seed_, dev, !common_.quiet);
+    model.tracker = LossTracker::from_state(costs, torch::ones_like(costs, torch::kBool), model.tracker.prior_bpd());
+    save_checkpoint(out_, model, nullptr, /*weights_only=*/true);
+    std::fprintf(stderr, "measured on %lld %s of %s (%s), %lld steps per stage: all steps %.4f %s (the training "
+                 "tracker said %.4f); wrote %s\n", static_cast<long long>(data.size(0)), items_of(model),
+                 measure_.c_str(), split_.c_str(), static_cast<long long>(points_),
+                 model.predicted_cost(model.policy(model.num_steps(), "naive")), unit_of(model), tracked, out_.c_str());
+  }
+
   CLI::App* cmd_ = nullptr;
-  std::string model_path_, budgets_ = "10,20,50,100,250";
+  std::string model_path_, budgets_ = "10,20,50,100,250", measure_, split_ = "valid", out_;
+  int64_t limit_ = 0, points_ = 32, batch_ = 16;
+  uint64_t seed_ = 1234;
   bool json_ = false;
+  Common common_;
 };
 
 }  // namespace

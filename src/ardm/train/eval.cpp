@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <vector>
 
 #include "ardm/train/train.h"
 #include "ardm/util/progress.h"
@@ -119,6 +120,54 @@ ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const 
   std::snprintf(status, sizeof status, "bpd %.4f", r.bpd);
   bar.finish(status);
   return r;
+}
+
+torch::Tensor measure_step_costs(Model& model, const torch::Tensor& data, int64_t points, int64_t batch,
+                                 uint64_t seed, const torch::Device& device, bool progress) {
+  check_data(model, data, "measurement data");
+  TORCH_CHECK(points >= 2 && batch >= 1, "need at least 2 points and a positive batch");
+  torch::NoGradGuard no_grad;
+  auto fn = eval_net(model, device);
+  const int64_t S = model.num_stages(), D = model.num_values(), n = data.size(0);
+  // Steps (D-1) * (j / (P-1))^2, j = 0..P-1, without repeats: 0 and D-1 always among them.
+  std::vector<int64_t> at;
+  for (int64_t j = 0; j < points; ++j) {
+    const double u = static_cast<double>(j) / static_cast<double>(points - 1);
+    const auto t = static_cast<int64_t>(std::llround(static_cast<double>(D - 1) * u * u));
+    if (at.empty() || t > at.back()) at.push_back(t);
+  }
+  const auto P = static_cast<int64_t>(at.size());
+  auto measured = torch::zeros({S, P}, torch::kFloat64);
+  util::Progress bar("measure", S * P * n, "item", progress);
+  for (int64_t s = 0; s < S; ++s) {
+    for (int64_t j = 0; j < P; ++j) {
+      double sum = 0;
+      for (int64_t first = 0; first < n; first += batch) {
+        const int64_t last = std::min(first + batch, n), B = last - first;
+        auto x = data.slice(0, first, last).to(torch::kInt64).to(device);
+        const auto b = batch_of(model, x, fn, true);
+        auto gen = make_generator(mix_seed(seed, kEvalStream, static_cast<uint64_t>((s * P + j) * n + first)));
+        const auto sigma = sample_orders(B, D, gen);
+        const auto terms = bound_terms(*model.process, b.net, b.x, sigma, torch::full({B}, at[static_cast<size_t>(j)], torch::kInt64),
+                                       torch::full({B}, s, torch::kInt64), 0.0);
+        sum -= terms.elbo_t_bpd.sum().item<double>();
+        bar.update((s * P + j) * n + last);
+      }
+      measured[s][j] = sum / static_cast<double>(n);
+    }
+  }
+  bar.finish("");
+  auto costs = torch::zeros({S * D}, torch::kFloat64);
+  auto c = costs.accessor<double, 1>();
+  auto m = measured.accessor<double, 2>();
+  for (int64_t s = 0; s < S; ++s) {
+    for (int64_t j = 0; j + 1 < P; ++j) {
+      const int64_t a = at[static_cast<size_t>(j)], e = at[static_cast<size_t>(j + 1)];
+      for (int64_t t = a; t <= e; ++t)
+        c[s * D + t] = m[s][j] + (m[s][j + 1] - m[s][j]) * static_cast<double>(t - a) / static_cast<double>(e - a);
+    }
+  }
+  return costs;
 }
 
 }  // namespace ardm

@@ -46,4 +46,14 @@ ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const 
                                  int64_t batch, const torch::Device& device, bool progress = true,
                                  bool with_context = true);
 
+// The per-step costs the step-budget DP reads, measured instead of tracked: for every stage,
+// the mean of elbo_t over `data` (every item, a fresh random order each) at `points` steps
+// spread over 0..D-1, denser at the start where the cost falls fastest, and linearly
+// interpolated between them. The same items at every step, so the curve's shape is not the
+// items' spread. [S * D] float64 bits per dim, stage-major (the loss tracker's layout); the
+// training tracker instead averages one item per visit over all of training, most of it
+// made while the model was worse.
+torch::Tensor measure_step_costs(Model& model, const torch::Tensor& data, int64_t points, int64_t batch,
+                                 uint64_t seed, const torch::Device& device, bool progress = true);
+
 }  // namespace ardm
