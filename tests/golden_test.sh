@@ -67,10 +67,14 @@ cases=(
   # The first bundled speech model (format 3: 8,000-sample chunks, each alone).
   "telephone-number.wav 4 telephone-number.b4.wav.ardm encode any older/speech-086379dd.ardmnet"
   "telephone-number.wav 20 telephone-number.b20.wav.ardm encode any older/speech-086379dd.ardmnet"
-  # The bundled speech model: format 4 (4,000-sample chunks, each after the 512 samples before
-  # it), the logistic mixture and the linear prediction head.
-  "telephone-number.wav 4 telephone-number.v4-b4.wav.ardm encode any"
-  "telephone-number.wav 20 telephone-number.v4-b20.wav.ardm encode any"
+  # The second: format 4 (4,000-sample chunks, each after the 512 samples before it), the
+  # logistic mixture and the linear prediction head.
+  "telephone-number.wav 4 telephone-number.v4-b4.wav.ardm encode any older/speech-b40cfc58.ardmnet"
+  "telephone-number.wav 20 telephone-number.v4-b20.wav.ardm encode any older/speech-b40cfc58.ardmnet"
+  # The bundled speech model: the same network trained longer, its schedules from per-step costs
+  # measured on validation clips (`ardm schedule --measure`).
+  "telephone-number.wav 4 telephone-number.v4c-b4.wav.ardm encode any"
+  "telephone-number.wav 20 telephone-number.v4c-b20.wav.ardm encode any"
 )
 
 work=$(mktemp -d)
