@@ -61,6 +61,9 @@ awk -v b="$bound" -v m="$measured" 'BEGIN { split(b, e, " "); d = m - e[1]; if (
 expect_ok "a measured checkpoint schedules with no data" "$ARDM" schedule --model "$work/measured.pt" --budget 8
 grep -q "all steps: $measured bits/sample" "$work/out" && pass "it keeps the measured costs" ||
   fail "measured checkpoint: $(head -1 "$work/out")"
+expect_err "--measure checks the budgets before measuring" "outside 4" "$ARDM" schedule \
+  --model "$work/mrun/checkpoint.pt" --measure model --out "$work/never.pt" --budget 2
+[ ! -e "$work/never.pt" ] && pass "no checkpoint written" || fail "a checkpoint was written for a bad budget"
 expect_err "--measure needs --out" "needs --out" "$ARDM" schedule --model "$work/run/checkpoint.pt" --measure model
 expect_ok "sample writes WAV files" "$ARDM" sample --model "$work/run/checkpoint.pt" --count 2 --budget 8 --out "$work/s.wav"
 [ "$(head -c 4 "$work/s-1.wav")" = RIFF ] && [ "$(stat -c %s "$work/s-2.wav")" = 444 ] && pass "2 WAVs of 200 samples" ||

@@ -41,10 +41,10 @@ class Schedule : public Command {
   int run() override {
     Model model = load_model(model_path_);
     const int64_t S = model.num_stages(), D = model.num_values();
-    if (!measure_.empty()) measure(model);
     auto budgets = parse_ints(budgets_);
     if (budgets.empty()) throw std::invalid_argument("--budget needs at least one value");
     for (auto k : budgets) check_budget(model, k);
+    if (!measure_.empty()) measure(model);  // after the checks: a bad --budget fails before minutes of measuring
     const auto table = model.schedules(*std::max_element(budgets.begin(), budgets.end()));
     const double full = model.predicted_cost(model.policy(S * D, "naive"));
     const char* unit = unit_of(model);
