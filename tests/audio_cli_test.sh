@@ -72,6 +72,30 @@ expect_ok "an Upscale model with b = 2 (16 stages)" "$ARDM" train --data "$work/
 expect_ok "its exact length" "$ARDM" eval --model "$work/b2/checkpoint.pt" --budget 20 --limit 2 --passes 1 -q
 grep -Eq "exact fixed-order: [0-9.]+ bits/sample" "$work/out" && pass "b = 2: exact length" || fail "b = 2: $(cat "$work/out")"
 expect_err "audio refuses an OA-ARDM" "Upscale ARDM" "$ARDM" train --data "$work/train" --upscale 0 --out "$work/oa" "${TINY[@]}"
+# The dyadic orders (coarse to fine): the run resumed with them trains on that family; its
+# measured costs, exact length and codec use them, and its files decode by both decoders.
+cp -r "$work/mrun" "$work/drun"
+expect_ok "resume with --order dyadic" "$ARDM" train --data "$work/train" --out "$work/drun" --resume --steps 170 \
+  --order dyadic --threads 2 -q
+expect_ok "schedule --measure (dyadic)" "$ARDM" schedule --model "$work/drun/checkpoint.pt" --measure model \
+  --split test --points 24 --batch 32 --out "$work/dmeasured.pt" --budget 8 --threads 2 -q
+expect_ok "eval the dyadic model's exact length" "$ARDM" eval --model "$work/dmeasured.pt" --budget 8 --passes 1 \
+  --limit 8 --threads 2 -q
+grep -q "exact fixed-order: .*dyadic order, seed 0" "$work/out" && pass "eval codes in the dyadic order" ||
+  fail "eval: $(tail -1 "$work/out")"
+expect_ok "export the dyadic model" "$ARDM" export --model "$work/dmeasured.pt" --out "$work/dy.ardmnet"
+mkdir -p "$work/dy"
+cp "$SPEECH/hello-world.wav" "$work/dy/"
+expect_ok "compress by the dyadic model" env ARDM_AUDIO_MODEL="$work/dy.ardmnet" "$ARDM" compress -q -k --method model \
+  --budget 8 "$work/dy/hello-world.wav"
+expect_ok "decompress it in another process" env ARDM_AUDIO_MODEL="$work/dy.ardmnet" "$ARDM" decompress -q \
+  -o "$work/dy/back.wav" "$work/dy/hello-world.wav.ardm"
+same "dyadic: hello-world.wav back byte for byte" "$SPEECH/hello-world.wav" "$work/dy/back.wav"
+expect_ok "ardm-decode decodes it" env ARDM_AUDIO_MODEL="$work/dy.ardmnet" "$DECODE" -q -o "$work/dy/back2.wav" \
+  "$work/dy/hello-world.wav.ardm"
+same "dyadic: back byte for byte (ardm-decode)" "$SPEECH/hello-world.wav" "$work/dy/back2.wav"
+expect_err "train refuses an unknown order" "dyadic" "$ARDM" train --data "$work/train" --out "$work/bad" \
+  --order bogus "${TINY[@]}"
 expect_ok "export (the measured costs' schedules)" "$ARDM" export --model "$work/measured.pt" --out "$work/a.ardmnet"
 export ARDM_AUDIO_MODEL="$work/a.ardmnet"
 

@@ -186,3 +186,35 @@ TEST(Config, TextRoundTrip) {
   EXPECT_THROW(ardm::from_text("nonsense=1\n", tb), std::invalid_argument);
   EXPECT_THROW(ardm::from_text("lr=abc\n", tb), std::invalid_argument);
 }
+
+// The dyadic family: ranks by position, a permutation per row; coarse to fine (position 0 first,
+// then by trailing zero bits, never a finer level before a coarser one); random within a level.
+TEST(Orders, DyadicIsCoarseToFineAndRandomWithinLevels) {
+  const int64_t B = 8, D = 100;
+  auto g = ardm::make_generator(5);
+  auto sigma = ardm::sample_dyadic_orders(B, D, g);
+  ASSERT_EQ(sigma.sizes(), (std::vector<int64_t>{B, D}));
+  EXPECT_TRUE(std::get<0>(sigma.sort(1)).equal(torch::arange(D).expand({B, D})));
+  auto level = [](int64_t i) {
+    int z = 0;
+    for (; i > 0 && (i & 1) == 0; i >>= 1) ++z;
+    return i == 0 ? 99 : z;
+  };
+  auto pos = sigma.argsort(int64_t{1});  // [B, D]: position at each rank
+  for (int64_t b = 0; b < B; ++b) {
+    auto row = pos[b].contiguous();
+    const auto* p = row.data_ptr<int64_t>();
+    EXPECT_EQ(p[0], 0);
+    EXPECT_EQ(p[1], 64);  // the only multiple of 64 below 100 but 0
+    for (int64_t r = 1; r < D; ++r) EXPECT_GE(level(p[r - 1]), level(p[r])) << "row " << b << " rank " << r;
+    // the 50 odd positions take the last 50 ranks
+    EXPECT_TRUE((sigma[b].index({torch::arange(1, D, 2)}) >= D / 2).all().item<bool>());
+  }
+  EXPECT_FALSE(sigma[0].equal(sigma[1]));  // the odd positions' order differs between rows
+  // Fixed orders of the family: seeded, each stage its own, the random family unchanged.
+  EXPECT_TRUE(ardm::fixed_orders(2, D, 3, "dyadic").equal(ardm::fixed_orders(2, D, 3, "dyadic")));
+  EXPECT_FALSE(ardm::fixed_orders(2, D, 3, "dyadic")[0].equal(ardm::fixed_orders(2, D, 3, "dyadic")[1]));
+  EXPECT_TRUE(ardm::fixed_orders(2, D, 3, "random").equal(ardm::fixed_orders(2, D, 3)));
+  auto g1 = ardm::make_generator(9), g2 = ardm::make_generator(9);
+  EXPECT_TRUE(ardm::draw_orders("random", B, D, g1).equal(ardm::sample_orders(B, D, g2)));
+}

@@ -156,6 +156,7 @@ CodecCommand::CodecCommand(CLI::App& app) : s_(std::make_unique<State>()) {
   s.exporter->add_option("--out", s.export_out, "the model file to write: .ardmnet (engine) or .pt (checkpoint)")->required();
   s.exporter->add_option("--order", s.export_order,
                          "the fixed order the model codes with: random (seeded; the budget's steps merged by the "
+                         "dynamic program), dyadic (coarse to fine, seeded random within each level; merged by the "
                          "dynamic program) or streams (sequences: for budget B, ceil(D/B) runs each coded left to "
                          "right, one value of every run per call) or adaptive (with --history mix: streams, but a chunk after "
                          "one the bit mixer coded in under 1.5 bits a value is coded left to right, calling the "

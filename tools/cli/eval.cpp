@@ -63,7 +63,9 @@ class Eval : public Command {
     const auto exact_data = exact_limit_ > 0 ? data.slice(0, 0, std::min(exact_limit_, data.size(0))) : data;
     const auto e = evaluate_fixed_order(model, exact_data, plan, batch_, dev, !common_.quiet, !no_context_);
     const std::string order =
-        streams ? "streams order" : "order seed " + std::to_string(model.objective_cfg.order_seed);
+        streams ? "streams order"
+                : (model.model_cfg.process.order == "dyadic" ? "dyadic order, seed " : "order seed ") +
+                      std::to_string(model.objective_cfg.order_seed);
     std::printf("exact fixed-order: %.4f %s (+- %.4f over %s; %lld %s, %lld network calls each, %s)\n", e.bpd, unit,
                 e.stderr_images, items, static_cast<long long>(e.images), items,
                 static_cast<long long>(e.network_calls), order.c_str());

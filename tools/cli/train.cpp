@@ -106,6 +106,13 @@ class Train : public Command {
                   "logistics over the values: 16-bit audio), or text8 (text8 data: "
                   "2 stages, space/vowel/consonant then the letter; any --upscale >= 2)")
         ->capture_default_str();
+    t->add_option("--order", mc_.process.order,
+                  "the orders: random (training draws uniform random orders; exact likelihoods and the codec use "
+                  "one of them, seeded) or dyadic (coarse to fine: the positions whose index has the most trailing "
+                  "zero bits first, random within each such level; training draws from that family; may change on "
+                  "--resume)")
+        ->check(CLI::IsMember({"random", "dyadic"}))
+        ->capture_default_str();
     t->add_option("--ch", mc_.net.unet.ch, "UNet base width")->capture_default_str();
     t->add_option("--ch-mult", ch_mult_, "width multiplier per level, e.g. 1,2,2")->capture_default_str();
     t->add_option("--num-res-blocks", mc_.net.unet.num_res_blocks, "residual blocks per level")->capture_default_str();
@@ -157,11 +164,12 @@ class Train : public Command {
       if (group) resume_from = rank_checkpoint(*group, ckpt, shared_copy);
       model = load_model(resume_from);
       // Flags that may change on resume: the total step count, the batch (per rank), how often
-      // to save/log and the learning rate's decay at the end.
+      // to save/log, the learning rate's decay at the end and the order family.
       if (cmd_->count("--steps")) model.train_cfg.steps = tc_.steps;
       if (cmd_->count("--batch")) model.train_cfg.batch = tc_.batch;
       if (cmd_->count("--checkpoint-every")) model.train_cfg.checkpoint_every = tc_.checkpoint_every;
       if (cmd_->count("--lr-decay")) model.train_cfg.lr_decay = tc_.lr_decay;
+      if (cmd_->count("--order")) model.set_order(mc_.process.order);
       if (lead)
         std::fprintf(stderr, "resuming %s at step %lld of %lld\n", ckpt.c_str(), static_cast<long long>(model.step),
                      static_cast<long long>(model.train_cfg.steps));

@@ -48,9 +48,12 @@ DataSpec audio_spec(int64_t length);
 struct ProcessConfig {
   int64_t upscale = 0;                   // 0: OA-ARDM (one stage); b >= 2: Upscale ARDM with branching factor b
   std::string parametrization = "matrix";  // Upscale only: "matrix" (K logits per value), "direct" (S*b) or "logistic" (core/logistic.h)
-  // The fixed order exact likelihoods and the codec use (training draws random orders either way):
-  // "random" (seeded by ObjectiveConfig::order_seed, the budget's steps merged by the dynamic
-  // program) or, for an OA-ARDM of sequences, "streams" (core/schedule_dp.h, streams_plan: for a
+  // The fixed order exact likelihoods and the codec use: "random" (seeded by
+  // ObjectiveConfig::order_seed, the budget's steps merged by the dynamic program; training
+  // draws uniform random orders, as for the sequence orders below), "dyadic" (coarse to fine:
+  // the positions whose index has more trailing zero bits first, seeded random within each such
+  // level, objective.h sample_dyadic_orders; training and the bounds draw orders of that family,
+  // the steps merged by the dynamic program) or, for an OA-ARDM of sequences, "streams" (core/schedule_dp.h, streams_plan: for a
   // budget B the D values as ceil(D / B) runs, each left to right, one value of every run per call)
   // or "adaptive" (with history "mix": the streams order, except that a chunk after one the bit
   // mixer coded cheaply is coded left to right, calling the network where a value surprised it;

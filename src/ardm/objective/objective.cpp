@@ -20,6 +20,26 @@ torch::Tensor sample_orders(int64_t batch, int64_t num_steps, torch::Generator& 
   return u.argsort(/*dim=*/int64_t{1});
 }
 
+torch::Tensor sample_dyadic_orders(int64_t batch, int64_t num_steps, torch::Generator& gen) {
+  // A position's level is its number of trailing zero bits (position 0: above all); the order
+  // takes the levels from the top, each level's positions in a uniform random order. The
+  // argsort of (-level + u / 2), u uniform in [0, 1), is such an order: [B, D] positions by
+  // rank; the second argsort turns it into ranks by position.
+  std::vector<double> level(static_cast<size_t>(num_steps));
+  for (int64_t i = 0; i < num_steps; ++i) {
+    int z = 0;
+    for (int64_t v = i; v > 0 && (v & 1) == 0; v >>= 1) ++z;
+    level[static_cast<size_t>(i)] = i == 0 ? 64.0 : static_cast<double>(z);
+  }
+  auto u = torch::rand({batch, num_steps}, gen, torch::kFloat64);
+  auto key = u * 0.5 - torch::tensor(level, torch::kFloat64).unsqueeze(0);
+  return key.argsort(/*dim=*/int64_t{1}).argsort(/*dim=*/int64_t{1});
+}
+
+torch::Tensor draw_orders(const std::string& order, int64_t batch, int64_t num_steps, torch::Generator& gen) {
+  return order == "dyadic" ? sample_dyadic_orders(batch, num_steps, gen) : sample_orders(batch, num_steps, gen);
+}
+
 torch::Tensor sample_steps(int64_t batch, int64_t num_steps, const std::string& mode, torch::Generator& gen) {
   if (mode == "uniform") return torch::randint(num_steps, {batch}, gen, torch::kInt64);
   TORCH_CHECK(mode == "antithetic", "t sampling must be 'uniform' or 'antithetic', got '", mode, "'");
@@ -102,15 +122,15 @@ BoundTerms bound_terms(const Process& process, const NetFn& net, const torch::Te
   return out_terms;
 }
 
-torch::Tensor fixed_order(int64_t num_steps, uint64_t seed) {
+torch::Tensor fixed_order(int64_t num_steps, uint64_t seed, const std::string& order) {
   auto g = make_generator(seed);
-  return sample_orders(1, num_steps, g).squeeze(0);
+  return draw_orders(order, 1, num_steps, g).squeeze(0);
 }
 
-torch::Tensor fixed_orders(int64_t num_stages, int64_t num_steps, uint64_t seed) {
+torch::Tensor fixed_orders(int64_t num_stages, int64_t num_steps, uint64_t seed, const std::string& order) {
   std::vector<torch::Tensor> rows;
   for (int64_t s = 0; s < num_stages; ++s)
-    rows.push_back(fixed_order(num_steps, s == 0 ? seed : seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(s)));
+    rows.push_back(fixed_order(num_steps, s == 0 ? seed : seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(s), order));
   return torch::stack(rows);
 }
 
@@ -187,7 +207,7 @@ torch::Tensor policy_bound_bpd(const Process& process, const NetFn& net, const t
     w[b] = static_cast<double>((p[static_cast<size_t>(k) + 1] - p[static_cast<size_t>(k)]) *
                                static_cast<int64_t>(p.size() - 1) * S);
   }
-  auto sigma = sample_orders(B, D, gen);
+  auto sigma = draw_orders(process.order(), B, D, gen);
   auto terms = bound_terms(process, net, x, sigma, l, stage, 0.0);
   return terms.elbo_t_bpd * w.to(terms.elbo_t_bpd.device());
 }
@@ -195,7 +215,7 @@ torch::Tensor policy_bound_bpd(const Process& process, const NetFn& net, const t
 StepDraw draw_step(const Process& process, int64_t B, const ObjectiveConfig& cfg, torch::Generator& gen) {
   const int64_t D = process.steps_per_stage(), S = process.num_stages();
   StepDraw d;
-  d.sigma = sample_orders(B, D, gen);
+  d.sigma = draw_orders(process.order(), B, D, gen);
   if (S == 1) {
     d.t = sample_steps(B, D, cfg.t_sampling, gen);
     d.stage = torch::zeros({B}, torch::kInt64);

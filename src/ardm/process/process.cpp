@@ -9,10 +9,8 @@
 namespace ardm {
 namespace {
 constexpr int64_t kMaxSoftmaxClasses = 4096;
-}  // namespace
 
-
-std::shared_ptr<const Process> make_process(const ProcessConfig& cfg, const DataSpec& data) {
+std::shared_ptr<Process> new_process(const ProcessConfig& cfg, const DataSpec& data) {
   // OA-ARDMs and matrix Upscale ARDMs give K logits per value; above 4,096 classes (16-bit
   // audio: 65,536) that is too many for one softmax.
   if (data.num_classes > kMaxSoftmaxClasses &&
@@ -27,6 +25,13 @@ std::shared_ptr<const Process> make_process(const ProcessConfig& cfg, const Data
     throw std::invalid_argument("upscale parametrization must be 'direct', 'matrix', 'logistic' or 'text8', not '" +
                                 cfg.parametrization + "'");
   return std::make_shared<UpscaleProcess>(data, cfg.upscale, cfg.parametrization);
+}
+}  // namespace
+
+std::shared_ptr<const Process> make_process(const ProcessConfig& cfg, const DataSpec& data) {
+  auto p = new_process(cfg, data);
+  p->order_ = cfg.order;
+  return p;
 }
 
 torch::Tensor stage_tensor(int64_t batch, int64_t s, const torch::Device& device) {

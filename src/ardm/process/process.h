@@ -32,6 +32,9 @@ class Process {
   int64_t num_stages() const { return num_stages_; }             // S
   int64_t steps_per_stage() const { return data_.num_values(); }  // D
   int64_t num_steps() const { return num_stages_ * steps_per_stage(); }  // S * D: the loss tracker's length
+  // ProcessConfig::order: which family training and the bounds draw orders from
+  // (objective.h, draw_orders); set by make_process.
+  const std::string& order() const { return order_; }
 
   virtual int64_t num_symbols() const = 0;  // A
   virtual nets::NetIO net_io() const = 0;   // what the network must take and give
@@ -55,6 +58,8 @@ class Process {
  protected:
   DataSpec data_;
   int64_t num_stages_;
+  std::string order_ = "random";
+  friend std::shared_ptr<const Process> make_process(const ProcessConfig& cfg, const DataSpec& data);
 };
 
 // OA-ARDM (ProcessConfig::upscale == 0) or Upscale; throws std::invalid_argument for an

@@ -147,7 +147,7 @@ torch::Tensor measure_step_costs(Model& model, const torch::Tensor& data, int64_
         auto x = data.slice(0, first, last).to(torch::kInt64).to(device);
         const auto b = batch_of(model, x, fn, true);
         auto gen = make_generator(mix_seed(seed, kEvalStream, static_cast<uint64_t>((s * P + j) * n + first)));
-        const auto sigma = sample_orders(B, D, gen);
+        const auto sigma = draw_orders(model.process->order(), B, D, gen);
         const auto terms = bound_terms(*model.process, b.net, b.x, sigma, torch::full({B}, at[static_cast<size_t>(j)], torch::kInt64),
                                        torch::full({B}, s, torch::kInt64), 0.0);
         sum -= terms.elbo_t_bpd.sum().item<double>();

@@ -46,6 +46,14 @@ Model::Model(const ModelConfig& m, const ObjectiveConfig& o, const TrainConfig& 
   tracker = LossTracker(num_steps(), std::log2(static_cast<double>(m.data.num_classes)) / static_cast<double>(num_steps()));
 }
 
+void Model::set_order(const std::string& order) {
+  ProcessConfig p = model_cfg.process;
+  p.order = order;
+  check_order(p, model_cfg.data);
+  model_cfg.process = p;
+  process = make_process(p, model_cfg.data);
+}
+
 NetFn Model::as_fn(const nets::Net& which, const nets::Context* context) const {
   nets::Net n = which;
   if (context != nullptr) {
@@ -112,7 +120,7 @@ Model::CodingPlan Model::coding_plan(int64_t budget, const std::string& kind) co
   const int64_t D = num_values();
   // The adaptive order is the streams order wherever no history is mixed, as here.
   if (!streams_plan_order(model_cfg.process))
-    return {fixed_orders(num_stages(), D, objective_cfg.order_seed), policy(budget, kind)};
+    return {fixed_orders(num_stages(), D, objective_cfg.order_seed, model_cfg.process.order), policy(budget, kind)};
   const auto sp = streams_plan(D, budget);
   auto ranks = torch::empty({1, D}, torch::kInt64);
   for (int64_t r = 0; r < D; ++r) ranks[0][sp.order[static_cast<size_t>(r)]] = r;

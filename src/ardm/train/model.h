@@ -44,6 +44,9 @@ struct Model {
   };
   InContext split_context(const torch::Tensor& x, const torch::Tensor& lengths = {}) const;
   void to(const torch::Device& device);
+  // Another ProcessConfig::order (check_order): the fixed order and the family training draws
+  // from; the weights and the loss tracker stay (a run resumed with another order).
+  void set_order(const std::string& order);
 
   // Stage s's per-step costs from the loss tracker, sorted descending (as the DP uses them).
   std::vector<double> stage_costs(int64_t stage) const;
