@@ -215,6 +215,8 @@ TEST(Orders, DyadicIsCoarseToFineAndRandomWithinLevels) {
   EXPECT_TRUE(ardm::fixed_orders(2, D, 3, "dyadic").equal(ardm::fixed_orders(2, D, 3, "dyadic")));
   EXPECT_FALSE(ardm::fixed_orders(2, D, 3, "dyadic")[0].equal(ardm::fixed_orders(2, D, 3, "dyadic")[1]));
   EXPECT_TRUE(ardm::fixed_orders(2, D, 3, "random").equal(ardm::fixed_orders(2, D, 3)));
+  EXPECT_EQ(ardm::dyadic_level_starts(100), (std::vector<int64_t>{0, 1, 2, 4, 7, 13, 25, 50}));
+  EXPECT_EQ(ardm::dyadic_level_starts(4000).back(), 2000);
   auto g1 = ardm::make_generator(9), g2 = ardm::make_generator(9);
   EXPECT_TRUE(ardm::draw_orders("random", B, D, g1).equal(ardm::sample_orders(B, D, g2)));
 }

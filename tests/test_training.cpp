@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "ardm/data/dataset.h"
@@ -54,4 +55,23 @@ TEST(Training, ShortRunOnFashionMnistLowersTheBound) {
     EXPECT_NEAR(fast.best_cost[k], ref.best_cost[k], 1e-9 * ref.best_cost[k]) << "budget " << k;
     EXPECT_NO_THROW(ardm::check_policy(fast.policy(k), 784));
   }
+}
+
+// The steps schedule --measure measures: in dyadic orders every level's first and last step
+// (where the cost jumps), filled up to the number asked for; else denser at the start.
+TEST(MeasuredSteps, DyadicLevelEdgesThenTheWidestGaps) {
+  const auto at = ardm::measured_steps("dyadic", 100, 20);
+  ASSERT_EQ(at.size(), 20u);
+  EXPECT_TRUE(std::is_sorted(at.begin(), at.end()));
+  EXPECT_EQ(std::adjacent_find(at.begin(), at.end()), at.end());
+  for (int64_t s : {1, 2, 4, 7, 13, 25, 50}) {
+    EXPECT_NE(std::find(at.begin(), at.end(), s), at.end()) << s;
+    EXPECT_NE(std::find(at.begin(), at.end(), s - 1), at.end()) << s - 1;
+  }
+  EXPECT_EQ(at.back(), 99);
+  EXPECT_EQ(ardm::measured_steps("dyadic", 5, 32).size(), 5u);  // every step
+  const auto r = ardm::measured_steps("random", 4000, 32);
+  EXPECT_EQ(r.front(), 0);
+  EXPECT_EQ(r.back(), 3999);
+  EXPECT_LT(r[1], 10);
 }

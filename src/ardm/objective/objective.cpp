@@ -20,17 +20,35 @@ torch::Tensor sample_orders(int64_t batch, int64_t num_steps, torch::Generator& 
   return u.argsort(/*dim=*/int64_t{1});
 }
 
+namespace {
+int dyadic_level(int64_t i) {  // trailing zero bits; position 0 above every other
+  if (i == 0) return 64;
+  int z = 0;
+  for (; (i & 1) == 0; i >>= 1) ++z;
+  return z;
+}
+}  // namespace
+
+std::vector<int64_t> dyadic_level_starts(int64_t num_steps) {
+  std::vector<int64_t> count(65, 0);
+  for (int64_t i = 0; i < num_steps; ++i) ++count[static_cast<size_t>(dyadic_level(i))];
+  std::vector<int64_t> starts;
+  int64_t r = 0;
+  for (int z = 64; z >= 0; --z) {
+    if (count[static_cast<size_t>(z)] == 0) continue;
+    starts.push_back(r);
+    r += count[static_cast<size_t>(z)];
+  }
+  return starts;
+}
+
 torch::Tensor sample_dyadic_orders(int64_t batch, int64_t num_steps, torch::Generator& gen) {
   // A position's level is its number of trailing zero bits (position 0: above all); the order
   // takes the levels from the top, each level's positions in a uniform random order. The
   // argsort of (-level + u / 2), u uniform in [0, 1), is such an order: [B, D] positions by
   // rank; the second argsort turns it into ranks by position.
   std::vector<double> level(static_cast<size_t>(num_steps));
-  for (int64_t i = 0; i < num_steps; ++i) {
-    int z = 0;
-    for (int64_t v = i; v > 0 && (v & 1) == 0; v >>= 1) ++z;
-    level[static_cast<size_t>(i)] = i == 0 ? 64.0 : static_cast<double>(z);
-  }
+  for (int64_t i = 0; i < num_steps; ++i) level[static_cast<size_t>(i)] = dyadic_level(i);
   auto u = torch::rand({batch, num_steps}, gen, torch::kFloat64);
   auto key = u * 0.5 - torch::tensor(level, torch::kFloat64).unsqueeze(0);
   return key.argsort(/*dim=*/int64_t{1}).argsort(/*dim=*/int64_t{1});

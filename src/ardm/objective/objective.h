@@ -44,6 +44,9 @@ torch::Tensor sample_orders(int64_t batch, int64_t num_steps, torch::Generator& 
 // in a uniform random order. A budget's call that takes a whole level codes every value with
 // its neighbours at the level's spacing known on both sides.
 torch::Tensor sample_dyadic_orders(int64_t batch, int64_t num_steps, torch::Generator& gen);
+// The ranks at which the dyadic orders' levels start, ascending (0, 1, ...): for D = 4,000 0, 1,
+// 2, 4, 8, 16, 32, 63, 125, 250, 500, 1000, 2000.
+std::vector<int64_t> dyadic_level_starts(int64_t num_steps);
 // Orders of the family that ProcessConfig::order `order` draws from in training and bounds.
 torch::Tensor draw_orders(const std::string& order, int64_t batch, int64_t num_steps, torch::Generator& gen);
 

@@ -3,6 +3,9 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <iterator>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "ardm/train/train.h"
@@ -122,6 +125,35 @@ ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const 
   return r;
 }
 
+std::vector<int64_t> measured_steps(const std::string& order, int64_t D, int64_t points) {
+  std::vector<int64_t> at;
+  if (order != "dyadic") {
+    // Steps (D-1) * (j / (P-1))^2, j = 0..P-1, without repeats: 0 and D-1 always among them.
+    for (int64_t j = 0; j < points; ++j) {
+      const double u = static_cast<double>(j) / static_cast<double>(points - 1);
+      const auto t = static_cast<int64_t>(std::llround(static_cast<double>(D - 1) * u * u));
+      if (at.empty() || t > at.back()) at.push_back(t);
+    }
+    return at;
+  }
+  // The cost falls by a step where a level starts (every neighbour at half the spacing now
+  // known): each level's first and last step, then the middle of the widest gap until there
+  // are `points` (or every step).
+  std::set<int64_t> s = {0, D - 1};
+  for (const int64_t start : dyadic_level_starts(D)) {
+    s.insert(start);
+    if (start > 0) s.insert(start - 1);
+  }
+  while (static_cast<int64_t>(s.size()) < std::min(points, D)) {
+    int64_t a = 0, e = 0;
+    for (auto it = s.begin(); std::next(it) != s.end(); ++it)
+      if (*std::next(it) - *it > e - a) a = *it, e = *std::next(it);
+    if (e - a < 2) break;
+    s.insert(a + (e - a) / 2);
+  }
+  return {s.begin(), s.end()};
+}
+
 torch::Tensor measure_step_costs(Model& model, const torch::Tensor& data, int64_t points, int64_t batch,
                                  uint64_t seed, const torch::Device& device, bool progress) {
   check_data(model, data, "measurement data");
@@ -129,13 +161,7 @@ torch::Tensor measure_step_costs(Model& model, const torch::Tensor& data, int64_
   torch::NoGradGuard no_grad;
   auto fn = eval_net(model, device);
   const int64_t S = model.num_stages(), D = model.num_values(), n = data.size(0);
-  // Steps (D-1) * (j / (P-1))^2, j = 0..P-1, without repeats: 0 and D-1 always among them.
-  std::vector<int64_t> at;
-  for (int64_t j = 0; j < points; ++j) {
-    const double u = static_cast<double>(j) / static_cast<double>(points - 1);
-    const auto t = static_cast<int64_t>(std::llround(static_cast<double>(D - 1) * u * u));
-    if (at.empty() || t > at.back()) at.push_back(t);
-  }
+  const std::vector<int64_t> at = measured_steps(model.process->order(), D, points);
   const auto P = static_cast<int64_t>(at.size());
   auto measured = torch::zeros({S, P}, torch::kFloat64);
   util::Progress bar("measure", S * P * n, "item", progress);

@@ -46,10 +46,15 @@ ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const 
                                  int64_t batch, const torch::Device& device, bool progress = true,
                                  bool with_context = true);
 
+// The steps measure_step_costs measures (ascending, 0 and D-1 among them): for orders of the
+// dyadic family every level's first and last step, then the middle of the widest gap until
+// there are `points`; otherwise `points` steps spread over 0..D-1, denser at the start where
+// the cost falls fastest.
+std::vector<int64_t> measured_steps(const std::string& order, int64_t D, int64_t points);
+
 // The per-step costs the step-budget DP reads, measured instead of tracked: for every stage,
-// the mean of elbo_t over `data` (every item, a fresh random order each) at `points` steps
-// spread over 0..D-1, denser at the start where the cost falls fastest, and linearly
-// interpolated between them. The same items at every step, so the curve's shape is not the
+// the mean of elbo_t over `data` (every item, a fresh order of the model's family each) at the
+// measured_steps, linearly interpolated between them. The same items at every step, so the curve's shape is not the
 // items' spread. [S * D] float64 bits per dim, stage-major (the loss tracker's layout); the
 // training tracker instead averages one item per visit over all of training, most of it
 // made while the model was worse.
