@@ -64,17 +64,19 @@ cases=(
   "kjv-jonah-1.txt 20 kjv-jonah-1.v4a-b20.text.ardm encode any"
   "kjv-jonah-1.txt 64 kjv-jonah-1.v4a-b64.text.ardm encode any"
   "v4l-table.txt 20 v4l-table.v4a-b20.text.ardm encode any"
+  # The speech files before format 5 keep their WAV header verbatim; ardm now writes a plain
+  # header as its sample rate (format 5), so these only decode.
   # The first bundled speech model (format 3: 8,000-sample chunks, each alone).
-  "telephone-number.wav 4 telephone-number.b4.wav.ardm encode any older/speech-086379dd.ardmnet"
-  "telephone-number.wav 20 telephone-number.b20.wav.ardm encode any older/speech-086379dd.ardmnet"
+  "telephone-number.wav 4 telephone-number.b4.wav.ardm decode any"
+  "telephone-number.wav 20 telephone-number.b20.wav.ardm decode any"
   # The second: format 4 (4,000-sample chunks, each after the 512 samples before it), the
   # logistic mixture and the linear prediction head.
-  "telephone-number.wav 4 telephone-number.v4-b4.wav.ardm encode any older/speech-b40cfc58.ardmnet"
-  "telephone-number.wav 20 telephone-number.v4-b20.wav.ardm encode any older/speech-b40cfc58.ardmnet"
-  # The bundled speech model: the same network trained longer, its schedules from per-step costs
-  # measured on validation clips (`ardm schedule --measure`).
-  "telephone-number.wav 4 telephone-number.v4c-b4.wav.ardm encode any"
-  "telephone-number.wav 20 telephone-number.v4c-b20.wav.ardm encode any"
+  "telephone-number.wav 4 telephone-number.v4-b4.wav.ardm decode any"
+  "telephone-number.wav 20 telephone-number.v4-b20.wav.ardm decode any"
+  # The third: the same network trained longer, its schedules from per-step costs measured on
+  # validation clips (`ardm schedule --measure`).
+  "telephone-number.wav 4 telephone-number.v4c-b4.wav.ardm decode any"
+  "telephone-number.wav 20 telephone-number.v4c-b20.wav.ardm decode any"
 )
 
 work=$(mktemp -d)

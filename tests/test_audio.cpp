@@ -16,6 +16,7 @@
 #include "ardm/nets/diffwave/diffwave.h"
 #include "ardm/process/process.h"
 #include "ardm/kinds/audio/wav.h"
+#include "ardm/engine/model_file.h"
 
 namespace fs = std::filesystem;
 
@@ -250,4 +251,60 @@ TEST(Audio, WavLayoutFindsTheSamplesAndRefusesOthers) {
   EXPECT_NE(error_of(std::vector<uint8_t>(ok.begin(), ok.begin() + 30)).find("damaged fmt"), std::string::npos);
   EXPECT_NE(error_of(std::vector<uint8_t>(ok.begin(), ok.begin() + 48)).find("no data chunk"), std::string::npos);
   EXPECT_NE(error_of({'R', 'I', 'F', 'X'}).find("not a WAV"), std::string::npos);
+}
+
+TEST(Audio, PlainWavHeadersAreKeptAsTheirRate) {
+  const auto& kind = *ardm::kinds::by_name("audio");
+  const ardm::engine::EngineModel none;
+  auto file_of = [](std::vector<uint8_t> header, size_t data_bytes, const std::string& after) {
+    for (size_t i = 0; i < data_bytes; ++i) header.push_back(static_cast<uint8_t>(i * 37));
+    header.insert(header.end(), after.begin(), after.end());
+    return header;
+  };
+  // The usual header (16-bit mono at 8 kHz; 8-bit stereo with bytes after the samples): its
+  // rate alone is kept, and the file comes back byte for byte.
+  const auto plain = file_of(ardm::kinds::plain_wav_header(1, 16, 8000, 10, 0), 10, "");
+  ASSERT_EQ(plain.size(), 54u);
+  auto c = kind.read(plain, "a.wav", none);
+  EXPECT_TRUE(c.description.short_prefix);
+  EXPECT_EQ(c.description.prefix, (std::vector<uint8_t>{0xC0, 0x3E}));
+  EXPECT_NO_THROW(kind.check_description(c.description));
+  EXPECT_EQ(kind.write(c, 0, "a.wav", {}), plain);
+  const auto odd = file_of(ardm::kinds::plain_wav_header(2, 8, 44100, 6, 5), 6, "LIST\1");
+  c = kind.read(odd, "b.wav", none);
+  EXPECT_EQ(c.description.prefix.size(), 3u);
+  EXPECT_EQ(c.description.suffix.size(), 5u);
+  EXPECT_EQ(kind.write(c, 0, "b.wav", {}), odd);
+  // Any other header is kept verbatim: a wrong RIFF size, a float format.
+  auto wrong_size = plain;
+  wrong_size[4] ^= 1;
+  c = kind.read(wrong_size, "c.wav", none);
+  EXPECT_FALSE(c.description.short_prefix);
+  EXPECT_EQ(c.description.prefix.size(), 44u);
+  EXPECT_EQ(kind.write(c, 0, "c.wav", {}), wrong_size);
+  auto floats = file_of(ardm::kinds::plain_wav_header(1, 32, 8000, 8, 0), 8, "");
+  floats[20] = 3;
+  c = kind.read(floats, "d.wav", none);
+  EXPECT_FALSE(c.description.short_prefix);
+  EXPECT_EQ(c.description.prefix.size(), 44u);
+  EXPECT_EQ(kind.write(c, 0, "d.wav", {}), floats);
+  // A short prefix that is no rate, or whose header's sizes would not fit, is corruption.
+  auto bad = [&](std::vector<uint8_t> prefix, std::vector<uint64_t> shape) {
+    ardm::coding::Description d = kind.read(plain, "a.wav", none).description;
+    d.prefix = std::move(prefix);
+    d.shape = std::move(shape);
+    try {
+      kind.check_description(d);
+    } catch (const ardm::coding::FormatError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(bad({0xC0, 0x3E}, {5, 1}), "no error");
+  EXPECT_NE(bad({0xC0}, {5, 1}).find("truncated"), std::string::npos);
+  EXPECT_NE(bad({0xC0, 0x00}, {5, 1}).find("overlong"), std::string::npos);
+  EXPECT_NE(bad({0xFF, 0xFF, 0xFF, 0xFF, 0x1F}, {5, 1}).find("corrupted"), std::string::npos);  // 2^33 - 1 Hz
+  EXPECT_NE(bad({0xC0, 0x3E}, {uint64_t{1} << 31, 1}).find("too long"), std::string::npos);
+  EXPECT_NE(bad({}, {5, 1}).find("truncated"), std::string::npos);
+  EXPECT_EQ(ardm::kinds::plain_wav_header(1, 16, 8000, uint64_t{1} << 32, 0).size(), 0u);
 }

@@ -343,7 +343,44 @@ TEST(FormatV3, HostileFieldsGiveClearErrors) {
   EXPECT_EQ(message(ok), "accepted");
   EXPECT_TRUE(starts(message({}), "truncated")) << message({});
   EXPECT_TRUE(starts(message({0x42, 1, 2}), "not an ardm file"));
-  EXPECT_TRUE(starts(message({0xD0, 1, 2, 3}), "unsupported version"));
+  EXPECT_TRUE(starts(message({0xE0, 1, 2, 3}), "unsupported version"));
+  // Version 5: version 4 whose context may be 0 (none), for descriptions with container bytes
+  // in their kind's short form (the reader marks them so); nothing else is version 5.
+  {
+    const std::vector<uint8_t> v5 = {0xD2, 0x78, 0x56, 3, 16, 2, 8, 1, 2, 0xC0, 0x3E, 0, 20, 0, 1, 2, 3};
+    EXPECT_EQ(file_version(v5.data(), v5.size()), 5);
+    EXPECT_EQ(message(v5), "accepted");
+    const auto f = read_file_v3(v5.data(), v5.size());
+    EXPECT_TRUE(f.header.description.short_prefix);
+    EXPECT_EQ(f.header.description.prefix, (std::vector<uint8_t>{0xC0, 0x3E}));
+    EXPECT_EQ(f.header.context, 0u);
+    EXPECT_EQ(encode_header(f.header, false), std::vector<uint8_t>(v5.begin(), v5.end() - 3));
+    auto h = f.header;
+    h.context = 512;
+    const auto with512 = assemble_file(encode_header(h, false), Method::kModel, false, {{1, 2, 3}});
+    EXPECT_EQ(read_file_v3(with512.data(), with512.size()).header.context, 512u);
+    EXPECT_TRUE(starts(message({0xD2, 0x78, 0x56, 3, 16, 2, 8, 1, 2, 0xC0, 0x3E, 0, 20, 0x81, 0x80, 0x80, 0x08, 1, 2, 3}),
+                       "corrupted: a context of"));
+    EXPECT_TRUE(starts(message({0xD0, 0x78, 0x56, 20, 0, 1, 2, 3}), "corrupted: a version-5 file without container bytes"));
+    EXPECT_TRUE(starts(message({0xD2, 0x78, 0x56, 2, 8, 1, 3, 20, 0, 1, 2, 3}), "corrupted: container bytes in data of kind 2"));
+    h.description.kind = 2, h.description.container_bytes = false, h.description.prefix.clear();
+    EXPECT_THROW(encode_header(h, false), FormatError);  // container bytes' short form, without any
+    // Stored: no context field; a chunked parts file without a model part: a context of 0 only.
+    Header s = f.header;
+    s.method = Method::kStored;
+    const auto stored = assemble_file(encode_header(s, false), Method::kStored, false, {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                                                                                         13, 14, 15, 16}});
+    EXPECT_EQ(stored[0], 0xD6);
+    EXPECT_EQ(message(stored), "accepted");
+    s.method = Method::kParts, s.chunk_values = 4, s.budget = 0;
+    const auto parts = assemble_file(encode_header(s, true), Method::kParts, true, {{1, 2, 3, 4, 5, 6, 7, 8}, {9, 10, 11, 12, 13, 14, 15, 16}}, {1, 1});
+    EXPECT_EQ(message(parts), "accepted");
+    auto with_context = parts;
+    with_context[14] = 1;  // the context field after the budget (0) and chunk length (4)
+    ASSERT_EQ(parts[12], 0);
+    ASSERT_EQ(parts[13], 4);
+    EXPECT_TRUE(starts(message(with_context), "corrupted"));
+  }
   // Version 4: version 3 with the context after the budget (method 0) or the chunk length
   // (method 3 chunked with a budget), 1..2^24; nothing else has one.
   EXPECT_EQ(message({0xC0, 0x78, 0x56, 20, 16, 1, 2, 3}), "accepted");

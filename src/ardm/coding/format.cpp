@@ -24,7 +24,7 @@ void check_description(const Description& d) {
   if (d.kind < 1 || d.kind > kMaxKindCode) throw FormatError("unsupported data kind " + std::to_string(d.kind));
   if (d.value_bits < 1 || d.value_bits > 16) bad(std::to_string(d.value_bits) + "-bit values");
   if (d.shape.empty() || d.shape.size() > 8) bad("rank " + std::to_string(d.shape.size()));
-  if (!d.container_bytes && (!d.prefix.empty() || !d.suffix.empty()))
+  if (!d.container_bytes && (!d.prefix.empty() || !d.suffix.empty() || d.short_prefix))
     bad("container bytes in data of kind " + std::to_string(d.kind));
   uint64_t n = 1;
   for (uint64_t v : d.shape) {
@@ -69,7 +69,8 @@ std::vector<uint8_t> encode_header(const Header& h, bool chunked) {
   if (h.context > kMaxContext || (h.context > 0 && !model_chunks))
     throw FormatError("a context of " + std::to_string(h.context) + " values belongs to model-coded chunks, 1.." +
                       std::to_string(kMaxContext));
-  const uint8_t signature = h.context > 0 ? kSignatureV4 : kSignatureV3;
+  const bool v5 = h.described && h.description.short_prefix;
+  const uint8_t signature = v5 ? kSignatureV5 : h.context > 0 ? kSignatureV4 : kSignatureV3;
   std::vector<uint8_t> out = {static_cast<uint8_t>(signature | (m << 2) | (h.described ? 2 : 0) | (chunked ? 1 : 0)),
                               static_cast<uint8_t>(h.model_id), static_cast<uint8_t>(h.model_id >> 8)};
   if (h.described) {
@@ -87,7 +88,7 @@ std::vector<uint8_t> encode_header(const Header& h, bool chunked) {
   if (h.method == Method::kModel) {
     check_budget_field(h.budget);
     put_varint(out, h.budget);
-    if (h.context > 0) put_varint(out, h.context);
+    if (h.context > 0 || v5) put_varint(out, h.context);
   } else if (chunked && h.method == Method::kStored) {
     throw FormatError("a stored file is never chunked");
   } else if (h.method == Method::kParts && chunked) {
@@ -95,7 +96,7 @@ std::vector<uint8_t> encode_header(const Header& h, bool chunked) {
     if (h.chunk_values < 1 || h.chunk_values > kMaxDescribedValues) throw FormatError("chunks of no values");
     put_varint(out, h.budget);
     put_varint(out, h.chunk_values);
-    if (h.context > 0) put_varint(out, h.context);
+    if (h.context > 0 || v5) put_varint(out, h.context);
   } else if (h.method == Method::kParts) {
     if (h.code < kPartNative || h.code > kMaxPartCode) throw FormatError("a whole item by a native codec has code 2..63");
     out.push_back(h.code);
@@ -154,20 +155,21 @@ int file_version(const uint8_t* data, size_t size) {
   if (size < 1) throw FormatError("truncated: an empty file");
   if ((data[0] & 0xF0) == kSignatureV3) return 3;
   if ((data[0] & 0xF0) == kSignatureV4) return 4;
-  if ((data[0] & 0xF0) == 0xD0)
-    throw FormatError("unsupported version (a file from a newer ardm; this build reads versions 1 to 4)");
+  if ((data[0] & 0xF0) == kSignatureV5) return 5;
+  if ((data[0] & 0xF0) == 0xE0)
+    throw FormatError("unsupported version (a file from a newer ardm; this build reads versions 1 to 5)");
   if (data[0] != kMagic0) throw FormatError("not an ardm file (bad signature)");
   if (size < 3) throw FormatError("truncated: not even a magic number");
   if (data[1] != kMagic1) throw FormatError("not an ardm file (bad magic number)");
   const int version = data[2] >> 4;
   if (version < 1 || version > 2)
-    throw FormatError("unsupported version " + std::to_string(version) + " (this build reads versions 1 to 4)");
+    throw FormatError("unsupported version " + std::to_string(version) + " (this build reads versions 1 to 5)");
   return version;
 }
 
 ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& kinds) {
   const int version = file_version(data, size);
-  if (version < 3) throw FormatError("unsupported version: not a version-3 or -4 file");
+  if (version < 3) throw FormatError("unsupported version: not a version-3, -4 or -5 file");
   ByteReader r{data, size};
   const uint8_t sig = r.byte("signature");
   ParsedFileV3 f;
@@ -196,14 +198,17 @@ ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& k
         r.pos += static_cast<size_t>(n);
       }
     }
+    d.short_prefix = version == 5;
     check_description(d);
   }
   if (f.header.method == Method::kParts && !f.header.described) throw FormatError("corrupted: coded parts without a description");
+  if (version == 5 && !(f.header.described && f.header.description.container_bytes))
+    throw FormatError("corrupted: a version-5 file without container bytes");
   if (f.header.method == Method::kModel) {
     const uint64_t budget = r.varint("budget");
     check_budget_field(budget);
     f.header.budget = static_cast<uint32_t>(budget);
-    if (version == 4) f.header.context = r.varint("context");
+    if (version >= 4) f.header.context = r.varint("context");
   } else if (f.chunked && f.header.method == Method::kStored) {
     throw FormatError("corrupted: a chunked stored file");
   } else if (f.header.method == Method::kParts && f.chunked) {
@@ -212,9 +217,9 @@ ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& k
     f.header.budget = static_cast<uint32_t>(budget);
     f.header.chunk_values = r.varint("chunk length");
     if (f.header.chunk_values < 1) throw FormatError("corrupted: chunks of 0 values");
-    if (version == 4) {
-      if (budget == 0) throw FormatError("corrupted: a context without model-coded parts");
+    if (version >= 4) {
       f.header.context = r.varint("context");
+      if (budget == 0 && (version == 4 || f.header.context != 0)) throw FormatError("corrupted: a context without model-coded parts");
     }
   } else if (f.header.method == Method::kParts) {
     f.header.code = r.byte("method code");
@@ -225,6 +230,8 @@ ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& k
     throw FormatError(f.header.context == 0 && f.header.method != Method::kModel && !(f.header.method == Method::kParts && f.chunked)
                           ? "corrupted: a version-4 file without model-coded chunks"
                           : "corrupted: a context of " + std::to_string(f.header.context) + " values");
+  if (version == 5 && f.header.context > kMaxContext)
+    throw FormatError("corrupted: a context of " + std::to_string(f.header.context) + " values");
   f.header_bytes.assign(data, data + r.pos);
 
   size_t end = size;  // where the parts end

@@ -28,6 +28,8 @@ constexpr uint8_t kMagic0 = 0xA7, kMagic1 = 0xD1;
 
 constexpr uint8_t kSignatureV3 = 0xB0;   // high nibble of a version-3 file's first byte
 constexpr uint8_t kSignatureV4 = 0xC0;   // ... of version 4: version 3 with a context field
+constexpr uint8_t kSignatureV5 = 0xD0;   // ... of version 5: version 4 (a context of 0 allowed) with
+                                         // container bytes in their kind's short form
 constexpr uint64_t kMaxContext = uint64_t{1} << 24;  // values before a chunk a file may say the network saw
 constexpr uint32_t kMaxBudget = 1024;    // network calls per chunk a version-3 file may ask for
 constexpr uint64_t kMaxDescribedValues = uint64_t{1} << 40;
@@ -55,6 +57,8 @@ struct Description {
   std::vector<uint64_t> shape;         // rank 1..8
   bool container_bytes = false;        // the kind keeps bytes of its container verbatim:
   std::vector<uint8_t> prefix, suffix; // ... these, before and after the values
+  bool short_prefix = false;           // the prefix is the kind's short form of its container's
+                                       // bytes (kind 3: a plain WAV header's sample rate): version 5
 
   uint64_t num_values() const;
   size_t value_bytes() const { return value_bits > 8 ? 2 : 1; }  // per value, stored or checksummed
@@ -74,7 +78,8 @@ struct Header {
   uint64_t chunk_values = 0;  // kParts chunked: values per chunk (the model's D), >= 1
   uint8_t code = 0;           // kParts unchunked: the one part's method code (kPartNative + k)
   // kModel and kParts chunked with a budget: the most values before a model-coded chunk (of its
-  // row) that the network saw, given; 1..kMaxContext makes a version-4 file, 0 (none) version 3.
+  // row) that the network saw, given; 1..kMaxContext makes a version-4 file, 0 (none) version 3
+  // (a description with a short prefix makes version 5 either way).
   uint64_t context = 0;
 };
 
@@ -112,13 +117,13 @@ struct ParsedFileV3 {
   uint32_t crc = 0;         // all but kModel: checked by read_file_v3
 };
 
-// The version of a file from its first bytes: 1, 2, 3 or 4; throws FormatError ("not an ardm file",
+// The version of a file from its first bytes: 1 to 5; throws FormatError ("not an ardm file",
 // "unsupported version", "truncated").
 int file_version(const uint8_t* data, size_t size);
 
 // Parses and checks everything that can be checked without the model and the data kind's own
-// rules (steps 1-3 of the doc), the CRC-32 of stored and native files included. Versions 3 and
-// 4 (the same layout but for version 4's context field).
+// rules (steps 1-3 of the doc), the CRC-32 of stored and native files included. Versions 3 to 5
+// (the same layout but for the context field of 4 and 5, and 5's short prefix).
 ParsedFileV3 read_file_v3(const uint8_t* data, size_t size, const KindLayouts& kinds);
 
 // "wrong model" unless the file's model id is the low 16 bits of `fingerprint`.

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <filesystem>
 
+#include "ardm/coding/bytes.h"
 #include "ardm/engine/codec.h"
 #include "ardm/kinds/audio/speech.h"
 #if ARDM_HAVE_PCM_CODECS
@@ -23,6 +24,21 @@ uint16_t sample16_to_model(uint16_t w) { return static_cast<uint16_t>(w ^ 0x8000
 uint16_t model_to_sample16(uint16_t v) { return static_cast<uint16_t>(v ^ 0x8000u); }
 uint16_t sample8_to_model(uint16_t u) { return static_cast<uint16_t>(u << 8); }        // (u - 128) * 256 + 32,768
 uint16_t model_to_sample8(uint16_t v) { return static_cast<uint16_t>(v >> 8); }
+
+// The WAV header before the samples: the prefix kept verbatim, or the plain 44-byte header that a
+// short prefix (version 5: a varint, the sample rate) stands for (docs/format.md). Throws
+// FormatError for a short prefix that is no such rate or whose header's sizes do not fit.
+std::vector<uint8_t> wav_header(const coding::Description& d) {
+  if (!d.short_prefix) return d.prefix;
+  coding::ByteReader r{d.prefix.data(), d.prefix.size()};
+  const uint64_t rate = r.varint("sample rate");
+  if (r.left() != 0 || rate > 0xFFFFFFFFu) throw coding::FormatError("corrupted: a WAV header of " + std::to_string(d.prefix.size()) + " bytes");
+  const uint64_t width = d.shape.size() == 3 ? d.shape[2] : d.value_bytes();
+  auto h = plain_wav_header(static_cast<uint32_t>(d.shape[1]), static_cast<uint32_t>(8 * width), static_cast<uint32_t>(rate),
+                            d.num_values() * d.value_bytes(), d.suffix.size());
+  if (h.empty()) throw coding::FormatError("corrupted: audio too long for a plain WAV header");
+  return h;
+}
 
 }  // namespace
 
@@ -70,6 +86,12 @@ Content AudioKind::read(const std::vector<uint8_t>& file, const std::string& nam
   d.container_bytes = true;
   d.prefix.assign(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(w.data_begin));
   d.suffix.assign(file.begin() + static_cast<std::ptrdiff_t>(end), file.end());
+  // The usual 44-byte header is kept as its sample rate alone (2 or 3 bytes instead of 44).
+  if (!w.is_float && d.prefix == plain_wav_header(w.channels, w.bits, w.rate, end - w.data_begin, d.suffix.size())) {
+    d.short_prefix = true;
+    d.prefix.clear();
+    coding::put_varint(d.prefix, w.rate);
+  }
   const uint8_t* p = file.data() + w.data_begin;
   const size_t n = w.frames * w.channels;
   if (width <= 2 && !w.is_float) {  // the samples as the model's words, interleaved as in the file
@@ -102,6 +124,7 @@ void AudioKind::check_description(const coding::Description& d) const {
   if (rank == 3 && (d.value_bits != 8 || (d.shape[2] != 3 && d.shape[2] != 4)))
     throw coding::FormatError("corrupted: audio samples of " + std::to_string(d.shape[2]) + " bytes as " +
                               std::to_string(d.value_bits) + "-bit values");
+  if (d.short_prefix) wav_header(d);  // it must stand for a plain header
 }
 
 bool AudioKind::model_codes(const coding::Description& d, const engine::EngineModel&) const { return d.shape.size() == 2; }
@@ -117,7 +140,8 @@ namespace {
 pcm::Format format_of(const coding::Description& d) {
   WavLayout w;
   try {
-    w = parse_wav(d.prefix.data(), d.prefix.size(), "the kept WAV header");
+    const auto header = wav_header(d);
+    w = parse_wav(header.data(), header.size(), "the kept WAV header");
   } catch (const std::runtime_error& e) {
     throw coding::FormatError(std::string("corrupted: ") + e.what());
   }
@@ -200,7 +224,7 @@ std::vector<uint16_t> AudioKind::decode_native_chunk(int k, const coding::Descri
 
 std::vector<uint8_t> AudioKind::write(const Content& c, size_t, const std::string&, const WriteOptions&) const {
   const auto& d = c.description;
-  std::vector<uint8_t> out(d.prefix);
+  std::vector<uint8_t> out = wav_header(d);
   const auto samples = coding::value_bytes(c.words.data(), c.words.size(), d.value_bits);
   out.insert(out.end(), samples.begin(), samples.end());
   out.insert(out.end(), d.suffix.begin(), d.suffix.end());

@@ -66,4 +66,18 @@ WavLayout parse_wav(const uint8_t* data, size_t size, const std::string& name) {
   return fail(have_fmt ? "no data chunk" : "no fmt chunk");
 }
 
+std::vector<uint8_t> plain_wav_header(uint32_t channels, uint32_t bits, uint32_t rate, uint64_t data_bytes, uint64_t after) {
+  const uint64_t align = uint64_t{channels} * bits / 8, byte_rate = align * rate, riff = 36 + data_bytes + after;
+  if (riff > 0xFFFFFFFFu || byte_rate > 0xFFFFFFFFu || align > 0xFFFF || bits > 0xFFFF || channels > 0xFFFF) return {};
+  std::vector<uint8_t> h;
+  auto text = [&](const char* s) { h.insert(h.end(), s, s + 4); };
+  auto u = [&](uint64_t v, int bytes) {
+    for (int b = 0; b < bytes; ++b) h.push_back(static_cast<uint8_t>(v >> (8 * b)));
+  };
+  text("RIFF"), u(riff, 4), text("WAVE");
+  text("fmt "), u(16, 4), u(1, 2), u(channels, 2), u(rate, 4), u(byte_rate, 4), u(align, 2), u(bits, 2);
+  text("data"), u(data_bytes, 4);
+  return h;
+}
+
 }  // namespace ardm::kinds

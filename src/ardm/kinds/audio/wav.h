@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ardm::kinds {
 
@@ -28,5 +29,11 @@ bool looks_like_wav(const uint8_t* data, size_t size);
 // of a kind not taken. A data chunk that claims more bytes than the file has (a recording cut
 // short, or written to a pipe) holds the whole frames there are; the rest is kept verbatim.
 WavLayout parse_wav(const uint8_t* data, size_t size, const std::string& name);
+
+// The 44-byte header most WAV writers make for integer PCM: "RIFF" with the size of all that
+// follows it (the header's other 36 bytes, the `data_bytes` bytes of samples and `after` bytes
+// more), "WAVE", a 16-byte fmt chunk of format tag 1, and the data chunk's own 8 bytes. Empty
+// when a size or the byte rate does not fit its 32 bits.
+std::vector<uint8_t> plain_wav_header(uint32_t channels, uint32_t bits, uint32_t rate, uint64_t data_bytes, uint64_t after);
 
 }  // namespace ardm::kinds

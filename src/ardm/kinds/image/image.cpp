@@ -159,6 +159,7 @@ void ImageKind::check_description(const coding::Description& d) const {
     return;
   }
   // The PNG form: colour type, bit depth, and the tRNS colour's values, 2 bytes each.
+  if (d.short_prefix) bad("an image's PNG form has no short form");
   if (d.prefix.size() < 2 || !d.suffix.empty()) bad("an image's PNG form is 2 bytes and its tRNS colour");
   const int type = d.prefix[0], depth = d.prefix[1];
   const size_t trns = (d.prefix.size() - 2) / 2;
