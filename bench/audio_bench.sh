@@ -6,7 +6,7 @@
 #     wavpack -hh -x6 (WavPack's extra-high mode with its most extra processing): file sizes in
 #     bits per sample (whole files, headers included, over the samples of all files), speed;
 #   * ardm by the model alone (--method model) at several budgets (network calls per chunk, all
-#     stages): the whole .ardm files (the WAV header kept verbatim included) in bits per sample,
+#     stages): the whole .ardm files (their headers included) in bits per sample,
 #     the model's exact code length, compress and decompress speed in samples per second, and a
 #     byte-for-byte round trip of every file in a separate process.
 #

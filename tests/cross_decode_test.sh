@@ -197,14 +197,17 @@ cp "$SRC"/tests/golden/v4l-table.v4a-b20.text.ardm "$WORK/files/golden-text-adap
 mkdir -p "$WORK/files/golden-audio"
 # The speech models' golden files at budget 4 (one call per stage; budget 20 costs minutes under
 # qemu): the first bundled model's (format 3), the second's (format 4: a context, the logistic
-# mixture, the linear prediction head) and the bundled one's (the same network trained longer).
+# mixture, the linear prediction head), the third's (the same network trained longer) and the
+# bundled one's (format 5: the WAV header as its sample rate; trained on in dyadic orders).
 cp "$SRC"/tests/golden/telephone-number.b4.wav.ardm "$WORK/files/golden-audio/" &&
   cases+=("golden-audio $SRC/models/older/speech-086379dd.ardmnet")
-mkdir -p "$WORK/files/golden-audio-v4" "$WORK/files/golden-audio-v4c"
+mkdir -p "$WORK/files/golden-audio-v4" "$WORK/files/golden-audio-v4c" "$WORK/files/golden-audio-v5d"
 cp "$SRC"/tests/golden/telephone-number.v4-b4.wav.ardm "$WORK/files/golden-audio-v4/" &&
   cases+=("golden-audio-v4 $SRC/models/older/speech-b40cfc58.ardmnet")
 cp "$SRC"/tests/golden/telephone-number.v4c-b4.wav.ardm "$WORK/files/golden-audio-v4c/" &&
-  cases+=("golden-audio-v4c $SRC/models/speech.ardmnet")
+  cases+=("golden-audio-v4c $SRC/models/older/speech-0001d157.ardmnet")
+cp "$SRC"/tests/golden/telephone-number.v5d-b4.wav.ardm "$WORK/files/golden-audio-v5d/" &&
+  cases+=("golden-audio-v5d $SRC/models/speech.ardmnet")
 
 # The reference: this machine's decoder, all threads, default batch and kernel. Its PNGs must be
 # the original images.
@@ -325,7 +328,7 @@ fi
 # (c) aarch64 under qemu-user: NEON on the tiny models and the bundled one, scalar on the tiny ones
 # (the adaptive order's golden file, 4 KB, would cost minutes there: badapt codes that order)
 if [ -x "$WORK/aarch64/ardm-decode" ]; then
-  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|hist|bmix|badapt|ctx-methods|wav|golden-text|golden-text-hist|golden-text-mix|golden-audio|golden-audio-v4|golden-audio-v4c' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
+  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|hist|bmix|badapt|ctx-methods|wav|golden-text|golden-text-hist|golden-text-mix|golden-audio|golden-audio-v4|golden-audio-v5d' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
   ONLY='oa-.*|up-.*|txt|ctx|hist|bmix|badapt|wav' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
 fi
 
