@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
-ctest --test-dir build --output-on-failure "$@"
+# As many tests at a time as there are cores: the long ones (CTest's COST, tests/CMakeLists.txt) start
+# first, so the cross-machine test runs beside the rest instead of after it.
+ctest --test-dir build --output-on-failure -j "$(nproc)" "$@"

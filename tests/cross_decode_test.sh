@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Files made by this machine's ardm decode to the same bits everywhere the engine runs:
-#   (a) with 1, 2 and 8 threads and batches of 1, 16 and 64, with each kernel this CPU has, and
-#       under LibTorch's instruction-set limits (oneDNN limited to AVX2, OpenBLAS's Haswell
-#       kernels: the engine uses neither, so they must change nothing);
+#   (a) with 1, 2 and 8 threads and batches of 1, 16 and 64, and with each kernel this CPU has
+#       (ardm-decode links neither LibTorch nor a BLAS, so their instruction-set limits cannot
+#       change its bits and are not tried);
 #   (b) in a build for baseline x86-64 with the scalar kernel only, run on an emulated CPU without
 #       AVX (qemu-x86_64 -cpu qemu64);
 #   (c) in a static aarch64 build run under qemu-aarch64 (NEON kernel, and scalar).
@@ -29,8 +29,9 @@ for tool in aarch64-linux-gnu-g++ qemu-aarch64-static qemu-x86_64-static; do
 done
 
 fails=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+# Each line says when it was reached (seconds since the start), to show what the test spends.
+pass() { echo "ok   $1 [${SECONDS} s]"; }
+fail() { echo "FAIL $1 [${SECONDS} s]"; fails=$((fails + 1)); }
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
