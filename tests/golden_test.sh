@@ -77,10 +77,12 @@ cases=(
   # validation clips (`ardm schedule --measure`).
   "telephone-number.wav 4 telephone-number.v4c-b4.wav.ardm decode any"
   "telephone-number.wav 20 telephone-number.v4c-b20.wav.ardm decode any"
-  # The bundled speech model: format 5 (the WAV header as its sample rate), trained on in dyadic
-  # orders.
-  "telephone-number.wav 4 telephone-number.v5d-b4.wav.ardm encode any"
-  "telephone-number.wav 20 telephone-number.v5d-b20.wav.ardm encode any"
+  # The fourth: format 5 (the WAV header as its sample rate), trained on in dyadic orders.
+  "telephone-number.wav 4 telephone-number.v5d-b4.wav.ardm encode any older/speech-19f5a58d.ardmnet"
+  "telephone-number.wav 20 telephone-number.v5d-b20.wav.ardm encode any older/speech-19f5a58d.ardmnet"
+  # The bundled speech model: the same network trained longer, the rate lowered to its end.
+  "telephone-number.wav 4 telephone-number.v5e-b4.wav.ardm encode any"
+  "telephone-number.wav 20 telephone-number.v5e-b20.wav.ardm encode any"
 )
 
 work=$(mktemp -d)
