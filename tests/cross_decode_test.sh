@@ -179,40 +179,30 @@ if [ -f "$WORK/aud.ardmnet" ]; then
   for f in stereo24 float; do methods wav-methods "$WORK/aud.ardmnet" "$SRC/tests/fixtures/$f.wav" auto "$f.wav"; done
   cases+=("wav-methods $WORK/aud.ardmnet")
 fi
-mkdir -p "$WORK/files/golden"
-cp "$SRC"/tests/golden/*.engine.ardm "$WORK/files/golden/" && cases+=("golden $SRC/models/fashion-mnist.ardmnet")
-mkdir -p "$WORK/files/golden-text"
+golden_case() {  # case name, model (under models/), committed golden files (under tests/golden/)...
+  local name=$1 model=$2
+  shift 2
+  mkdir -p "$WORK/files/$name"
+  (cd "$SRC/tests/golden" && cp "$@" "$WORK/files/$name/") && cases+=("$name $SRC/models/$model")
+}
+golden_case golden fashion-mnist.ardmnet $(cd "$SRC/tests/golden" && echo *.engine.ardm)
 # The first bundled text model's golden file at budget 20 (the budget-100 one costs minutes under qemu).
-cp "$SRC"/tests/golden/kjv-jonah-1.b20.text.ardm "$WORK/files/golden-text/" &&
-  cases+=("golden-text $SRC/models/older/text-kjv-058d7cab.ardmnet")
+golden_case golden-text older/text-kjv-058d7cab.ardmnet kjv-jonah-1.b20.text.ardm
 # The third and fourth bundled text models' golden files at budget 20 (the match history, the bit
 # mixer), and the bundled one's (the adaptive order, on a file of tables).
-mkdir -p "$WORK/files/golden-text-hist" "$WORK/files/golden-text-mix"
-cp "$SRC"/tests/golden/kjv-jonah-1.v4h-b20.text.ardm "$WORK/files/golden-text-hist/" &&
-  cases+=("golden-text-hist $SRC/models/older/text-corpus-0c8b48a6.ardmnet")
-cp "$SRC"/tests/golden/kjv-jonah-1.v4m-b20.text.ardm "$WORK/files/golden-text-mix/" &&
-  cases+=("golden-text-mix $SRC/models/older/text-corpus-45d8b009.ardmnet")
-mkdir -p "$WORK/files/golden-text-adapt"
-cp "$SRC"/tests/golden/v4l-table.v4a-b20.text.ardm "$WORK/files/golden-text-adapt/" &&
-  cases+=("golden-text-adapt $SRC/models/text-bytes.ardmnet")
-mkdir -p "$WORK/files/golden-audio"
+golden_case golden-text-hist older/text-corpus-0c8b48a6.ardmnet kjv-jonah-1.v4h-b20.text.ardm
+golden_case golden-text-mix older/text-corpus-45d8b009.ardmnet kjv-jonah-1.v4m-b20.text.ardm
+golden_case golden-text-adapt text-bytes.ardmnet v4l-table.v4a-b20.text.ardm
 # The speech models' golden files at budget 4 (one call per stage; budget 20 costs minutes under
 # qemu): the first bundled model's (format 3), the second's (format 4: a context, the logistic
 # mixture, the linear prediction head), the third's (the same network trained longer), the
 # fourth's (format 5: the WAV header as its sample rate; trained on in dyadic orders) and the
 # bundled one's (the same network trained longer still).
-cp "$SRC"/tests/golden/telephone-number.b4.wav.ardm "$WORK/files/golden-audio/" &&
-  cases+=("golden-audio $SRC/models/older/speech-086379dd.ardmnet")
-mkdir -p "$WORK/files/golden-audio-v4" "$WORK/files/golden-audio-v4c" "$WORK/files/golden-audio-v5d" \
-  "$WORK/files/golden-audio-v5e"
-cp "$SRC"/tests/golden/telephone-number.v4-b4.wav.ardm "$WORK/files/golden-audio-v4/" &&
-  cases+=("golden-audio-v4 $SRC/models/older/speech-b40cfc58.ardmnet")
-cp "$SRC"/tests/golden/telephone-number.v4c-b4.wav.ardm "$WORK/files/golden-audio-v4c/" &&
-  cases+=("golden-audio-v4c $SRC/models/older/speech-0001d157.ardmnet")
-cp "$SRC"/tests/golden/telephone-number.v5d-b4.wav.ardm "$WORK/files/golden-audio-v5d/" &&
-  cases+=("golden-audio-v5d $SRC/models/older/speech-19f5a58d.ardmnet")
-cp "$SRC"/tests/golden/telephone-number.v5e-b4.wav.ardm "$WORK/files/golden-audio-v5e/" &&
-  cases+=("golden-audio-v5e $SRC/models/speech.ardmnet")
+golden_case golden-audio older/speech-086379dd.ardmnet telephone-number.b4.wav.ardm
+golden_case golden-audio-v4 older/speech-b40cfc58.ardmnet telephone-number.v4-b4.wav.ardm
+golden_case golden-audio-v4c older/speech-0001d157.ardmnet telephone-number.v4c-b4.wav.ardm
+golden_case golden-audio-v5d older/speech-19f5a58d.ardmnet telephone-number.v5d-b4.wav.ardm
+golden_case golden-audio-v5e speech.ardmnet telephone-number.v5e-b4.wav.ardm
 
 # The reference: this machine's decoder, all threads, default batch and kernel. Its PNGs must be
 # the original images.
