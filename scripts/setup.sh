@@ -46,6 +46,9 @@ if [ "$train" = 1 ]; then
   packages+=(libpython3.11-minimal libpython3.11-stdlib python3.11-doc)       # python-lib, python-doc
   # The speech model's other voices (src/ardm/data/audio.h): Italian and Russian prompts, 8 kHz.
   packages+=(asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav)
+  # The photo model's photographs (scripts/make_photos.py): the wallpapers, Pillow to downscale
+  # them, and skimage's photographs (the test set).
+  packages+=(plasma-workspace-wallpapers ukui-wallpapers python3-pil python3-skimage)
 fi
 if [ "${ARDM_SETUP_BENCH:-0}" = 1 ]; then
   packages+=(python3-torch time webp bc python3-pil)   # bench/: the PyTorch reference, /usr/bin/time, WebP, bc, photo crops

@@ -7,13 +7,15 @@
 #
 #   bash scripts/train_model.sh text-corpus [MINUTES]   the byte-level text model (docs/text-corpus.md)
 #   bash scripts/train_model.sh speech [MINUTES]        the speech model (English, Italian, Russian)
+#   bash scripts/train_model.sh photo [MINUTES]         the photo model (docs/photos.md)
 # MINUTES: default 110. Environment: OUT (default runs/NAME), SAVE, STEPS and LR_DECAY (below),
 # ARDM (default: a copy of build/ardm, so a rebuild does not touch the running binary), EVERY
-# (default 15), VALID_LIMIT (items, default 3000 text windows; speech: 0, every validation clip).
+# (default 15), VALID_LIMIT (items, default 3000 text windows; speech: 0, every validation clip;
+# photo: 2000 windows).
 # Needs `bash scripts/setup.sh --train` (the corpus and the speech packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-NAME=${1:?give the model: text-corpus or speech}
+NAME=${1:?give the model: text-corpus, speech or photo}
 MINUTES=${2:-110}
 OUT=${OUT:-runs/$NAME}
 EVERY=${EVERY:-15}
@@ -49,7 +51,17 @@ case "$NAME" in
           --width 48 --layers 12 --dilation-cycle 10 --taps 16
           --batch 16 --lr 0.002 --warmup 200 --clip 1 --ema 0.999 --steps "${STEPS:-1000000}" --checkpoint-every 250
           --log-every 25 --autocast "${AUTOCAST:-bf16}" --order "${ORDER:-dyadic}") ;;
-  *) echo "unknown model $NAME: text-corpus or speech" >&2; exit 2 ;;
+  photo)
+    # The network, tile and margin (see docs/photos.md): 32x32 RGB tiles that see 8 rows above
+    # and 8 columns to the left, an Upscale ARDM of one stage (b = 256) whose UNet (width 32,
+    # levels 1,2,2) gives a mixture of 4 logistics per value, in the dyadic order of pixels
+    # (each level's channels in turn), on windows of the wallpaper photographs
+    # (scripts/make_photos.py). The forward pass in bfloat16 as for speech.
+    VALID_LIMIT=${VALID_LIMIT:-2000}
+    [ -d "${ARDM_PHOTOS_DIR:-runs/photos}/train" ] || /usr/bin/python3 scripts/make_photos.py "${ARDM_PHOTOS_DIR:-runs/photos}"
+    args=(--data photos --tile 32 --context 8 --batch 32 --lr 0.001 --warmup 500 --clip 1 --ema 0.999
+          --steps "${STEPS:-1000000}" --checkpoint-every 500 --log-every 50 --autocast "${AUTOCAST:-bf16}") ;;
+  *) echo "unknown model $NAME: text-corpus, speech or photo" >&2; exit 2 ;;
 esac
 # The last stretch: STEPS=<last step> LR_DECAY=<steps> lowers the rate to a tenth over them.
 [ -n "${LR_DECAY:-}" ] && args+=(--lr-decay "$LR_DECAY")

@@ -113,15 +113,15 @@ expect_err "not a PNG" "not a PNG" "$ARDM" compress "$work/text.png"
 "$ARDM" images --data fashion-mnist --split test --limit 4 --out "$work/four" >/dev/null
 "$ARDM" train --out "$work/tiny" --steps 1 --limit 16 --ch 8 --ch-mult 1 --attn-res "" --batch 4 -q >/dev/null 2>&1
 expect_ok "sample a grid of 4 images" "$ARDM" sample --model "$work/tiny/checkpoint.pt" --count 4 --budget 2 --out "$work/grid.png" -q
-# An image the model does not code (another size) goes to JPEG XL or is stored, pixels exact.
+# An image of another size is a photograph: the photo model's, or JPEG XL, WebP or stored, pixels exact.
 expect_ok "image of another size" "$ARDM" compress -k -v "$work/grid.png"
-grep -Eq "grid.png: .* method (jxl|webp|stored)" "$work/err" && pass "... by JPEG XL, WebP or stored" || fail "grid: $(cat "$work/err")"
+grep -Eq "grid.png: .* method (model|jxl|webp|stored)" "$work/err" && pass "... by the photo model, JPEG XL, WebP or stored" || fail "grid: $(cat "$work/err")"
 expect_ok "... decodes" "$ARDM" decompress -q -c "$work/grid.png.ardm"
 cp "$work/out" "$work/grid-back.png"
 "$ARDM" compress -q -k -c --method stored "$work/grid.png" >"$work/grid-a.ardm"
 "$ARDM" compress -q -k -c --method stored "$work/grid-back.png" >"$work/grid-b.ardm"
 cmp -s "$work/grid-a.ardm" "$work/grid-b.ardm" && pass "... to the same pixels" || fail "grid pixels differ"
-expect_err "the model codes only its own size" "does not code this image" "$ARDM" compress -k -c --method model "$work/grid.png"
+expect_err "the image model codes only its own size" "need a photo model" "$ARDM" compress -k -c --method model --model "$work/tiny/checkpoint.pt" "$work/grid.png"
 expect_err "wrong model" "wrong model" "$ARDM" decompress --model "$work/tiny/checkpoint.pt" -c "$work/x.png.ardm"
 # PNGs of other types and depths (16-bit RGBA, 4-bit palette with tRNS, 2-bit gray with tRNS):
 # same pixels, colour type and bit depth back.

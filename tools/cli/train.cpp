@@ -57,7 +57,7 @@ class Train : public Command {
     attn_ = join_ints(mc_.net.unet.attn_resolutions);
     auto* t = cmd_ = app.add_subcommand("train", "train an OA-ARDM or an Upscale ARDM; checkpoints go to --out");
     t->add_option("--data", tc_.data,
-                  "images: fashion-mnist or a folder of 8-bit gray/RGB PNG files; audio: speech (English), speech-it, "
+                  "images: fashion-mnist, photos (scripts/make_photos.py) or a folder of 8-bit gray/RGB PNG files; audio: speech (English), speech-it, "
                   "speech-ru, a .wav file or a folder of them, comma-separated; text: kjv, gcide, linux-doc, debian-manuals, manpages, python-lib, python-doc, corpus "
                   "(all seven; docs/text-corpus.md), a file or a folder of files, comma-separated (e.g. kjv,gcide)")
         ->capture_default_str();
@@ -66,9 +66,12 @@ class Train : public Command {
     t->add_option("--seq-len", kf_.seq_len, "text: characters per sequence (D)")->capture_default_str();
     t->add_option("--context", kf_.context,
                   "text: characters, audio: samples before each item the network also sees, as given (a stream's "
-                  "chunks coded with the ones before them known; 0: none)")
+                  "chunks coded with the ones before them known; 0: none); photos: the margin of pixels above and "
+                  "left of each tile (default 8)")
         ->capture_default_str();
     t->add_option("--clip-len", kf_.clip_len, "audio: samples per clip (D)")->capture_default_str();
+    t->add_option("--tile", kf_.tile, "photos: the side of the tiles the model codes (D = 3 x tile x tile)")
+        ->capture_default_str();
     t->add_option("--width", kf_.width, "text: Transformer width (default 128); audio: DiffWave channels (default 64)");
     t->add_option("--layers", kf_.layers, "text: Transformer blocks (default 4); audio: DiffWave residual blocks (default 12)");
     t->add_option("--dilation-cycle", kf_.cycle, "audio: DiffWave dilations 1..2^(cycle-1), repeated (default 12)");

@@ -197,7 +197,7 @@ std::vector<Job> plan_compress(const std::vector<std::string>& given, const File
     job.label = from_stdin ? "stdin" : in;
     job.inputs = {in};
     try {
-      const auto head = head_of(in, 16);
+      const auto head = head_of(in, 32);  // a PNG header and its IHDR
       job.kind = &kinds::for_input(in, head.data(), head.size());
       if (many_to_stdout && job.kind->merges()) {
         const auto [it, fresh] = merged.emplace(job.kind, jobs.size());
@@ -261,9 +261,8 @@ void run_compress(std::vector<Job>& jobs, const FileOptions& o, Models& models) 
     if (mine.empty()) continue;
     try {
       const auto& codec = models.get(*kind);
-      const auto D = static_cast<size_t>(codec.num_values());
       for (const auto& s : sources)
-        if (kind->model_codes(s.content->description, codec.model())) total += chunks_in(*kind, s.content->description, D);
+        if (kind->model_codes(s.content->description, codec.model())) total += chunks_in(*kind, s.content->description, codec);
       util::Progress progress("compress", static_cast<int64_t>(total), kind->item_noun(), !o.quiet && total > 4);
       const int64_t budget = budget_for(o, *kind, codec);
       for (size_t j : mine) jobs[j].budget = budget;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "ardm/engine/tiles.h"
 #include "ardm/coding/rans.h"
 
 namespace ardm::codec {
@@ -38,6 +39,7 @@ std::vector<uint16_t> words_of(const kinds::Content& c, uint64_t rows, const Chu
 // The values before a chunk that the model sees: up to its context, within the chunk's row.
 // A file records the model's context when some model-coded chunk has values before it.
 uint64_t file_context(const kinds::Kind& kind, const kinds::Content& c, const engine::EngineCodec& codec) {
+  if (engine::tiles::tiled(codec.model().cfg.data)) return static_cast<uint64_t>(codec.context());  // the margin
   const uint64_t rows = kind.rows(c.description), per_row = rows == 0 ? 0 : c.words.size() / rows;
   return per_row > static_cast<uint64_t>(codec.num_values()) ? static_cast<uint64_t>(codec.context()) : 0;
 }
@@ -89,8 +91,10 @@ void check_budget(const engine::EngineCodec& codec, int64_t budget) {
   codec.policy(budget);  // checks the budget against the model and computes the schedule once
 }
 
-size_t chunks_in(const kinds::Kind& kind, const coding::Description& d, uint64_t D) {
-  return chunks_of(0, d.num_values(), kind.rows(d), D).size();
+size_t chunks_in(const kinds::Kind& kind, const coding::Description& d, const engine::EngineCodec& codec) {
+  if (engine::tiles::tiled(codec.model().cfg.data))
+    return static_cast<size_t>(engine::tiles::grid_of(d.shape, codec.model().cfg.data).count());
+  return chunks_of(0, d.num_values(), kind.rows(d), static_cast<uint64_t>(codec.num_values())).size();
 }
 
 std::vector<std::vector<Encoded>> encode_chunks(const std::vector<Source>& sources, const engine::EngineCodec& codec,
@@ -106,6 +110,12 @@ std::vector<std::vector<Encoded>> encode_chunks(const std::vector<Source>& sourc
   std::vector<uint64_t> rows;
   std::vector<bool> with_history(sources.size(), false);
   std::map<std::pair<size_t, size_t>, engine::RowHistory> histories;  // (source, row)
+  struct TileJob {
+    size_t source;
+    int64_t index;
+    engine::tiles::Grid grid;
+  };
+  std::vector<TileJob> tile_jobs;
   for (size_t s = 0; s < sources.size(); ++s) {
     const auto& c = *sources[s].content;
     const auto& kind = *sources[s].kind;
@@ -113,12 +123,41 @@ std::vector<std::vector<Encoded>> encode_chunks(const std::vector<Source>& sourc
     maps.push_back(model ? kind.word_map(c.description, codec) : kinds::WordMap{kinds::identity_word, kinds::identity_word, 0});
     rows.push_back(kind.rows(c.description));
     if (!model) continue;
+    if (engine::tiles::tiled(codec.model().cfg.data)) {  // every tile at once: the encoder knows every window
+      const auto g = engine::tiles::grid_of(c.description.shape, codec.model().cfg.data);
+      out[s].resize(static_cast<size_t>(g.count()));
+      for (int64_t i = 0; i < g.count(); ++i) tile_jobs.push_back({s, i, g});
+      continue;
+    }
     auto list = chunks_of(s, c.words.size(), rows.back(), D);
     out[s].resize(list.size());
     with_history[s] = mixing && file_context(kind, c, codec) > 0;
     for (const Chunk& ch : list) by_stages[{maps.back().stages, with_history[s] ? ch.begin / D : 0}].push_back(ch);
   }
   size_t done = 0;
+  for (size_t c0 = 0; c0 < tile_jobs.size(); c0 += batch) {
+    const size_t n = std::min(batch, tile_jobs.size() - c0);
+    std::vector<std::vector<uint16_t>> values(n), windows(n);
+    std::vector<std::vector<int32_t>> layouts(n);
+    std::vector<const uint16_t*> ptrs;
+    std::vector<const int32_t*> lays;
+    std::vector<engine::EngineCodec::ItemContext> contexts;
+    for (size_t k = 0; k < n; ++k) {
+      const auto& job = tile_jobs[c0 + k];
+      const auto& words = sources[job.source].content->words;
+      values[k] = engine::tiles::values(job.grid, words, job.index);
+      layouts[k] = engine::tiles::layout(job.grid, job.index);
+      windows[k] = engine::tiles::window(job.grid, words, job.index);
+      ptrs.push_back(values[k].data());
+      lays.push_back(layouts[k].data());
+      contexts.push_back({windows[k].data(), static_cast<int64_t>(windows[k].size())});
+    }
+    auto encoded = codec.encode_batch(ptrs, budget, {}, 0, contexts, lays);
+    for (size_t k = 0; k < n; ++k)
+      out[tile_jobs[c0 + k].source][static_cast<size_t>(tile_jobs[c0 + k].index)] = std::move(encoded[k]);
+    done += n;
+    if (on_progress) on_progress(done);
+  }
   for (const auto& [key, list] : by_stages)
     for (size_t c0 = 0; c0 < list.size(); c0 += batch) {
       const size_t n = std::min(batch, list.size() - c0);
@@ -156,6 +195,26 @@ Made make_file(const kinds::Kind& kind, const kinds::Content& c, int code, const
     const auto h = header_of(kind, c, made.method, codec, budget);
     const auto bytes = coding::value_bytes(c.words.data(), c.words.size(), c.description.value_bits);
     made.bytes = coding::assemble_file(coding::encode_header(h, false), made.method, false, {bytes});
+  } else if (code == coding::kPartModel && engine::tiles::tiled(codec.model().cfg.data)) {
+    // One stream per column of tiles, its tiles top to bottom (engine/tiles.h), checked once.
+    made.method = coding::Method::kModel;
+    const auto g = engine::tiles::grid_of(c.description.shape, codec.model().cfg.data);
+    if (static_cast<int64_t>(chunks.size()) != g.count()) throw std::logic_error("make_file: not the image's tiles");
+    const auto h = header_of(kind, c, made.method, codec, budget);
+    const auto head = coding::encode_header(h, g.cols() != 1);
+    std::vector<std::vector<uint8_t>> payloads;
+    for (int64_t col = 0; col < g.cols(); ++col) {
+      std::vector<coding::CodedSymbol> symbols;
+      for (int64_t r = 0; r < g.rows(); ++r) {
+        const auto& e = chunks[static_cast<size_t>(r * g.cols() + col)].symbols;
+        symbols.insert(symbols.end(), e.begin(), e.end());
+      }
+      const auto w = engine::tiles::column_values(g, c.words, col);
+      const auto bytes = coding::value_bytes(w.data(), w.size(), c.description.value_bits);
+      payloads.push_back(coding::encode_checked(
+          symbols, coding::chunk_check(codec.fingerprint(), head, static_cast<uint64_t>(col), bytes.data(), bytes.size())));
+    }
+    made.bytes = coding::assemble_file(head, made.method, g.cols() != 1, payloads);
   } else if (code == coding::kPartModel) {
     made.method = coding::Method::kModel;
     const uint64_t rows = kind.rows(c.description);
@@ -268,8 +327,10 @@ Made best_file(const kinds::Kind& kind, const kinds::Content& c, const std::stri
     throw std::invalid_argument(std::string("the model does not code this ") + kind.name() + " (" + kind.model_needed() + ")");
   if (asked >= coding::kPartNative && !kind.native_takes(asked - coding::kPartNative, c.description))
     throw std::invalid_argument(std::string(kind.native_name(asked - coding::kPartNative)) + " does not code this " + kind.name());
+  const bool tiled = engine::tiles::tiled(codec.model().cfg.data);
   if (asked == kChunkByChunk) {
     if (!model) throw std::invalid_argument(std::string("the model does not code this ") + kind.name() + ": no chunks to choose for");
+    if (tiled) throw std::invalid_argument("a model of tiles codes whole images, not chunk by chunk");
     return mixed_file(kind, c, codec, budget, chunks);
   }
   if (asked >= 0) return make_file(kind, c, asked, codec, budget, chunks);
@@ -285,7 +346,7 @@ Made best_file(const kinds::Kind& kind, const kinds::Content& c, const std::stri
   }
   // Chunk by chunk, where there are chunks to choose for and the model codes some of them; not
   // for a model that mixes a history: its chunks' sizes hold only if it codes every chunk.
-  if (model && chunks.size() > 1 && !codec.mixes_history()) {
+  if (model && chunks.size() > 1 && !codec.mixes_history() && !tiled) {
     auto made = mixed_file(kind, c, codec, budget, chunks);
     if (made.bytes.size() < best.bytes.size()) best = std::move(made);
   }
@@ -325,6 +386,12 @@ bool row_streams(const coding::ParsedFileV3& f) {
 }
 
 void check_chunk_count(const Opened& f, uint64_t D) {
+  if (f.tiled) {
+    if (f.file.parts.size() != static_cast<uint64_t>(f.grid.cols()))
+      throw coding::FormatError("corrupted: " + std::to_string(f.file.parts.size()) + " streams for " +
+                                std::to_string(f.grid.cols()) + " columns of tiles");
+    return;
+  }
   const uint64_t N = f.description.num_values(), rows = f.kind->rows(f.description);
   if (row_streams(f.file)) {
     if (f.file.parts.size() != rows)
@@ -396,6 +463,7 @@ Opened open_file(const uint8_t* data, size_t size) {
 }
 
 size_t chunk_count(const Opened& f) {
+  if (f.tiled) return static_cast<size_t>(f.grid.count());
   if (row_streams(f.file) && f.chunk_values > 0)
     return static_cast<size_t>(chunk_total(f.description.num_values(), f.kind->rows(f.description), f.chunk_values));
   return f.file.parts.size();
@@ -426,6 +494,18 @@ void bind(Opened& f, const engine::EngineCodec& codec) {
   f.kind->check_coded_content(f.description, codec.model());
   const uint64_t D = static_cast<uint64_t>(codec.num_values());
   f.chunk_values = D;
+  if (engine::tiles::tiled(codec.model().cfg.data)) {
+    if (h.method != coding::Method::kModel) throw coding::FormatError("corrupted: a model of tiles codes whole images");
+    if (h.context != static_cast<uint64_t>(codec.context()))
+      throw coding::FormatError("corrupted: tiles seen with a margin of " + std::to_string(h.context) + "; the model's is " +
+                                std::to_string(codec.context()));
+    try {
+      f.grid = engine::tiles::grid_of(f.description.shape, codec.model().cfg.data);
+    } catch (const std::invalid_argument& e) {
+      throw coding::FormatError(std::string("corrupted: ") + e.what());
+    }
+    f.tiled = true;
+  }
   if (h.method == coding::Method::kParts && h.chunk_values != D)
     throw coding::FormatError("corrupted: chunks of " + std::to_string(h.chunk_values) + " values, the model codes " +
                               std::to_string(D));
@@ -485,6 +565,14 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
           if (model && !codec) throw std::logic_error("decode_files: a model-coded file without the model");
           if (model) maps[s] = f.kind->word_map(f.description, *codec);
           o.content.words.assign(N, 0);
+          if (f.tiled) {  // engine/tiles.h: a stream per column, tile (r, c) in wave r + c
+            for (const auto& part : f.file.parts)
+              streams[s].push_back(coding::RansDecoder::checked(part.data, part.size, coding::kDefaultPrecision));
+            for (int64_t i = 0; i < f.grid.count(); ++i)
+              groups[{static_cast<uint64_t>(f.grid.wave(i)), f.file.header.budget, 0}].push_back(
+                  {s, static_cast<size_t>(i), static_cast<size_t>(f.grid.col(i)), 0, 0});
+            continue;
+          }
           const uint64_t rows = f.kind->rows(f.description);
           const uint64_t D = f.file.header.method == coding::Method::kParts ? f.file.header.chunk_values
                                                                             : static_cast<uint64_t>(codec->num_values());
@@ -533,12 +621,23 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
       const size_t n = std::min(batch, list.size() - c0);
       std::vector<engine::EngineCodec::Payload> payloads;
       std::vector<std::vector<uint16_t>> before(n);
+      std::vector<std::vector<int32_t>> layouts(n);
       for (size_t k = 0; k < n; ++k) {
         const Chunk& ch = list[c0 + k];
         const Opened& f = *files[ch.source];
         const auto& map = maps[ch.source];
         const uint32_t bits = f.description.value_bits;
         engine::EngineCodec::Payload p;
+        if (f.tiled) {  // its window from the tiles decoded in earlier waves; its column's stream
+          const auto i = static_cast<int64_t>(ch.index);
+          layouts[k] = engine::tiles::layout(f.grid, i);
+          p.layout = layouts[k].data();
+          if (out[ch.source].error.empty()) before[k] = engine::tiles::window(f.grid, out[ch.source].content.words, i);
+          p.context = {before[k].data(), static_cast<int64_t>(before[k].size())};
+          p.stream = &*streams[ch.source][ch.row];
+          payloads.push_back(std::move(p));
+          continue;
+        }
         p.data = f.file.parts[ch.index].data;
         p.size = f.file.parts[ch.index].size;
         p.length = static_cast<int64_t>(ch.length);
@@ -565,9 +664,13 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
         auto& o = out[ch.source];
         if (!o.error.empty()) continue;
         const size_t total = chunk_count(*files[ch.source]);
-        const std::string where = total == 1 ? "" : "chunk " + std::to_string(ch.index) + " of " + std::to_string(total) + ": ";
+        const std::string where = total == 1 ? "" : (files[ch.source]->tiled ? "tile " : "chunk ") + std::to_string(ch.index) + " of " + std::to_string(total) + ": ";
         if (!decoded[k].error.empty()) {
           o.error = where + decoded[k].error;
+          continue;
+        }
+        if (files[ch.source]->tiled) {
+          engine::tiles::put(files[ch.source]->grid, o.content.words, static_cast<int64_t>(ch.index), decoded[k].values);
           continue;
         }
         const auto& map = maps[ch.source];
@@ -588,6 +691,19 @@ std::vector<Decoded> decode_files(const std::vector<const Opened*>& files, const
     auto& o = out[s];
     if (streams[s].empty() || !o.error.empty()) continue;
     const Opened& f = *files[s];
+    if (f.tiled) {  // each column's stream, checked by the column's values
+      for (int64_t col = 0; col < f.grid.cols() && o.error.empty(); ++col) {
+        const auto w = engine::tiles::column_values(f.grid, o.content.words, col);
+        const auto b = coding::value_bytes(w.data(), w.size(), f.description.value_bits);
+        try {
+          streams[s][static_cast<size_t>(col)]->check_finished(
+              coding::chunk_check(codec->fingerprint(), f.file.header_bytes, static_cast<uint64_t>(col), b.data(), b.size()));
+        } catch (const std::exception& e) {
+          o.error = (f.grid.cols() == 1 ? std::string() : "tile column " + std::to_string(col) + ": ") + e.what();
+        }
+      }
+      continue;
+    }
     const uint64_t rows = rows_of[s], n = f.description.num_values() / rows;
     for (uint64_t r = 0; r < rows && o.error.empty(); ++r) {
       std::vector<uint16_t> w(static_cast<size_t>(n));

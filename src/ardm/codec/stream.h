@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "ardm/engine/tiles.h"
 #include "ardm/coding/format.h"
 #include "ardm/engine/codec.h"
 #include "ardm/kinds/kind.h"
@@ -44,8 +45,9 @@ std::vector<std::vector<engine::ItemCoder::Encoded>> encode_chunks(const std::ve
                                                                    const engine::EngineCodec& codec, int64_t budget,
                                                                    size_t batch, const Progress& on_progress = {});
 
-// The number of chunks of a content (rows times chunks of D values per row).
-size_t chunks_in(const kinds::Kind& kind, const coding::Description& d, uint64_t D);
+// The number of chunks of a content the model codes (rows times chunks of D values per row, or
+// an image's tiles).
+size_t chunks_in(const kinds::Kind& kind, const coding::Description& d, const engine::EngineCodec& codec);
 
 // A method a user can ask for: a part code (coding::kPartModel, kPartStored, kPartNative + k)
 // or, with "auto", every one, whole and chunk by chunk.
@@ -86,6 +88,8 @@ struct Opened {
   coding::Description description;  // the file's, or (bare files) the model's once bound
   bool needs_model = false;         // model-coded (some part), or bare
   uint64_t chunk_values = 0;        // the model's D, once bound
+  bool tiled = false;               // model-coded as tiles (engine/tiles.h), once bound
+  engine::tiles::Grid grid;         // ... their grid
 };
 // Parses a version-3 file and checks its description by its kind's rules; throws coding::FormatError.
 Opened open_file(const uint8_t* data, size_t size);

@@ -27,9 +27,13 @@ struct DataSpec {
   // (27 classes: space, a-z) or "bytes" (256 classes: any byte), or "audio" (16-bit PCM
   // samples s as s + 32,768, K = 65,536). Text and audio shapes are {L}.
   std::string kind = "image";
-  // Sequences only: the values before an item that the network also sees, as given (the chunks
-  // of a stream coded with the ones before them known). 0: none. An item of the data set is then
+  // Sequences: the values before an item that the network also sees, as given (the chunks of a
+  // stream coded with the ones before them known). 0: none. An item of the data set is then
   // context + shape[0] values; the process and its D cover the last shape[0] alone.
+  // Images: a margin of M = context pixels: the item is a tile of a larger image, and the
+  // network also sees the M rows above it and the M columns to its left (those coded before
+  // it). An item of the data set is then the window {C, M + H, M + W}, the tile at its bottom
+  // right; the process and its D cover the tile alone.
   int64_t context = 0;
 
   int64_t num_values() const;    // D = prod(shape)

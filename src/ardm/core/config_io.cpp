@@ -291,9 +291,9 @@ void check_spec(const DataSpec& d) {
     throw std::invalid_argument("data: value type '" + d.value_type + "' (uint8 or uint16)");
   if (d.value_type == "uint8" && d.num_classes > 256)
     throw std::invalid_argument("data: uint8 values hold at most 256 classes, not " + std::to_string(d.num_classes));
-  if (d.context < 0 || (d.context > 0 && d.shape.size() != 1))
+  if (d.context < 0 || (d.context > 0 && d.shape.size() != 1 && d.shape.size() != 3))
     throw std::invalid_argument("data: a context of " + std::to_string(d.context) +
-                                " values needs sequences (a shape {L}) and a length of at least 0");
+                                " needs sequences (a shape {L}: values before) or images ({C, H, W}: a margin)");
   if (d.absorbing < 0 || d.absorbing > d.num_classes)
     throw std::invalid_argument("data: absorbing value " + std::to_string(d.absorbing) + " is outside 0.." +
                                 std::to_string(d.num_classes));

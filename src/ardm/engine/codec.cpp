@@ -34,16 +34,20 @@ struct StepMasks {
     stage.assign(static_cast<size_t>(B), s);
   }
   // Item b: the values of rank < t0 known, t0 <= rank < t1 wanted (rank null: a location's rank
-  // is itself); the values at locations >= length are absent (never known, never coded).
-  void set(int64_t b, int64_t D, int64_t s, int64_t t0, int64_t t1, const uint32_t* rank, int64_t length) {
+  // is itself); the values at locations >= length are absent (never known, never coded); with
+  // a layout (EngineCodec::encode_batch), its absent values, and its copies known but never wanted.
+  void set(int64_t b, int64_t D, int64_t s, int64_t t0, int64_t t1, const uint32_t* rank, int64_t length,
+           const int32_t* layout) {
     t[static_cast<size_t>(b)] = s * D + t0;
     for (int64_t i = 0; i < D; ++i) {
       const int64_t r = rank ? static_cast<int64_t>(rank[i]) : i;
-      const bool present = i < length;
+      const bool coded = layout ? layout[i] == EngineCodec::kCoded : i < length;
+      const bool present = layout ? layout[i] != EngineCodec::kAbsent : i < length;
       known[static_cast<size_t>(b * D + i)] = present && r < t0;
-      wanted[static_cast<size_t>(b * D + i)] = present && r >= t0 && r < t1;
+      wanted[static_cast<size_t>(b * D + i)] = coded && r >= t0 && r < t1;
     }
   }
+  bool any_wanted() const { return std::find(wanted.begin(), wanted.end(), 1) != wanted.end(); }
 };
 
 // Which values each network call of a stage codes, item by item. An item in the plan's order:
@@ -54,10 +58,10 @@ struct StepMasks {
 class CallSchedule {
  public:
   CallSchedule(const EngineCodec::Plan& plan, int64_t s, int64_t D, const std::vector<int64_t>& length,
-               const std::vector<bool>& sequential)
+               const std::vector<const int32_t*>& layout, const std::vector<bool>& sequential)
       : policy_(plan.policies[static_cast<size_t>(s)]), rank_(plan.ranks[static_cast<size_t>(s)]),
-        order_(plan.orders[static_cast<size_t>(s)]), s_(s), D_(D), length_(length), sequential_(sequential),
-        next_(length.size(), 0), calls_(length.size(), 0), cost_(length.size(), 0) {}
+        order_(plan.orders[static_cast<size_t>(s)]), s_(s), D_(D), length_(length), layout_(layout),
+        sequential_(sequential), next_(length.size(), 0), calls_(length.size(), 0), cost_(length.size(), 0) {}
 
   // Sets the masks of call k (k = 0, 1, ... in turn); false when every item is coded.
   bool start(int64_t k, StepMasks& m) {
@@ -69,14 +73,14 @@ class CallSchedule {
       const auto n = length_[static_cast<size_t>(b)];
       if (sequential_[static_cast<size_t>(b)]) {
         const int64_t p = next_[static_cast<size_t>(b)];
-        m.set(b, D_, s_, p, p < n ? D_ : p, nullptr, n);
+        m.set(b, D_, s_, p, p < n ? D_ : p, nullptr, n, nullptr);
         if (p < n) ++calls_[static_cast<size_t>(b)], any = true;
       } else if (k < L) {
         m.set(b, D_, s_, policy_[static_cast<size_t>(k)], k + 1 < L ? policy_[static_cast<size_t>(k + 1)] : D_,
-              rank_.data(), n);
+              rank_.data(), n, layout_[static_cast<size_t>(b)]);
         any = true;
       } else {
-        m.set(b, D_, s_, D_, D_, rank_.data(), n);
+        m.set(b, D_, s_, D_, D_, rank_.data(), n, layout_[static_cast<size_t>(b)]);
       }
     }
     return any;
@@ -103,11 +107,20 @@ class CallSchedule {
     }
     if (k >= L) return;
     const int64_t t0 = policy_[static_cast<size_t>(k)], t1 = k + 1 < L ? policy_[static_cast<size_t>(k + 1)] : D_;
+    const int32_t* layout = layout_[static_cast<size_t>(b)];
     for (int64_t r = t0; r < t1; ++r) {
       const int64_t loc = order_[static_cast<size_t>(r)];
-      if (loc < n) total += code_value(loc);  // absent: its slot keeps freq 0 and is dropped
+      // absent values and copies: their slots keep freq 0 and are dropped
+      if (layout ? layout[loc] == EngineCodec::kCoded : loc < n) total += code_value(loc);
     }
   }
+
+  // The end of call k's ranks (D after the last call).
+  int64_t end_of(int64_t k) const {
+    const auto L = static_cast<int64_t>(policy_.size());
+    return k + 1 < L ? policy_[static_cast<size_t>(k + 1)] : D_;
+  }
+  const std::vector<uint32_t>& ranks() const { return rank_; }
 
   // What each item's values of this stage cost in all (code's sums).
   const std::vector<int64_t>& costs() const { return cost_; }
@@ -118,6 +131,7 @@ class CallSchedule {
   const std::vector<uint32_t>& order_;
   int64_t s_, D_;
   const std::vector<int64_t>& length_;
+  const std::vector<const int32_t*>& layout_;
   const std::vector<bool>& sequential_;
   std::vector<int64_t> next_, calls_, cost_;
 };
@@ -222,6 +236,30 @@ std::vector<int64_t> EngineCodec::lengths_or_full(const std::vector<int64_t>& le
   return lengths;
 }
 
+namespace {
+
+// One layout per item (null: by its length), each copy checked against its source (coded, and
+// before it in every coded stage's order).
+std::vector<const int32_t*> layouts_or_none(const std::vector<const int32_t*>& layouts, size_t count, int64_t D,
+                                            const EngineCodec::Plan& plan) {
+  if (layouts.empty()) return std::vector<const int32_t*>(count, nullptr);
+  if (layouts.size() != count) throw std::invalid_argument("one layout per item");
+  for (const int32_t* l : layouts) {
+    if (l == nullptr) continue;
+    for (int64_t i = 0; i < D; ++i) {
+      if (l[i] == EngineCodec::kCoded || l[i] == EngineCodec::kAbsent) continue;
+      if (l[i] < 0 || l[i] >= D || l[l[i]] != EngineCodec::kCoded)
+        throw std::invalid_argument("a copy of a value that is not coded");
+      for (const auto& rank : plan.ranks)
+        if (rank[static_cast<size_t>(l[i])] >= rank[static_cast<size_t>(i)])
+          throw std::invalid_argument("a copy placed before its source in the order");
+    }
+  }
+  return layouts;
+}
+
+}  // namespace
+
 std::vector<RowHistory*> EngineCodec::histories(const std::vector<ItemContext>& contexts, size_t count) const {
   std::vector<RowHistory*> out(count, nullptr);
   if (!mixes_history() || contexts.empty()) return out;
@@ -233,9 +271,33 @@ std::vector<RowHistory*> EngineCodec::histories(const std::vector<ItemContext>& 
   return out;
 }
 
+int64_t EngineCodec::context_size() const {
+  const auto& d = model_->cfg.data;
+  if (d.shape.size() == 3 && d.context > 0) return d.shape[0] * (d.shape[1] + d.context) * (d.shape[2] + d.context);
+  return d.context;
+}
+
 void EngineCodec::context_inputs(const std::vector<ItemContext>& contexts, size_t count, std::vector<int32_t>& values,
                                  std::vector<int64_t>& lengths) const {
   const int64_t C = context(), K = num_classes();
+  if (model_->cfg.data.shape.size() == 3 && C > 0) {  // tiles: their windows, -1 where absent
+    const int64_t n = context_size();
+    values.assign(count * static_cast<size_t>(n), -1);
+    lengths.assign(count, 0);
+    if (contexts.empty()) return;
+    if (contexts.size() != count) throw std::invalid_argument("one context per item");
+    for (size_t b = 0; b < count; ++b) {
+      const auto& c = contexts[b];
+      if (c.length != 0 && c.length != n)
+        throw std::invalid_argument("a tile's window has " + std::to_string(n) + " values, not " + std::to_string(c.length));
+      for (int64_t j = 0; j < c.length; ++j) {
+        if (c.values[j] == kAbsentPixel) continue;
+        if (c.values[j] >= K) throw std::invalid_argument("window value " + std::to_string(c.values[j]) + " is not below " + std::to_string(K));
+        values[b * static_cast<size_t>(n) + static_cast<size_t>(j)] = static_cast<int32_t>(c.values[j]);
+      }
+    }
+    return;
+  }
   values.assign(count * static_cast<size_t>(C), 0);
   lengths.assign(count, 0);
   if (contexts.empty()) return;
@@ -255,14 +317,19 @@ void EngineCodec::context_inputs(const std::vector<ItemContext>& contexts, size_
 
 std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<const uint16_t*>& items, int64_t budget,
                                                           const std::vector<int64_t>& lengths, int64_t stages,
-                                                          const std::vector<ItemContext>& contexts) const {
+                                                          const std::vector<ItemContext>& contexts,
+                                                          const std::vector<const int32_t*>& layouts) const {
   const auto& pl = plan(budget, stages);
   const int64_t B = static_cast<int64_t>(items.size()), D = num_values(), S = coded_stages(stages), K = num_classes();
   const int64_t A = rules_.num_symbols(), O = net_->shape().outputs_per_value;
   const auto len = lengths_or_full(lengths, items.size());
+  const auto lay = layouts_or_none(layouts, items.size(), D, pl);
   for (int64_t b = 0; b < B; ++b)
     for (int64_t i = 0; i < len[static_cast<size_t>(b)]; ++i)
-      if (items[static_cast<size_t>(b)][i] >= K)
+      if (const int32_t* l = lay[static_cast<size_t>(b)]; l && l[i] != kCoded) {
+        if (l[i] >= 0 && items[static_cast<size_t>(b)][i] != items[static_cast<size_t>(b)][l[i]])
+          throw std::invalid_argument("a copy whose value is not its source's");
+      } else if (items[static_cast<size_t>(b)][i] >= K)
         throw std::invalid_argument("value " + std::to_string(items[static_cast<size_t>(b)][i]) + " is not below " +
                                     std::to_string(K));
       else if (rules_.future(items[static_cast<size_t>(b)][i], S - 1) != items[static_cast<size_t>(b)][i])
@@ -292,7 +359,8 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
     for (int64_t b = 0; b < B; ++b)
       for (int64_t i = 0; i < D; ++i) {
         const size_t j = static_cast<size_t>(b * D + i);
-        if (i >= len[static_cast<size_t>(b)]) {  // absent: held at the start value, never coded
+        const int32_t* l = lay[static_cast<size_t>(b)];
+        if (l ? l[i] == kAbsent : i >= len[static_cast<size_t>(b)]) {  // absent: held at the start value, never coded
           past[j] = fut[j] = static_cast<int32_t>(rules_.start_value());
           continue;
         }
@@ -300,8 +368,9 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
         fut[j] = static_cast<int32_t>(rules_.future(items[static_cast<size_t>(b)][i], s));
         sym[j] = static_cast<int32_t>(rules_.symbol(past[j], fut[j], s));
       }
-    CallSchedule calls(pl, s, D, len, seq);
+    CallSchedule calls(pl, s, D, len, lay, seq);
     for (int64_t k = 0; calls.start(k, m); ++k) {
+      if (!m.any_wanted()) continue;  // a call of copies and absent values only
       for (size_t j = 0; j < x.size(); ++j) x[j] = m.known[j] ? fut[j] : past[j];
       in.x = x.data(), in.known = m.known.data(), in.t = m.t.data(), in.stage = m.stage.data(), in.wanted = m.wanted.data();
       const auto o = net_->forward(in, *pool_);
@@ -351,7 +420,7 @@ std::vector<ItemCoder::Encoded> EngineCodec::encode_batch(const std::vector<cons
       e.symbols = std::move(digits[static_cast<size_t>(b)]);
       continue;
     }
-    if (len[static_cast<size_t>(b)] < D)
+    if (len[static_cast<size_t>(b)] < D || lay[static_cast<size_t>(b)] != nullptr)
       e.symbols.erase(std::remove_if(e.symbols.begin(), e.symbols.end(),
                                      [](const coding::CodedSymbol& c) { return c.freq == 0; }),
                       e.symbols.end());
@@ -367,8 +436,10 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
   std::vector<Decoded> out(static_cast<size_t>(B));
   if (B == 0) return out;
   std::vector<int64_t> len;
-  for (const auto& it : items) len.push_back(it.length < 0 ? D : it.length);
+  std::vector<const int32_t*> lay;
+  for (const auto& it : items) len.push_back(it.length < 0 ? D : it.length), lay.push_back(it.layout);
   len = lengths_or_full(len, items.size());
+  lay = layouts_or_none(lay, items.size(), D, pl);
   std::vector<ItemContext> contexts;
   for (const auto& it : items) contexts.push_back(it.context);
   std::vector<int32_t> ctx;
@@ -403,8 +474,19 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
   StepMasks m;
   for (int64_t s = 0; s < S; ++s) {
     past = values;  // what earlier stages made
-    CallSchedule calls(pl, s, D, len, seq);
+    CallSchedule calls(pl, s, D, len, lay, seq);
+    // Each item's copies whose ranks the calls so far reached take their sources' values.
+    auto copy_up_to = [&](int64_t end) {
+      for (int64_t b = 0; b < B; ++b)
+        if (const int32_t* l = lay[static_cast<size_t>(b)])
+          for (int64_t i = 0; i < D; ++i)
+            if (l[i] >= 0 && calls.ranks()[static_cast<size_t>(i)] < end) values[b * D + i] = values[b * D + l[i]];
+    };
     for (int64_t k = 0; calls.start(k, m); ++k) {
+      if (!m.any_wanted()) {  // a call of copies and absent values only
+        copy_up_to(calls.end_of(k));
+        continue;
+      }
       // Known locations hold their decoded values, the others their past: the encoder's input.
       in.x = values.data(), in.known = m.known.data(), in.t = m.t.data(), in.stage = m.stage.data(), in.wanted = m.wanted.data();
       const auto o = net_->forward(in, *pool_);
@@ -451,6 +533,7 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
           calls.finish(b);
         }
       });
+      copy_up_to(calls.end_of(k));
     }
     end_chunks(history, len, calls.costs());  // (a model with a history has one stage)
   }
@@ -470,7 +553,7 @@ std::vector<EngineCodec::Decoded> EngineCodec::decode_batch(const std::vector<Pa
 }
 
 std::vector<uint16_t> EngineCodec::decode(const uint8_t* payload, size_t size, int64_t budget, const Check& check) const {
-  auto r = decode_batch({{payload, size, check, -1, {}}}, budget);
+  auto r = decode_batch({{payload, size, check, -1, {}, nullptr, nullptr}}, budget);
   if (!r[0].error.empty()) throw coding::CodingError(r[0].error);
   return std::move(r[0].values);
 }

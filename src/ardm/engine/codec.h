@@ -93,14 +93,30 @@ class EngineCodec : public ItemCoder {
   // and taught while the item is coded; the decoder must give one that went through the same.
   // None: the network's predictions alone. With "mix" an item with a history is coded as its
   // values' binary digits (engine/mixer.h), several symbols per value.
+  //
+  // A model of image tiles with a margin (an image shape and context() = M > 0) sees instead
+  // each tile's window (context_size() values: [C, H + M, W + M], the tile at the bottom right,
+  // whose own values are ignored), kAbsentPixel where a pixel is absent (outside the image, or
+  // not coded yet); length is context_size(), or 0 for a window of absent pixels.
+  //
+  // layouts (one per item, or empty; a null one: by its length) say what each of an item's D
+  // values is: kCoded, kAbsent (never known, never coded, held at the start value), or j >= 0:
+  // a copy of value j (a gray photo's second and third channels), which is never coded either
+  // but is known from the call whose ranks hold it on, with value j's value; j must be coded
+  // and come before it in every stage's order, and the item must hold the same value at both.
   struct ItemContext {
     const uint16_t* values = nullptr;
     int64_t length = 0;
     RowHistory* history = nullptr;
   };
+  static constexpr int32_t kCoded = -1, kAbsent = -2;
+  static constexpr uint16_t kAbsentPixel = 0xFFFF;
+  // The values of a context (a model of sequences: context(); of tiles: the window's).
+  int64_t context_size() const;
   std::vector<Encoded> encode_batch(const std::vector<const uint16_t*>& items, int64_t budget,
                                     const std::vector<int64_t>& lengths = {}, int64_t stages = 0,
-                                    const std::vector<ItemContext>& contexts = {}) const;
+                                    const std::vector<ItemContext>& contexts = {},
+                                    const std::vector<const int32_t*>& layouts = {}) const;
   Encoded encode(const uint16_t* values, int64_t budget) const { return encode_batch({values}, budget)[0]; }
 
   struct Payload {
@@ -113,6 +129,7 @@ class EngineCodec : public ItemCoder {
     // from it and it is left for the next item, unchecked (the caller checks it at the row's
     // end); data, size and check are then unused.
     coding::RansDecoder* stream = nullptr;
+    const int32_t* layout = nullptr;  // or what each value is (encode_batch's layouts; null: by length)
   };
   struct Decoded {
     std::vector<uint16_t> values;
@@ -131,7 +148,8 @@ class EngineCodec : public ItemCoder {
   mutable std::mutex policy_mutex_;
   mutable std::map<std::pair<int64_t, int64_t>, Plan> plans_;  // (budget, stages)
   int64_t coded_stages(int64_t stages) const;  // 0 -> S; else checked to be 1..S
-  // The network's context inputs of a batch ([B, C] right-aligned, [B] lengths), checked.
+  // The network's context inputs of a batch ([B, C] right-aligned, [B] lengths; tiles: [B,
+  // context_size()] windows, -1 where absent), checked.
   void context_inputs(const std::vector<ItemContext>& contexts, size_t count, std::vector<int32_t>& values,
                       std::vector<int64_t>& lengths) const;
   // Each item's row history when the model mixes one (else all null); checked to be distinct.

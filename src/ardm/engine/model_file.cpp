@@ -177,6 +177,22 @@ EngineModel parse_model(const uint8_t* data, size_t size, const std::string& nam
   return m;
 }
 
+ModelConfig read_model_config(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error(path + ": cannot open");
+  std::vector<uint8_t> head(12);
+  if (!f.read(reinterpret_cast<char*>(head.data()), 12) || !is_model_file(head.data(), head.size()))
+    throw std::runtime_error(path + ": not an ardm engine model file (.ardmnet)");
+  uint32_t n = 0;
+  for (int i = 0; i < 4; ++i) n |= static_cast<uint32_t>(head[8 + static_cast<size_t>(i)]) << (8 * i);
+  if (n > kMaxText) throw std::runtime_error(path + ": config text too long");
+  std::string text(n, '\0');
+  if (!f.read(text.data(), n)) throw std::runtime_error(path + ": truncated");
+  ModelConfig c;
+  from_text(text, c);
+  return c;
+}
+
 EngineModel read_model(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error(path + ": cannot open");

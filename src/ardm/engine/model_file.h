@@ -50,6 +50,9 @@ std::vector<uint8_t> serialize(EngineModel& model);
 // Throws std::runtime_error starting with `name` for anything malformed.
 EngineModel parse_model(const uint8_t* data, size_t size, const std::string& name);
 EngineModel read_model(const std::string& path);
+// Only the model config at the start of the file at `path` (no weights, no checksum): what a
+// model codes, cheaply. Throws std::runtime_error when it is no model file.
+ModelConfig read_model_config(const std::string& path);
 
 // True when the bytes start like an engine model file.
 bool is_model_file(const uint8_t* data, size_t size);

@@ -19,6 +19,7 @@ struct TrainFlags {
   std::string vocab = "bytes";                      // text: bytes or text8
   int64_t seq_len = 250, clip_len = 8000;           // text and audio: D
   int64_t context = 0;                              // values before each item it sees (DataSpec::context)
+  int64_t tile = 32;                                // photos: the tile's side
   int64_t width = 0, layers = 0, heads = 0, mlp = 0, cycle = 0;  // the kind's network (0: its default)
   int64_t taps = 0;                                 // audio: the DiffWave's linear prediction head
   double dropout = 0;

@@ -8,15 +8,17 @@
 #include "ardm/kinds/audio/audio.h"
 #include "ardm/kinds/image/image.h"
 #include "ardm/kinds/kind.h"
+#include "ardm/kinds/photo/photo.h"
 #include "ardm/kinds/text/text.h"
 
 namespace ardm::kinds {
 
 const std::vector<const Kind*>& all() {
   static const ImageKind image;
+  static const PhotoKind photo;
   static const AudioKind audio;
   static const TextKind text;
-  static const std::vector<const Kind*> kinds = {&image, &audio, &text};
+  static const std::vector<const Kind*> kinds = {&image, &photo, &audio, &text};
   return kinds;
 }
 

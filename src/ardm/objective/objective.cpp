@@ -2,7 +2,9 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <stdexcept>
 
@@ -21,41 +23,57 @@ torch::Tensor sample_orders(int64_t batch, int64_t num_steps, torch::Generator& 
 }
 
 namespace {
-int dyadic_level(int64_t i) {  // trailing zero bits; position 0 above every other
+int trailing_zeros(int64_t i) {  // 0 above every other: 64
   if (i == 0) return 64;
   int z = 0;
   for (; (i & 1) == 0; i >>= 1) ++z;
   return z;
 }
+
+// Each flat position's level (higher: earlier). Sequences (a shape of rank 0 or 1): the trailing
+// zero bits of the index. Images {C, H, W}: the pixel's min(tz(y), tz(x)) ranks the pixels
+// coarse to fine, and within a pixel level the channels take turns, channel 0 first (the later
+// ones then see the earlier ones of the same pixels): spatial level * C + (C - 1 - c).
+std::vector<double> dyadic_levels(int64_t num_steps, const std::vector<int64_t>& shape) {
+  std::vector<double> level(static_cast<size_t>(num_steps));
+  if (shape.size() == 3) {
+    const int64_t C = shape[0], H = shape[1], W = shape[2];
+    TORCH_CHECK(C * H * W == num_steps, "dyadic order: shape does not hold ", num_steps, " values");
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t y = 0; y < H; ++y)
+        for (int64_t x = 0; x < W; ++x)
+          level[static_cast<size_t>((c * H + y) * W + x)] =
+              static_cast<double>(std::min(trailing_zeros(y), trailing_zeros(x)) * C + (C - 1 - c));
+    return level;
+  }
+  for (int64_t i = 0; i < num_steps; ++i) level[static_cast<size_t>(i)] = trailing_zeros(i);
+  return level;
+}
 }  // namespace
 
-std::vector<int64_t> dyadic_level_starts(int64_t num_steps) {
-  std::vector<int64_t> count(65, 0);
-  for (int64_t i = 0; i < num_steps; ++i) ++count[static_cast<size_t>(dyadic_level(i))];
+std::vector<int64_t> dyadic_level_starts(int64_t num_steps, const std::vector<int64_t>& shape) {
+  auto level = dyadic_levels(num_steps, shape);
+  std::sort(level.begin(), level.end(), std::greater<double>());
   std::vector<int64_t> starts;
-  int64_t r = 0;
-  for (int z = 64; z >= 0; --z) {
-    if (count[static_cast<size_t>(z)] == 0) continue;
-    starts.push_back(r);
-    r += count[static_cast<size_t>(z)];
-  }
+  for (size_t r = 0; r < level.size(); ++r)
+    if (r == 0 || level[r] != level[r - 1]) starts.push_back(static_cast<int64_t>(r));
   return starts;
 }
 
-torch::Tensor sample_dyadic_orders(int64_t batch, int64_t num_steps, torch::Generator& gen) {
-  // A position's level is its number of trailing zero bits (position 0: above all); the order
-  // takes the levels from the top, each level's positions in a uniform random order. The
-  // argsort of (-level + u / 2), u uniform in [0, 1), is such an order: [B, D] positions by
+torch::Tensor sample_dyadic_orders(int64_t batch, int64_t num_steps, torch::Generator& gen,
+                                   const std::vector<int64_t>& shape) {
+  // The order takes the levels from the top, each level's positions in a uniform random order.
+  // The argsort of (-level + u / 2), u uniform in [0, 1), is such an order: [B, D] positions by
   // rank; the second argsort turns it into ranks by position.
-  std::vector<double> level(static_cast<size_t>(num_steps));
-  for (int64_t i = 0; i < num_steps; ++i) level[static_cast<size_t>(i)] = dyadic_level(i);
+  const auto level = dyadic_levels(num_steps, shape);
   auto u = torch::rand({batch, num_steps}, gen, torch::kFloat64);
   auto key = u * 0.5 - torch::tensor(level, torch::kFloat64).unsqueeze(0);
   return key.argsort(/*dim=*/int64_t{1}).argsort(/*dim=*/int64_t{1});
 }
 
-torch::Tensor draw_orders(const std::string& order, int64_t batch, int64_t num_steps, torch::Generator& gen) {
-  return order == "dyadic" ? sample_dyadic_orders(batch, num_steps, gen) : sample_orders(batch, num_steps, gen);
+torch::Tensor draw_orders(const std::string& order, int64_t batch, int64_t num_steps, torch::Generator& gen,
+                          const std::vector<int64_t>& shape) {
+  return order == "dyadic" ? sample_dyadic_orders(batch, num_steps, gen, shape) : sample_orders(batch, num_steps, gen);
 }
 
 torch::Tensor sample_steps(int64_t batch, int64_t num_steps, const std::string& mode, torch::Generator& gen) {
@@ -89,9 +107,7 @@ torch::Tensor symbol_log_probs(const Process& process, const torch::Tensor& out,
                                const torch::Tensor& x_future, const torch::Tensor& stage) {
   auto one_stage = [&](const torch::Tensor& o, const torch::Tensor& past, const torch::Tensor& fut,
                        const torch::Tensor& st, int64_t s) {
-    auto logits = process.symbol_logits(o, past, s);                                // [b, A, ...]
-    auto sym = process.symbol(past, fut, st);                                         // [b, ...]
-    return torch::log_softmax(logits, 1).gather(1, sym.unsqueeze(1)).squeeze(1);
+    return process.symbol_log_prob(o, past, process.symbol(past, fut, st), s);  // [b, ...]
   };
   if (process.num_stages() == 1) return one_stage(out, x_past, x_future, stage, 0);
   // A batch mixes stages: each stage's examples go through that stage's symbol map.
@@ -140,15 +156,17 @@ BoundTerms bound_terms(const Process& process, const NetFn& net, const torch::Te
   return out_terms;
 }
 
-torch::Tensor fixed_order(int64_t num_steps, uint64_t seed, const std::string& order) {
+torch::Tensor fixed_order(int64_t num_steps, uint64_t seed, const std::string& order, const std::vector<int64_t>& shape) {
   auto g = make_generator(seed);
-  return draw_orders(order, 1, num_steps, g).squeeze(0);
+  return draw_orders(order, 1, num_steps, g, shape).squeeze(0);
 }
 
-torch::Tensor fixed_orders(int64_t num_stages, int64_t num_steps, uint64_t seed, const std::string& order) {
+torch::Tensor fixed_orders(int64_t num_stages, int64_t num_steps, uint64_t seed, const std::string& order,
+                           const std::vector<int64_t>& shape) {
   std::vector<torch::Tensor> rows;
   for (int64_t s = 0; s < num_stages; ++s)
-    rows.push_back(fixed_order(num_steps, s == 0 ? seed : seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(s), order));
+    rows.push_back(fixed_order(num_steps, s == 0 ? seed : seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(s), order,
+                               shape));
   return torch::stack(rows);
 }
 
@@ -225,7 +243,7 @@ torch::Tensor policy_bound_bpd(const Process& process, const NetFn& net, const t
     w[b] = static_cast<double>((p[static_cast<size_t>(k) + 1] - p[static_cast<size_t>(k)]) *
                                static_cast<int64_t>(p.size() - 1) * S);
   }
-  auto sigma = draw_orders(process.order(), B, D, gen);
+  auto sigma = draw_orders(process.order(), B, D, gen, process.data().shape);
   auto terms = bound_terms(process, net, x, sigma, l, stage, 0.0);
   return terms.elbo_t_bpd * w.to(terms.elbo_t_bpd.device());
 }
@@ -233,7 +251,7 @@ torch::Tensor policy_bound_bpd(const Process& process, const NetFn& net, const t
 StepDraw draw_step(const Process& process, int64_t B, const ObjectiveConfig& cfg, torch::Generator& gen) {
   const int64_t D = process.steps_per_stage(), S = process.num_stages();
   StepDraw d;
-  d.sigma = draw_orders(process.order(), B, D, gen);
+  d.sigma = draw_orders(process.order(), B, D, gen, process.data().shape);
   if (S == 1) {
     d.t = sample_steps(B, D, cfg.t_sampling, gen);
     d.stage = torch::zeros({B}, torch::kInt64);

@@ -42,13 +42,19 @@ torch::Tensor sample_orders(int64_t batch, int64_t num_steps, torch::Generator& 
 // positions (position 0, then the ones whose index has the most trailing zero bits: for D =
 // 4,000 the multiples of 2,048, of 1,024, ... of 2, then the odd ones), each level's positions
 // in a uniform random order. A budget's call that takes a whole level codes every value with
-// its neighbours at the level's spacing known on both sides.
-torch::Tensor sample_dyadic_orders(int64_t batch, int64_t num_steps, torch::Generator& gen);
+// its neighbours at the level's spacing known on both sides. With the data shape of an image
+// {C, H, W} the levels are two-dimensional: pixel (0, 0), then the pixels whose coordinates
+// both have the most trailing zero bits, and within each such level channel 0's values, then
+// channel 1's, ... (a shape of rank 1 or none: the sequence's levels).
+torch::Tensor sample_dyadic_orders(int64_t batch, int64_t num_steps, torch::Generator& gen,
+                                   const std::vector<int64_t>& shape = {});
 // The ranks at which the dyadic orders' levels start, ascending (0, 1, ...): for D = 4,000 0, 1,
 // 2, 4, 8, 16, 32, 63, 125, 250, 500, 1000, 2000.
-std::vector<int64_t> dyadic_level_starts(int64_t num_steps);
-// Orders of the family that ProcessConfig::order `order` draws from in training and bounds.
-torch::Tensor draw_orders(const std::string& order, int64_t batch, int64_t num_steps, torch::Generator& gen);
+std::vector<int64_t> dyadic_level_starts(int64_t num_steps, const std::vector<int64_t>& shape = {});
+// Orders of the family that ProcessConfig::order `order` draws from in training and bounds
+// (shape: the data's, which the dyadic family of images needs).
+torch::Tensor draw_orders(const std::string& order, int64_t batch, int64_t num_steps, torch::Generator& gen,
+                          const std::vector<int64_t>& shape = {});
 
 // Steps t: [B] int64 in {0..D-1}. "uniform": i.i.d.; "antithetic": stratified grids over
 // {0..D-1} of size gcd(B, D), shuffled within the batch (spec section 1).
@@ -102,11 +108,13 @@ BoundTerms stochastic_bound(const Process& process, const NetFn& net, const torc
 // step k generates the locations with t_k <= sigma < t_{k+1} from one call at t = t_k.
 
 // The fixed order used for exact likelihoods and coding: [D] int64 ranks drawn from `seed`.
-torch::Tensor fixed_order(int64_t num_steps, uint64_t seed, const std::string& order = "random");
+torch::Tensor fixed_order(int64_t num_steps, uint64_t seed, const std::string& order = "random",
+                          const std::vector<int64_t>& shape = {});
 // One fixed order per stage: [S, D]; stage 0's is fixed_order(D, seed, order) (what OA-ARDM
 // uses). `order` is ProcessConfig::order: "dyadic" draws from sample_dyadic_orders, any other
 // from sample_orders.
-torch::Tensor fixed_orders(int64_t num_stages, int64_t num_steps, uint64_t seed, const std::string& order = "random");
+torch::Tensor fixed_orders(int64_t num_stages, int64_t num_steps, uint64_t seed, const std::string& order = "random",
+                           const std::vector<int64_t>& shape = {});
 
 // Exact log2-likelihood of x under fixed orders sigma ([S, D] ranks, shared by the batch) and
 // a policy per stage, in bits per dim: [B] float64, <= 0. Exactly total_budget(policies)

@@ -34,6 +34,11 @@ std::shared_ptr<const Process> make_process(const ProcessConfig& cfg, const Data
   return p;
 }
 
+torch::Tensor Process::symbol_log_prob(const torch::Tensor& out, const torch::Tensor& x_past, const torch::Tensor& symbol,
+                                       int64_t stage) const {
+  return torch::log_softmax(symbol_logits(out, x_past, stage), 1).gather(1, symbol.unsqueeze(1)).squeeze(1);
+}
+
 torch::Tensor stage_tensor(int64_t batch, int64_t s, const torch::Device& device) {
   return torch::full({batch}, s, torch::TensorOptions().dtype(torch::kInt64).device(device));
 }

@@ -54,6 +54,10 @@ class Process {
   // Network outputs [B, O, ...] and x_past [B, ...] at stage s -> [B, A, ...] logits over the
   // stage's symbols (log_softmax over dim 1 gives its log-probabilities).
   virtual torch::Tensor symbol_logits(const torch::Tensor& out, const torch::Tensor& x_past, int64_t stage) const = 0;
+  // log p(symbol) at every value, in nats, [B, ...]: log_softmax of symbol_logits at `symbol`
+  // ([B, ...] int64). A process may compute it without the A logits (the objective's use).
+  virtual torch::Tensor symbol_log_prob(const torch::Tensor& out, const torch::Tensor& x_past,
+                                        const torch::Tensor& symbol, int64_t stage) const;
 
  protected:
   DataSpec data_;

@@ -134,3 +134,40 @@ torch::Tensor UpscaleProcess::logistic_logits(const torch::Tensor& out_any, cons
 }
 
 }  // namespace ardm
+
+namespace ardm {
+
+torch::Tensor UpscaleProcess::logistic_log_mass(const torch::Tensor& out_any, const torch::Tensor& lo,
+                                                const torch::Tensor& hi) const {
+  const int64_t M = logistic::kComponents, K = data_.num_classes;
+  const auto out = nets::full_precision(out_any);
+  const auto rest = out.sizes().slice(2).vec();
+  std::vector<int64_t> per_component = {1, M};
+  for (size_t i = 0; i < rest.size(); ++i) per_component.push_back(1);
+  const auto offsets = torch::tensor(std::vector<double>(logistic::kLogScaleOffset, logistic::kLogScaleOffset + M),
+                                     out.options())
+                           .view(per_component);
+  const auto log_pi = torch::log_softmax(out.narrow(1, 0, M), 1);                          // [B, M, ...]
+  const auto mu = out.narrow(1, M, M);
+  const auto inv_s = torch::exp(-(out.narrow(1, 2 * M, M) + offsets).clamp_min(logistic::kMinLogScale));
+  auto edge = [&](const torch::Tensor& v) {  // [B, 1, ...] float32 on the y scale
+    const auto y = (v * 2 - 1).to(torch::kFloat64) / static_cast<double>(K) - 1.0;
+    return torch::where(v <= 0, torch::full_like(y, -logistic::kFarEdge),
+                        torch::where(v >= K, torch::full_like(y, logistic::kFarEdge), y))
+        .to(torch::kFloat32)
+        .unsqueeze(1);
+  };
+  const auto u = (edge(hi) - mu) * inv_s, l = (edge(lo) - mu) * inv_s;
+  const auto log_mass = -torch::softplus(-u) - torch::softplus(l) + torch::log(-torch::expm1((l - u).clamp_max(-1e-30)));
+  return torch::logsumexp(log_pi + log_mass, 1);
+}
+
+torch::Tensor UpscaleProcess::symbol_log_prob(const torch::Tensor& out, const torch::Tensor& x_past,
+                                              const torch::Tensor& symbol, int64_t stage) const {
+  if (param_ != "logistic") return Process::symbol_log_prob(out, x_past, symbol, stage);
+  const int64_t q = digit_weight(stage);
+  const auto lo = x_past + symbol * q;
+  return logistic_log_mass(out, lo, lo + q) - logistic_log_mass(out, x_past, x_past + b_ * q);
+}
+
+}  // namespace ardm

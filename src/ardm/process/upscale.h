@@ -37,12 +37,18 @@ class UpscaleProcess : public Process {
   torch::Tensor value(const torch::Tensor& x_past, const torch::Tensor& symbol, const torch::Tensor& stage) const override;
   int64_t value_of(int64_t past, int64_t symbol, int64_t stage) const override;
   torch::Tensor symbol_logits(const torch::Tensor& out, const torch::Tensor& x_past, int64_t stage) const override;
+  // logistic: the mass of the symbol's sub-bucket over that of x_past's bucket, two masses per
+  // value instead of b + 1 edges (b = 256 would hold 257 of them per value in memory).
+  torch::Tensor symbol_log_prob(const torch::Tensor& out, const torch::Tensor& x_past, const torch::Tensor& symbol,
+                                int64_t stage) const override;
 
  private:
   // Per example, b^(S - 1 + offset - stage) shaped [B, 1, ...] (rank ones) to broadcast over an item.
   torch::Tensor weight_of(const torch::Tensor& stage, int64_t offset, int64_t rank) const;
 
   // The logistic parametrization's log-probabilities of the b digits, [B, b, ...].
+  // The mixture's log-mass in [lo, hi) of values (lo, hi: [B, ...] int64), [B, ...].
+  torch::Tensor logistic_log_mass(const torch::Tensor& out, const torch::Tensor& lo, const torch::Tensor& hi) const;
   torch::Tensor logistic_logits(const torch::Tensor& out, const torch::Tensor& x_past, int64_t stage) const;
 
   int64_t b_;

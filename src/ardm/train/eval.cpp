@@ -125,7 +125,7 @@ ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const 
   return r;
 }
 
-std::vector<int64_t> measured_steps(const std::string& order, int64_t D, int64_t points) {
+std::vector<int64_t> measured_steps(const std::string& order, int64_t D, int64_t points, const std::vector<int64_t>& shape) {
   std::vector<int64_t> at;
   if (order != "dyadic") {
     // Steps (D-1) * (j / (P-1))^2, j = 0..P-1, without repeats: 0 and D-1 always among them.
@@ -140,7 +140,7 @@ std::vector<int64_t> measured_steps(const std::string& order, int64_t D, int64_t
   // known): each level's first and last step, then the middle of the widest gap until there
   // are `points` (or every step).
   std::set<int64_t> s = {0, D - 1};
-  for (const int64_t start : dyadic_level_starts(D)) {
+  for (const int64_t start : dyadic_level_starts(D, shape)) {
     s.insert(start);
     if (start > 0) s.insert(start - 1);
   }
@@ -161,7 +161,7 @@ torch::Tensor measure_step_costs(Model& model, const torch::Tensor& data, int64_
   torch::NoGradGuard no_grad;
   auto fn = eval_net(model, device);
   const int64_t S = model.num_stages(), D = model.num_values(), n = data.size(0);
-  const std::vector<int64_t> at = measured_steps(model.process->order(), D, points);
+  const std::vector<int64_t> at = measured_steps(model.process->order(), D, points, model.data().shape);
   const auto P = static_cast<int64_t>(at.size());
   auto measured = torch::zeros({S, P}, torch::kFloat64);
   util::Progress bar("measure", S * P * n, "item", progress);
@@ -173,7 +173,7 @@ torch::Tensor measure_step_costs(Model& model, const torch::Tensor& data, int64_
         auto x = data.slice(0, first, last).to(torch::kInt64).to(device);
         const auto b = batch_of(model, x, fn, true);
         auto gen = make_generator(mix_seed(seed, kEvalStream, static_cast<uint64_t>((s * P + j) * n + first)));
-        const auto sigma = draw_orders(model.process->order(), B, D, gen);
+        const auto sigma = draw_orders(model.process->order(), B, D, gen, model.data().shape);
         const auto terms = bound_terms(*model.process, b.net, b.x, sigma, torch::full({B}, at[static_cast<size_t>(j)], torch::kInt64),
                                        torch::full({B}, s, torch::kInt64), 0.0);
         sum -= terms.elbo_t_bpd.sum().item<double>();

@@ -50,7 +50,8 @@ ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const 
 // dyadic family every level's first and last step, then the middle of the widest gap until
 // there are `points`; otherwise `points` steps spread over 0..D-1, denser at the start where
 // the cost falls fastest.
-std::vector<int64_t> measured_steps(const std::string& order, int64_t D, int64_t points);
+std::vector<int64_t> measured_steps(const std::string& order, int64_t D, int64_t points,
+                                    const std::vector<int64_t>& shape = {});
 
 // The per-step costs the step-budget DP reads, measured instead of tracked: for every stage,
 // the mean of elbo_t over `data` (every item, a fresh order of the model's family each) at the

@@ -12,7 +12,8 @@ engine::EngineModel engine_model_of(const Model& model) {
   m.cfg = model.model_cfg;
   m.step = model.step;
   const int64_t S = model.num_stages(), D = model.num_values();
-  const auto sigma = fixed_orders(S, D, model.objective_cfg.order_seed, model.model_cfg.process.order);  // [S, D] ranks
+  const auto sigma = fixed_orders(S, D, model.objective_cfg.order_seed, model.model_cfg.process.order,
+                                   model.data().shape);  // [S, D] ranks
   for (int64_t s = 0; s < S; ++s) {
     const auto row = sigma[s].contiguous();
     const auto* ranks = row.data_ptr<int64_t>();

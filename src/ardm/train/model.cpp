@@ -69,6 +69,27 @@ NetFn Model::as_fn(const nets::Net& which, const nets::Context* context) const {
 Model::InContext Model::split_context(const torch::Tensor& x, const torch::Tensor& lengths) const {
   const int64_t C = data().context, B = x.size(0);
   TORCH_CHECK(C > 0, "the model has no context");
+  if (data().shape.size() == 3) {  // image windows, the tile at the bottom right
+    const auto& s = data().shape;
+    TORCH_CHECK(x.dim() == 4 && x.size(1) == s[0] && x.size(2) == C + s[1] && x.size(3) == C + s[2],
+                "windows must be [B, ", s[0], ", ", C + s[1], ", ", C + s[2], "], got ", x.sizes());
+    InContext r;
+    r.item = x.slice(2, C).slice(3, C);
+    auto v = x.to(torch::kInt64).clone();
+    if (lengths.defined()) {  // which margins are present: bit 1 the rows above, bit 2 the columns left
+      const auto code = lengths.to(x.device()).view({B, 1, 1, 1});
+      auto top = torch::zeros_like(v, torch::kBool), left = torch::zeros_like(v, torch::kBool);
+      top.slice(2, 0, C).fill_(true);
+      left.slice(3, 0, C).fill_(true);
+      const auto absent = (top & (code.bitwise_and(1) == 0)) | (left & (code.bitwise_and(2) == 0));
+      v.masked_fill_(absent, -1);
+      r.context.length = lengths.to(x.device());
+    } else {
+      r.context.length = torch::full({B}, 3, x.options().dtype(torch::kInt64));
+    }
+    r.context.values = v;
+    return r;
+  }
   TORCH_CHECK(x.dim() == 2 && x.size(1) == C + data().shape[0], "items with a context must be [B, ", C + data().shape[0],
               "], got ", x.sizes());
   InContext r;
@@ -120,7 +141,7 @@ Model::CodingPlan Model::coding_plan(int64_t budget, const std::string& kind) co
   const int64_t D = num_values();
   // The adaptive order is the streams order wherever no history is mixed, as here.
   if (!streams_plan_order(model_cfg.process))
-    return {fixed_orders(num_stages(), D, objective_cfg.order_seed, model_cfg.process.order), policy(budget, kind)};
+    return {fixed_orders(num_stages(), D, objective_cfg.order_seed, model_cfg.process.order, data().shape), policy(budget, kind)};
   const auto sp = streams_plan(D, budget);
   auto ranks = torch::empty({1, D}, torch::kInt64);
   for (int64_t r = 0; r < D; ++r) ranks[0][sp.order[static_cast<size_t>(r)]] = r;

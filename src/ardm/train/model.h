@@ -37,7 +37,10 @@ struct Model {
   NetFn as_fn(const nets::Net& which, const nets::Context* context = nullptr) const;
   // Data items of a model with a context (data().context = C > 0) are the C values before the
   // item and the item: x [B, C + N] -> the item [B, N] and its context, the last lengths[b] of
-  // row b's C values present (lengths [B] int64; undefined: all C).
+  // row b's C values present (lengths [B] int64; undefined: all C). Images: windows
+  // x [B, Ch, C + H, C + W] -> the tile at the bottom right and the window as the context,
+  // lengths[b] saying which margins are present (bit 1: the rows above, bit 2: the columns to
+  // the left; undefined: both; an absent margin's pixels are -1, the corner present with both).
   struct InContext {
     torch::Tensor item;
     nets::Context context;

@@ -21,7 +21,7 @@ Samples sample(const Process& process, const NetFn& net, int64_t count, const Po
     const auto st = stage_tensor(N, s, device);
     const auto x_past = x.clone();                     // what earlier stages made
     const auto flat_past = x_past.view({N * D});
-    auto sigma = draw_orders(process.order(), N, D, gen).to(device);  // [N, D]: this stage's orders
+    auto sigma = draw_orders(process.order(), N, D, gen, process.data().shape).to(device);  // [N, D]: this stage's orders
     for (size_t k = 0; k < policy.size(); ++k) {
       const int64_t l = policy[k], r = k + 1 < policy.size() ? policy[k + 1] : D;
       auto t = torch::full({N}, l, opts);

@@ -85,6 +85,14 @@ torch::Tensor draw_context_lengths(int64_t batch, int64_t context, torch::Genera
   return torch::where(u < kFullContext, all, torch::where(u < kFullContext + kNoContext, torch::zeros_like(all), some));
 }
 
+torch::Tensor draw_margins(int64_t batch, torch::Generator& gen) {
+  // A tile of the first row of tiles has no rows above it, one of the first column no columns
+  // to its left: each kMarginAbsent of the time, independently.
+  auto top = (torch::rand({batch}, gen, torch::kFloat64) >= kMarginAbsent).to(torch::kInt64);
+  auto left = (torch::rand({batch}, gen, torch::kFloat64) >= kMarginAbsent).to(torch::kInt64);
+  return top + 2 * left;
+}
+
 std::string metrics_row_json(const MetricsRow& r) {
   // ordered_json keeps the keys in this order, and dump() is compact ("step":1500,): scripts grep it.
   const nlohmann::ordered_json row = {{"step", r.step},
@@ -156,6 +164,7 @@ void check_data(const Model& model, const torch::Tensor& data, const std::string
               what, ": expected integer values");
   auto item = data.sizes().slice(1).vec();
   if (spec.context > 0 && item.size() == 1) item[0] -= spec.context;  // the context comes first
+  if (spec.context > 0 && item.size() == 3) item[1] -= spec.context, item[2] -= spec.context;  // image windows
   if (item != spec.shape) {
     std::ostringstream o;
     if (spec.shape.size() == 3 && item.size() == 3)
@@ -271,8 +280,9 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
     torch::Tensor full_context;  // [bg] bool: the rows the loss tracker learns the steps' costs from
     auto step_fn = fn;
     if (model.data().context > 0) {
-      const auto lengths = draw_context_lengths(bg, model.data().context, gen);
-      full_context = lengths == model.data().context;
+      const bool images = model.data().shape.size() == 3;
+      const auto lengths = images ? draw_margins(bg, gen) : draw_context_lengths(bg, model.data().context, gen);
+      full_context = lengths == (images ? 3 : model.data().context);
       const auto split = model.split_context(x, lengths.slice(0, r0, r1));
       x = split.item;
       step_fn = model.as_fn(model.net, &split.context);

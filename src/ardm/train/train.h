@@ -73,6 +73,10 @@ void check_data(const Model& model, const torch::Tensor& data, const std::string
 // all C with probability kFullContext (later chunks of a stream), none with kNoContext (a
 // stream's first chunk, and the paper's unconditional bound), else 1..C-1 uniformly. [batch] int64.
 constexpr double kFullContext = 0.7, kNoContext = 0.15;
+// The margins of image tiles (DataSpec::context, Model::split_context's codes): the rows above
+// and the columns to the left are each absent with probability kMarginAbsent. [B] int64 codes.
+torch::Tensor draw_margins(int64_t batch, torch::Generator& gen);
+constexpr double kMarginAbsent = 0.1;
 torch::Tensor draw_context_lengths(int64_t batch, int64_t context, torch::Generator& gen);
 
 }  // namespace ardm

@@ -27,7 +27,7 @@ class ImageData : public KindData {
     m.data = image_spec(data.size(1), data.size(2), data.size(3));
     return data;
   }
-  torch::Tensor load(const std::string& source, const std::string& split, const DataSpec&, int64_t limit) const override {
+  torch::Tensor load(const std::string& source, const std::string& split, const DataSpec& d, int64_t limit) const override {
     return data::load_images(source, split, limit);
   }
   std::string describe(const torch::Tensor& data, const DataSpec&) const override {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 
@@ -77,7 +78,7 @@ Content images_content(const std::vector<std::vector<uint8_t>>& planar, const st
   return c;
 }
 
-bool ImageKind::codes(const DataSpec& d) const { return d.shape.size() == 3 && d.num_classes == 256; }
+bool ImageKind::codes(const DataSpec& d) const { return d.shape.size() == 3 && d.num_classes == 256 && d.context == 0; }
 
 bool ImageKind::takes_source(const std::string& source) const {
   if (source == "fashion-mnist") return true;
@@ -95,10 +96,38 @@ std::string ImageKind::model_needed() const {
 std::string ImageKind::bundled_model() const { return ARDM_DEFAULT_MODEL; }
 
 bool ImageKind::claims(const std::string& path, const uint8_t* head, size_t n) const {
-  if (ends_with_nocase(path, ".png")) return true;  // the image path says so if it is not one
   static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-  return n >= 8 && std::equal(kSig, kSig + 8, head);
+  const bool png = n >= 8 && std::equal(kSig, kSig + 8, head);
+  if (!png) return ends_with_nocase(path, ".png");  // the image path says so if it is not one
+  if (name() != std::string("image")) return true;  // a kind of images after this one
+  // 8-bit gray and RGB images other than the shape of this kind's model are photographs
+  // (kinds/photo/), unless no photo kind is built in.
+#if ARDM_HAVE_PNG
+  try {
+    const auto s = data::png_size(head, n, path);
+    return s.channels == 0 || !has_photo_kind() || std::vector<int64_t>{s.channels, s.height, s.width} == model_shape();
+  } catch (const std::exception&) {
+    return true;  // read() says what is wrong with it
+  }
+#else
+  return true;
+#endif
 }
+
+std::vector<int64_t> ImageKind::model_shape() const {
+  static const std::vector<int64_t> shape = [this] {
+    const char* env = std::getenv(model_variable());
+    const std::string path = env && *env ? env : bundled_model();
+    try {
+      return engine::read_model_config(path).data.shape;
+    } catch (const std::exception&) {
+      return std::vector<int64_t>{1, 28, 28};  // Fashion-MNIST's, the bundled model's
+    }
+  }();
+  return shape;
+}
+
+bool ImageKind::has_photo_kind() { return kinds::by_name("photo") != nullptr; }
 
 Content ImageKind::read(const std::vector<uint8_t>& file, const std::string& name, const engine::EngineModel&) const {
 #if !ARDM_HAVE_PNG

@@ -57,10 +57,15 @@ class ImageKind : public Kind {
   std::string output_file_name(size_t i, size_t count, const WriteOptions& o) const override;
   std::vector<uint8_t> write(const Content& c, size_t i, const std::string& name, const WriteOptions& o) const override;
 
-  bool owns(const DataSpec& d) const override { return d.kind == "image"; }
+  bool owns(const DataSpec& d) const override { return d.kind == "image" && d.context == 0; }
   bool takes_source(const std::string& source) const override;  // fashion-mnist, or a folder of PNG files
   const char* eval_unit() const override { return "bpd"; }
   const char* eval_items() const override { return "images"; }
+
+  // The shape {C, H, W} of the model this kind codes with when none is named (its variable's,
+  // else the bundled one's; read once).
+  std::vector<int64_t> model_shape() const;
+  static bool has_photo_kind();
 
   // The same rules for a model of images of `shape` {C, H, W} (legacy/ has no engine model).
   coding::Description bare_description_of(const std::vector<int64_t>& shape) const;

@@ -113,22 +113,37 @@ class UNet : public Net {
 
   std::vector<float> forward(const NetBatch& in, ThreadPool& pool) const override {
     const int64_t B = in.batch, HW = H_ * W_, D = C_ * HW, O = shape_.outputs_per_value;
+    // With a margin M the network runs over the window (the tile at its bottom right, the M rows
+    // above and columns left of it from in.context: [B, C, H + M, W + M], -1 where absent).
+    const int64_t M = shape_.context, Hn = H_ + M, Wn = W_ + M, HWn = Hn * Wn;
+    if (M > 0 && in.context == nullptr) throw std::invalid_argument("a tile without its window");
     // Input processing: values scaled by 2 / K_in - 1, the mask, the stage one-hot; then the
     // class embedding of every channel, projected.
-    Act xin(B, H_, W_, 2 * C_ + stage_ch_);
-    Act emb(B, H_, W_, C_ * (c0_ / 4));
+    Act xin(B, Hn, Wn, 2 * C_ + stage_ch_);
+    Act emb(B, Hn, Wn, C_ * (c0_ / 4));
     const float scale = static_cast<float>(2.0 / static_cast<double>(shape_.input_classes));
     const int64_t e = c0_ / 4;
     pool.parallel_for(B, [&](int64_t b, int) {
       if (in.stage[b] < 0 || in.stage[b] >= shape_.num_stages) throw std::invalid_argument("stage out of range");
-      for (int64_t p = 0; p < HW; ++p) {
-        float* r = xin.row(b * HW + p);
-        float* er = emb.row(b * HW + p);
+      for (int64_t p = 0; p < HWn; ++p) {
+        float* r = xin.row(b * HWn + p);
+        float* er = emb.row(b * HWn + p);
+        const int64_t y = p / Wn - M, x = p % Wn - M;  // tile coordinates
+        const bool tile = y >= 0 && x >= 0;
         for (int64_t c = 0; c < C_; ++c) {
-          const int32_t v = in.x[b * D + c * HW + p];
+          int32_t v = 0;
+          bool known = false;
+          if (tile) {
+            v = in.x[b * D + c * HW + y * W_ + x];
+            known = in.known[b * D + c * HW + y * W_ + x] != 0;
+          } else {
+            const int32_t w = in.context[(b * C_ + c) * HWn + p];
+            v = std::max(w, 0);
+            known = w >= 0;
+          }
           if (v < 0 || v >= shape_.input_classes) throw std::invalid_argument("input class out of range");
           r[c] = static_cast<float>(v) * scale - 1.0f;
-          r[C_ + c] = in.known[b * D + c * HW + p] ? 1.0f : 0.0f;
+          r[C_ + c] = known ? 1.0f : 0.0f;
           std::copy_n(embed_.data() + v * e, e, er + c * e);
         }
         for (int64_t s = 0; s < stage_ch_; ++s) r[2 * C_ + s] = s == in.stage[b] ? 1.0f : 0.0f;
@@ -170,19 +185,20 @@ class UNet : public Net {
     }
     // The last convolution (a quarter of the work: O*C outputs per pixel) at the wanted pixels only.
     const Act hn = group_norm(out_norm_, h, true, pool);
-    std::vector<int64_t> pixels;
+    std::vector<int64_t> pixels;  // in the network's grid
     for (int64_t b = 0; b < B; ++b)
       for (int64_t p = 0; p < HW; ++p) {
         bool want = in.wanted == nullptr;
         for (int64_t c = 0; c < C_ && !want; ++c) want = in.wanted[b * D + c * HW + p] != 0;
-        if (want) pixels.push_back(b * HW + p);
+        if (want) pixels.push_back(b * HWn + (p / W_ + M) * Wn + p % W_ + M);
       }
     const Act o = conv3x3_at(out_conv_, hn, pixels, pool);  // [pixels, O*C], channel o*C + c
     std::vector<float> out(static_cast<size_t>(B * D * O));
     pool.parallel_for(static_cast<int64_t>(pixels.size() + 63) / 64, [&](int64_t blk, int) {
       const int64_t end = std::min<int64_t>(static_cast<int64_t>(pixels.size()), (blk + 1) * 64);
       for (int64_t r = blk * 64; r < end; ++r) {
-        const int64_t b = pixels[static_cast<size_t>(r)] / HW, p = pixels[static_cast<size_t>(r)] % HW;
+        const int64_t b = pixels[static_cast<size_t>(r)] / HWn, q = pixels[static_cast<size_t>(r)] % HWn;
+        const int64_t p = (q / Wn - M) * W_ + q % Wn - M;
         const float* row = o.row(r);
         for (int64_t c = 0; c < C_; ++c) {
           float* dst = out.data() + (b * D + c * HW + p) * O;

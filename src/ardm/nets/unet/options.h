@@ -37,7 +37,7 @@ namespace nets::unet {
 inline void validate(const UNetConfig& c, const NetIO& io) {
   if (io.data_shape.size() != 3)
     throw std::invalid_argument("the UNet takes images {C, H, W}, not data of rank " + std::to_string(io.data_shape.size()));
-  if (io.context > 0) throw std::invalid_argument("the UNet takes no context (--context needs a sequence network)");
+  if (io.context < 0) throw std::invalid_argument("the UNet's margin must not be negative");
   if (c.ch < 4 || c.ch % 4 != 0) throw std::invalid_argument("unet: ch must be a positive multiple of 4, not " + std::to_string(c.ch));
   if (c.ch_mult.empty()) throw std::invalid_argument("unet: ch_mult must list at least one level");
   for (auto m : c.ch_mult)

@@ -129,6 +129,35 @@ UNetImpl::UNetImpl(const UNetConfig& c, const NetIO& net_io) : cfg(c) {
 
 torch::Tensor UNetImpl::forward(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
                                 const torch::Tensor& stage) {
+  if (io.context > 0) {  // a tile with no known pixel around it
+    const int64_t M = io.context, B = x_in.size(0);
+    auto window = torch::full({B, x_in.size(1), x_in.size(2) + M, x_in.size(3) + M}, -1, x_in.options().dtype(torch::kInt64));
+    return forward_in_context(x_in, known, t, stage, {window, torch::zeros({B}, window.options())});
+  }
+  return run(x_in, known, t, stage);
+}
+
+torch::Tensor UNetImpl::forward_in_context(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
+                                           const torch::Tensor& stage, const Context& context) {
+  const int64_t M = io.context;
+  TORCH_CHECK(M > 0, "this UNet takes no context");
+  TORCH_CHECK(x_in.dim() == 4, "UNet expects x_in [B, C, H, W], got ", x_in.sizes());
+  const int64_t B = x_in.size(0), C = x_in.size(1), H = x_in.size(2), W = x_in.size(3);
+  const auto& v = context.values;
+  TORCH_CHECK(v.dim() == 4 && v.size(0) == B && v.size(1) == C && v.size(2) == H + M && v.size(3) == W + M,
+              "context: the window must be [B, ", C, ", ", H + M, ", ", W + M, "], got ", v.sizes());
+  // The window: the margin's pixels where present (known, their values), else unknown at 0;
+  // the tile at the bottom right as the process has it.
+  auto present = v.ge(0);
+  auto xw = v.clamp_min(0).to(x_in.scalar_type());
+  auto kw = present.to(known.scalar_type());
+  xw.slice(2, M).slice(3, M).copy_(x_in);
+  kw.slice(2, M).slice(3, M).copy_(known);
+  return run(xw, kw, t, stage).slice(3, M).slice(4, M);
+}
+
+torch::Tensor UNetImpl::run(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
+                            const torch::Tensor& stage) {
   const int64_t C = io.data_shape[0];
   TORCH_CHECK(x_in.dim() == 4 && x_in.size(1) == C, "UNet expects x_in [B, ", C, ", H, W], got ", x_in.sizes());
   const int64_t B = x_in.size(0), H = x_in.size(2), W = x_in.size(3), O = io.outputs_per_value;

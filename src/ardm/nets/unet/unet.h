@@ -44,6 +44,13 @@ struct UNetImpl : NetImpl {
   // t: [B] global step; stage: [B] (ignored with one stage). Returns [B, O, C, H, W] float32.
   torch::Tensor forward(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
                         const torch::Tensor& stage) override;
+  // With a margin (io.context = M > 0) the item is a tile of a larger image, and the network
+  // runs over the window of the tile and the M rows above it and M columns to its left:
+  // context.values [B, C, H + M, W + M] int64 holds the window's final values, -1 where a pixel
+  // is absent (outside the image, or not coded yet); the tile's own part is ignored and
+  // context.length unused. The outputs are the tile's, [B, O, C, H, W].
+  torch::Tensor forward_in_context(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
+                                   const torch::Tensor& stage, const Context& context) override;
 
   UNetConfig cfg;
   // input processing
@@ -61,6 +68,11 @@ struct UNetImpl : NetImpl {
   AttnBlock mid_attn{nullptr};
   torch::nn::GroupNorm out_norm{nullptr};
   torch::nn::Conv2d out_conv{nullptr};
+
+ private:
+  // The network over whatever it is given (the tile alone, or the window).
+  torch::Tensor run(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
+                    const torch::Tensor& stage);
 };
 
 }  // namespace ardm::nets
