@@ -239,3 +239,18 @@ TEST(Photo, PhotosOfAnySizeRoundTripAndFailLoudly) {
   EXPECT_THROW(ardm::codec::best_file(kind, content, "chunks", codec, 6, enc), std::invalid_argument);
   EXPECT_NO_THROW(ardm::codec::best_file(kind, content, "auto", codec, 6, enc));
 }
+
+TEST(Photo, ThePhotoKindTakesThePngsTheImageModelDoesNot) {
+  auto kind_of = [](int64_t C, int64_t H, int64_t W) {
+    const auto png = png_of(std::vector<uint16_t>(static_cast<size_t>(C * H * W), 7), C, H, W);
+    return std::string(ardm::kinds::for_input("x.png", png.data(), std::min<size_t>(png.size(), 32)).name());
+  };
+  EXPECT_EQ(kind_of(1, 28, 28), "image");  // the bundled image model's shape
+  EXPECT_EQ(kind_of(3, 28, 28), "photo");
+  EXPECT_EQ(kind_of(1, 29, 28), "photo");
+  EXPECT_EQ(kind_of(3, 512, 384), "photo");
+  // Other PNG forms (here 16-bit gray) stay the image kind's, for JPEG XL or stored.
+  static const uint8_t kPng16[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                                   0, 0, 0, 40, 0, 0, 0, 40, 16, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_STREQ(ardm::kinds::for_input("y.png", kPng16, sizeof kPng16).name(), "image");
+}

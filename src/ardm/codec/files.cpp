@@ -271,7 +271,8 @@ void run_compress(std::vector<Job>& jobs, const FileOptions& o, Models& models) 
       progress.finish();
       for (size_t k = 0; k < mine.size(); ++k) {
         Job& job = jobs[mine[k]];
-        job.chunks = rows[k].size();
+        job.chunks = kind->model_codes(job.content.description, codec.model())
+                         ? chunks_in(*kind, job.content.description, codec) : 0;
         for (const auto& e : rows[k]) job.model_bits += e.model_bits;
         encoded[mine[k]] = std::move(rows[k]);
       }

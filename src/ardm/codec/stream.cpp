@@ -115,7 +115,13 @@ std::vector<std::vector<Encoded>> encode_chunks(const std::vector<Source>& sourc
     int64_t index;
     engine::tiles::Grid grid;
   };
+  struct Columns {  // an image's columns of tiles: their symbols so far, and the file's header
+    engine::tiles::Grid grid;
+    std::vector<std::vector<coding::CodedSymbol>> symbols;
+    std::vector<uint8_t> head;
+  };
   std::vector<TileJob> tile_jobs;
+  std::map<size_t, Columns> columns;
   for (size_t s = 0; s < sources.size(); ++s) {
     const auto& c = *sources[s].content;
     const auto& kind = *sources[s].kind;
@@ -123,10 +129,16 @@ std::vector<std::vector<Encoded>> encode_chunks(const std::vector<Source>& sourc
     maps.push_back(model ? kind.word_map(c.description, codec) : kinds::WordMap{kinds::identity_word, kinds::identity_word, 0});
     rows.push_back(kind.rows(c.description));
     if (!model) continue;
-    if (engine::tiles::tiled(codec.model().cfg.data)) {  // every tile at once: the encoder knows every window
+    if (engine::tiles::tiled(codec.model().cfg.data)) {
+      // The encoder knows every window, so tiles go in any batch: a column's tiles top to bottom,
+      // column after column, each column's stream made (and its symbols dropped) once its last
+      // tile is coded, so a large image holds one column's symbols at a time.
       const auto g = engine::tiles::grid_of(c.description.shape, codec.model().cfg.data);
-      out[s].resize(static_cast<size_t>(g.count()));
-      for (int64_t i = 0; i < g.count(); ++i) tile_jobs.push_back({s, i, g});
+      out[s].resize(static_cast<size_t>(g.cols()));
+      columns[s] = {g, std::vector<std::vector<coding::CodedSymbol>>(static_cast<size_t>(g.cols())),
+                    coding::encode_header(header_of(kind, c, coding::Method::kModel, codec, budget), g.cols() != 1)};
+      for (int64_t col = 0; col < g.cols(); ++col)
+        for (int64_t r = 0; r < g.rows(); ++r) tile_jobs.push_back({s, r * g.cols() + col, g});
       continue;
     }
     auto list = chunks_of(s, c.words.size(), rows.back(), D);
@@ -153,8 +165,22 @@ std::vector<std::vector<Encoded>> encode_chunks(const std::vector<Source>& sourc
       contexts.push_back({windows[k].data(), static_cast<int64_t>(windows[k].size())});
     }
     auto encoded = codec.encode_batch(ptrs, budget, {}, 0, contexts, lays);
-    for (size_t k = 0; k < n; ++k)
-      out[tile_jobs[c0 + k].source][static_cast<size_t>(tile_jobs[c0 + k].index)] = std::move(encoded[k]);
+    for (size_t k = 0; k < n; ++k) {
+      const auto& job = tile_jobs[c0 + k];
+      auto& cols = columns[job.source];
+      const int64_t col = job.grid.col(job.index);
+      auto& sym = cols.symbols[static_cast<size_t>(col)];
+      auto& e = out[job.source][static_cast<size_t>(col)];
+      sym.insert(sym.end(), encoded[k].symbols.begin(), encoded[k].symbols.end());
+      e.model_bits += encoded[k].model_bits;
+      if (job.grid.row(job.index) + 1 < job.grid.rows()) continue;
+      // The column's last tile: its stream, checked by the column's values (docs/format.md).
+      const auto w = engine::tiles::column_values(job.grid, sources[job.source].content->words, col);
+      const auto bytes = coding::value_bytes(w.data(), w.size(), sources[job.source].content->description.value_bits);
+      e.payload = coding::encode_checked(
+          sym, coding::chunk_check(codec.fingerprint(), cols.head, static_cast<uint64_t>(col), bytes.data(), bytes.size()));
+      std::vector<coding::CodedSymbol>().swap(sym);
+    }
     done += n;
     if (on_progress) on_progress(done);
   }
@@ -196,24 +222,14 @@ Made make_file(const kinds::Kind& kind, const kinds::Content& c, int code, const
     const auto bytes = coding::value_bytes(c.words.data(), c.words.size(), c.description.value_bits);
     made.bytes = coding::assemble_file(coding::encode_header(h, false), made.method, false, {bytes});
   } else if (code == coding::kPartModel && engine::tiles::tiled(codec.model().cfg.data)) {
-    // One stream per column of tiles, its tiles top to bottom (engine/tiles.h), checked once.
+    // One stream per column of tiles, its tiles top to bottom (engine/tiles.h), checked once:
+    // encode_chunks made them.
     made.method = coding::Method::kModel;
     const auto g = engine::tiles::grid_of(c.description.shape, codec.model().cfg.data);
-    if (static_cast<int64_t>(chunks.size()) != g.count()) throw std::logic_error("make_file: not the image's tiles");
-    const auto h = header_of(kind, c, made.method, codec, budget);
-    const auto head = coding::encode_header(h, g.cols() != 1);
+    if (static_cast<int64_t>(chunks.size()) != g.cols()) throw std::logic_error("make_file: not the image's columns of tiles");
+    const auto head = coding::encode_header(header_of(kind, c, made.method, codec, budget), g.cols() != 1);
     std::vector<std::vector<uint8_t>> payloads;
-    for (int64_t col = 0; col < g.cols(); ++col) {
-      std::vector<coding::CodedSymbol> symbols;
-      for (int64_t r = 0; r < g.rows(); ++r) {
-        const auto& e = chunks[static_cast<size_t>(r * g.cols() + col)].symbols;
-        symbols.insert(symbols.end(), e.begin(), e.end());
-      }
-      const auto w = engine::tiles::column_values(g, c.words, col);
-      const auto bytes = coding::value_bytes(w.data(), w.size(), c.description.value_bits);
-      payloads.push_back(coding::encode_checked(
-          symbols, coding::chunk_check(codec.fingerprint(), head, static_cast<uint64_t>(col), bytes.data(), bytes.size())));
-    }
+    for (const auto& e : chunks) payloads.push_back(e.payload);
     made.bytes = coding::assemble_file(head, made.method, g.cols() != 1, payloads);
   } else if (code == coding::kPartModel) {
     made.method = coding::Method::kModel;

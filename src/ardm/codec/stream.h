@@ -39,8 +39,9 @@ struct Source {
   const kinds::Content* content = nullptr;
 };
 // Every chunk of every source the model codes (Kind::model_codes; the others get no chunks)
-// through the model; result[s][c]: source s's chunk c. Throws for values the model cannot
-// code. on_progress(chunks done).
+// through the model; result[s][c]: source s's chunk c (an image under a model of tiles: its
+// column c of tiles as one finished stream, Encoded::payload). Throws for values the model
+// cannot code. on_progress(chunks done: tiles).
 std::vector<std::vector<engine::ItemCoder::Encoded>> encode_chunks(const std::vector<Source>& sources,
                                                                    const engine::EngineCodec& codec, int64_t budget,
                                                                    size_t batch, const Progress& on_progress = {});

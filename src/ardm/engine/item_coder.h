@@ -17,6 +17,9 @@ class ItemCoder {
   struct Encoded {
     std::vector<coding::CodedSymbol> symbols;  // every symbol's (start, freq), in decoding order
     double model_bits = 0;  // exact code length -log2 p(x) under the network's probabilities
+    // Or the finished, checked rANS stream of several items (an image's column of tiles,
+    // codec/stream.h), its symbols already coded and dropped.
+    std::vector<uint8_t> payload;
   };
   using Check = std::function<uint32_t(const std::vector<uint16_t>&)>;
 

@@ -26,12 +26,8 @@ bool PhotoKind::claims(const std::string& path, const uint8_t* head, size_t n) c
   return ImageKind::claims(path, head, n);
 }
 
-void PhotoKind::check_description(const coding::Description& d) const {
-  if (d.shape.size() != 3) throw coding::FormatError("corrupted: a photograph has rank 3 (C, H, W)");
-  ImageKind::check_description(d);
-}
-
 void PhotoKind::check_coded_content(const coding::Description& d, const engine::EngineModel& model) const {
+  if (d.shape.size() != 3) throw coding::FormatError("corrupted: the model codes one photograph at a time");
   try {
     engine::tiles::grid_of(d.shape, model.cfg.data);
   } catch (const std::invalid_argument& e) {

@@ -1,7 +1,8 @@
 // Photographs: 8-bit gray and RGB PNG files of any size, coded by a photo model as tiles that see
 // the pixels coded before them (engine/tiles.h; docs/photos.md). Everything but the model and the
 // description code is the image kind's: PNG in and out, lossless JPEG XL and WebP as the classical
-// codecs. The image kind keeps the PNG files of its own model's shape (Fashion-MNIST's 28x28 gray)
+// codecs, several photos of one size in one file (which the model does not code: one image at a
+// time). The image kind keeps the PNG files of its own model's shape (Fashion-MNIST's 28x28 gray)
 // and the other PNG forms (palette, 16-bit, alpha); this kind takes the other gray and RGB ones.
 #pragma once
 
@@ -21,9 +22,6 @@ class PhotoKind : public ImageKind {
   const char* model_variable() const override { return "ARDM_PHOTO_MODEL"; }
   std::string bundled_model() const override;
   bool claims(const std::string& path, const uint8_t* head, size_t n) const override;
-  bool merges() const override { return false; }
-  Content merge(const std::vector<Content>& parts) const override { return Kind::merge(parts); }
-  void check_description(const coding::Description& d) const override;
   void check_coded_content(const coding::Description& d, const engine::EngineModel& model) const override;
   bool bare(const Content&, const engine::EngineModel&) const override { return false; }
   bool model_codes(const coding::Description& d, const engine::EngineModel& model) const override;
