@@ -2,7 +2,8 @@
 # Installs every system dependency of ardm on Debian bookworm (or newer). Idempotent and
 # non-interactive: packages already present are left alone, so a second run is fast.
 #   scripts/setup.sh --train (or ARDM_SETUP_TRAIN=1): also the text corpus a byte model trains on
-#   (docs/text-corpus.md) and the speech model's Italian and Russian recordings;
+#   (docs/text-corpus.md), the speech model's Italian and Russian recordings, and the photo
+#   model's wallpaper photographs (docs/photos.md);
 #   ARDM_SETUP_BENCH=1: also what bench/ compares with (and the three languages' speech).
 set -euo pipefail
 

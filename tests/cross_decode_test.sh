@@ -151,6 +151,18 @@ if [ -d "$SPEECH" ]; then
     fail "exporting the audio model"
   fi
 fi
+# A tiny photo model (tiles of 8 x 8 with a margin of 4, trained on the golden photos) and
+# photos for it: RGB and gray, of several tiles cut by the edges.
+mkdir -p "$WORK/photos/train" "$WORK/photo-in"
+cp "$SRC/tests/golden/coffee-48x40.png" "$SRC/tests/golden/camera-37x29.png" "$WORK/photos/train/"
+cp "$SRC/tests/golden/coffee-48x40.png" "$SRC/tests/golden/camera-37x29.png" "$WORK/photo-in/"
+ARDM_PHOTOS_DIR="$WORK/photos" "$ARDM" train --out "$WORK/pho" --data photos --tile 8 --context 4 --ch 8 --ch-mult 1,2 \
+  --batch 8 --steps 3 --limit 64 --threads 2 -q >/dev/null 2>&1 || fail "training a tiny photo model"
+if "$ARDM" export --model "$WORK/pho/checkpoint.pt" --out "$WORK/pho.ardmnet" >/dev/null; then
+  encode photo "$WORK/pho.ardmnet" 6 "$WORK"/photo-in/*.png
+else
+  fail "exporting the photo model"
+fi
 # A file of every method: images by JPEG XL, WebP, stored, image by image (-c, --method chunks), and
 # PNGs of other types and depths; byte streams by each compressor, stored and chunk by chunk;
 # WAVs by WavPack, FLAC, stored, chunk by chunk, and 24-bit stereo and float ones.
@@ -203,6 +215,8 @@ golden_case golden-audio-v4 older/speech-b40cfc58.ardmnet telephone-number.v4-b4
 golden_case golden-audio-v4c older/speech-0001d157.ardmnet telephone-number.v4c-b4.wav.ardm
 golden_case golden-audio-v5d older/speech-19f5a58d.ardmnet telephone-number.v5d-b4.wav.ardm
 golden_case golden-audio-v5e speech.ardmnet telephone-number.v5e-b4.wav.ardm
+# The bundled photo model's: an RGB photo of 2 x 2 tiles at budget 4, a gray one at 20.
+golden_case golden-photo photo.ardmnet coffee-48x40.p1-b4.png.ardm camera-37x29.p1-b20.png.ardm
 
 # The reference: this machine's decoder, all threads, default batch and kernel. Its PNGs must be
 # the original images.
@@ -216,7 +230,7 @@ n=0
 bad=0
 for c in "${cases[@]}"; do
   set -- $c
-  case "$1" in golden* | *-one | txt | ctx | hist | bmix | badapt | wav | *-methods) continue ;; esac
+  case "$1" in golden* | *-one | txt | ctx | hist | bmix | badapt | wav | photo | *-methods) continue ;; esac
   mkdir -p "$WORK/png/$1"
   "$ARDM" decompress -q -k --model "$2" -o "$WORK/png/$1" "$WORK/files/$1"/*.ardm 2>"$WORK/err" ||
     fail "decompress $1: $(tail -1 "$WORK/err")"
@@ -227,41 +241,22 @@ for c in "${cases[@]}"; do
 done
 [ "$n" -eq 13 ] && [ "$bad" -eq 0 ] && pass "ardm decompress gives back all $n original images" ||
   fail "ardm decompress: $n images, $bad differ from the originals"
-mkdir -p "$WORK/textback"
-"$ARDM" decompress -q -k --model "$WORK/txt.ardmnet" -o "$WORK/textback" "$WORK/files/txt"/*.ardm 2>"$WORK/err" ||
-  fail "decompress txt: $(tail -1 "$WORK/err")"
-diff -rq "$WORK/text" "$WORK/textback" >/dev/null && pass "ardm decompress gives back the 3 text and binary files" ||
-  fail "text files differ after ardm decompress"
-mkdir -p "$WORK/ctxback"
-"$ARDM" decompress -q -k --model "$WORK/ctx.ardmnet" -o "$WORK/ctxback" "$WORK/files/ctx"/*.ardm 2>"$WORK/err" ||
-  fail "decompress ctx: $(tail -1 "$WORK/err")"
-diff -rq "$WORK/text" "$WORK/ctxback" >/dev/null && pass "... and so do the files coded with the bytes before each chunk" ||
-  fail "text files coded with context differ after ardm decompress"
-mkdir -p "$WORK/histback"
-"$ARDM" decompress -q -k --model "$WORK/hist.ardmnet" -o "$WORK/histback" "$WORK/files/hist"/*.ardm 2>"$WORK/err" ||
-  fail "decompress hist: $(tail -1 "$WORK/err")"
-mkdir -p "$WORK/histback-expect"
-cp "$WORK"/text/* "$WORK/text-repeats/repeats.txt" "$WORK/histback-expect/"
-diff -rq "$WORK/histback-expect" "$WORK/histback" >/dev/null && pass "... and so do the files coded with the match history" ||
-  fail "text files coded with the match history differ after ardm decompress"
-mkdir -p "$WORK/bmixback"
-"$ARDM" decompress -q -k --model "$WORK/bmix.ardmnet" -o "$WORK/bmixback" "$WORK/files/bmix"/*.ardm 2>"$WORK/err" ||
-  fail "decompress bmix: $(tail -1 "$WORK/err")"
-diff -rq "$WORK/histback-expect" "$WORK/bmixback" >/dev/null && pass "... and so do the files coded with the bit mixer" ||
-  fail "text files coded with the bit mixer differ after ardm decompress"
-mkdir -p "$WORK/badaptback"
-"$ARDM" decompress -q -k --model "$WORK/badapt.ardmnet" -o "$WORK/badaptback" "$WORK/files/badapt"/*.ardm 2>"$WORK/err" ||
-  fail "decompress badapt: $(tail -1 "$WORK/err")"
-cp "$WORK/text-many/many.txt" "$WORK/histback-expect/"
-diff -rq "$WORK/histback-expect" "$WORK/badaptback" >/dev/null && pass "... and so do the files coded in the adaptive order" ||
-  fail "text files coded in the adaptive order differ after ardm decompress"
-if [ -d "$SPEECH" ]; then
-  mkdir -p "$WORK/wavback"
-  "$ARDM" decompress -q -k --model "$WORK/aud.ardmnet" -o "$WORK/wavback" "$WORK/files/wav"/*.ardm 2>"$WORK/err" ||
-    fail "decompress wav: $(tail -1 "$WORK/err")"
-  diff -rq "$WORK/wav" "$WORK/wavback" >/dev/null && pass "ardm decompress gives back the 2 WAV files" ||
-    fail "WAV files differ after ardm decompress"
-fi
+decodes_back() {  # case, model, folder of the expected files, what passes
+  mkdir -p "$WORK/back/$1"
+  "$ARDM" decompress -q -k --model "$2" -o "$WORK/back/$1" "$WORK/files/$1"/*.ardm 2>"$WORK/err" ||
+    fail "decompress $1: $(tail -1 "$WORK/err")"
+  diff -rq "$3" "$WORK/back/$1" >/dev/null && pass "$4" || fail "$1: files differ after ardm decompress"
+}
+mkdir -p "$WORK/expect-hist" "$WORK/expect-adapt"
+cp "$WORK"/text/* "$WORK/text-repeats/repeats.txt" "$WORK/expect-hist/"
+cp "$WORK"/expect-hist/* "$WORK/text-many/many.txt" "$WORK/expect-adapt/"
+decodes_back txt "$WORK/txt.ardmnet" "$WORK/text" "ardm decompress gives back the 3 text and binary files"
+decodes_back ctx "$WORK/ctx.ardmnet" "$WORK/text" "... and so do the files coded with the bytes before each chunk"
+decodes_back hist "$WORK/hist.ardmnet" "$WORK/expect-hist" "... and so do the files coded with the match history"
+decodes_back bmix "$WORK/bmix.ardmnet" "$WORK/expect-hist" "... and so do the files coded with the bit mixer"
+decodes_back badapt "$WORK/badapt.ardmnet" "$WORK/expect-adapt" "... and so do the files coded in the adaptive order"
+[ -d "$SPEECH" ] && decodes_back wav "$WORK/aud.ardmnet" "$WORK/wav" "ardm decompress gives back the 2 WAV files"
+[ -f "$WORK/pho.ardmnet" ] && decodes_back photo "$WORK/pho.ardmnet" "$WORK/photo-in" "ardm decompress gives back the 2 photos"
 
 # Every method's file gives back its input (images: the same pixels as the model's own files).
 ok=1
@@ -317,7 +312,7 @@ done
 # and on an emulated CPU without AVX or FMA (qemu64: fmaf in software, slow) on one per model
 if [ -x "$WORK/baseline/ardm-decode" ]; then
   run_all "baseline x86-64 build" "$WORK/baseline/ardm-decode"
-  ONLY='oa-one|up-one|txt|ctx|hist|bmix|badapt|wav|txt-methods|ctx-methods|wav-methods' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
+  ONLY='oa-one|up-one|txt|ctx|hist|bmix|badapt|wav|photo|txt-methods|ctx-methods|wav-methods' run_all "baseline x86-64 build on qemu64 (no AVX, no FMA)" qemu-x86_64-static -cpu qemu64 "$WORK/baseline/ardm-decode"
 fi
 # (c) aarch64 under qemu-user: NEON on the tiny models, the bundled image model and one golden file
 # of each kind of full-size network (the first text Transformer, the first speech DiffWave and
@@ -326,8 +321,8 @@ fi
 # this machine only; the tiny hist, bmix and badapt models cover the history, the mixer and the
 # adaptive order there); scalar on the tiny ones
 if [ -x "$WORK/aarch64/ardm-decode" ]; then
-  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|hist|bmix|badapt|ctx-methods|wav|golden-text|golden-audio|golden-audio-v5e' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
-  ONLY='oa-.*|up-.*|txt|ctx|hist|bmix|badapt|wav' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
+  ONLY='oa-.*|up-.*|bundled-b2|txt|ctx|hist|bmix|badapt|ctx-methods|wav|photo|golden-text|golden-audio|golden-audio-v5e' run_all "aarch64 (qemu), NEON" qemu-aarch64-static "$WORK/aarch64/ardm-decode"
+  ONLY='oa-.*|up-.*|txt|ctx|hist|bmix|badapt|wav|photo' run_all "aarch64 (qemu), scalar" qemu-aarch64-static "$WORK/aarch64/ardm-decode" --isa scalar
 fi
 
 # (d) the networks themselves: LibTorch's saved outputs (tests/twin/), the same bits on every

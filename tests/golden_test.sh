@@ -32,7 +32,7 @@ ARDM=${1:?usage: golden_test.sh path/to/ardm [path/to/ardm-decode] (or --signatu
 DECODE=${2:-}
 GOLDEN_DIR=${GOLDEN_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/golden}
 MODELS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../models" && pwd)
-unset ARDM_MODEL ARDM_TEXT_MODEL ARDM_AUDIO_MODEL  # the bundled models
+unset ARDM_MODEL ARDM_TEXT_MODEL ARDM_AUDIO_MODEL ARDM_PHOTO_MODEL  # the bundled models
 
 # The pinned cases: committed PNG, the budget its .ardm file was made at, the file, whether this
 # build must also encode the PNG to exactly those bytes (what it writes now) or only decode them
@@ -83,6 +83,11 @@ cases=(
   # The bundled speech model: the same network trained longer, the rate lowered to its end.
   "telephone-number.wav 4 telephone-number.v5e-b4.wav.ardm encode any"
   "telephone-number.wav 20 telephone-number.v5e-b20.wav.ardm encode any"
+  # The bundled photo model: tiles with a margin (format 4), an RGB photo of 2 x 2 tiles cut by
+  # both edges, and a gray one (channels 1 and 2 copies of 0) of one row of 2 tiles.
+  "coffee-48x40.png 20 coffee-48x40.p1-b20.png.ardm encode any"
+  "coffee-48x40.png 4 coffee-48x40.p1-b4.png.ardm encode any"
+  "camera-37x29.png 20 camera-37x29.p1-b20.png.ardm encode any"
 )
 
 work=$(mktemp -d)
