@@ -197,10 +197,13 @@ TEST(Audio, ModelsAreUpscaleDirectDiffWaves) {
   }
   m.net.diffwave.taps = 257;  // beyond the head's reach
   EXPECT_THROW(ardm::Model(m, ardm::ObjectiveConfig{}, ardm::TrainConfig{}), std::invalid_argument);
-  // A UNet refuses a context: it has no sequence to put one before.
+  // A UNet's context is a margin of pixels above and left of its tile (photos), never negative.
   ardm::ModelConfig img;
-  img.data.context = 8;
+  img.data.context = -1;
   EXPECT_THROW(ardm::Model(img, ardm::ObjectiveConfig{}, ardm::TrainConfig{}), std::invalid_argument);
+  img.data.context = 8;
+  img.net.unet.ch = 8, img.net.unet.ch_mult = {1};
+  EXPECT_EQ(ardm::Model(img, ardm::ObjectiveConfig{}, ardm::TrainConfig{}).process->net_io().context, 8);
   EXPECT_EQ(ardm::nets::diffwave_dilation(0, 12), 1);
   EXPECT_EQ(ardm::nets::diffwave_dilation(11, 12), 2048);
   EXPECT_EQ(ardm::nets::diffwave_dilation(12, 12), 1);
