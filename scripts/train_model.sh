@@ -54,13 +54,15 @@ case "$NAME" in
   photo)
     # The network, tile and margin (see docs/photos.md): 32x32 RGB tiles that see 8 rows above
     # and 8 columns to the left, an Upscale ARDM of one stage (b = 256) whose UNet (width 32,
-    # levels 1,2,2) gives a mixture of 4 logistics per value, in the dyadic order of pixels
-    # (each level's channels in turn), on windows of the wallpaper photographs
-    # (scripts/make_photos.py). The forward pass in bfloat16 as for speech.
+    # levels 1,2,2) gives a mixture of 4 logistics per value, in the quincunx order of pixels
+    # (each level's channels in turn; ORDER=dyadic: the order of the run's first 118 minutes),
+    # on windows of the wallpaper photographs (scripts/make_photos.py). The forward pass in
+    # bfloat16 as for speech.
     VALID_LIMIT=${VALID_LIMIT:-2000}
     [ -d "${ARDM_PHOTOS_DIR:-runs/photos}/train" ] || /usr/bin/python3 scripts/make_photos.py "${ARDM_PHOTOS_DIR:-runs/photos}"
     args=(--data photos --tile 32 --context 8 --batch 32 --lr 0.001 --warmup 500 --clip 1 --ema 0.999
-          --steps "${STEPS:-1000000}" --checkpoint-every 500 --log-every 50 --autocast "${AUTOCAST:-bf16}") ;;
+          --steps "${STEPS:-1000000}" --checkpoint-every 500 --log-every 50 --autocast "${AUTOCAST:-bf16}"
+          --order "${ORDER:-quincunx}") ;;
   *) echo "unknown model $NAME: text-corpus, speech or photo" >&2; exit 2 ;;
 esac
 # The last stretch: STEPS=<last step> LR_DECAY=<steps> lowers the rate to a tenth over them.

@@ -246,7 +246,7 @@ TEST(Engine, ModelFileRoundTripsAndRejectsDamage) {
   const auto back = ardm::engine::parse_model(bytes.data(), bytes.size(), "m");
   EXPECT_EQ(back.fingerprint, em.fingerprint);
   EXPECT_EQ(back.orders, em.orders);
-  EXPECT_EQ(back.sorted_costs, em.sorted_costs);
+  EXPECT_EQ(back.costs, em.costs);
   EXPECT_EQ(back.params.size(), em.params.size());
   for (const auto& [name, p] : em.params) EXPECT_EQ(back.params.at(name).values, p.values) << name;
   // Every truncation, and flips spread over the file, are refused.

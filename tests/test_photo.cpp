@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "ardm/codec/stream.h"
+#include "ardm/core/levels.h"
 #include "ardm/engine/codec.h"
 #include "ardm/engine/kernels.h"
 #include "ardm/engine/net.h"
@@ -25,14 +27,14 @@ using ardm::engine::EngineCodec;
 namespace tiles = ardm::engine::tiles;
 
 // A small photo model: 3-channel tiles of 8 x 8 with a margin of 4, one stage of b = 256 with
-// the mixture of logistics, the dyadic order; every weight randomised.
-ardm::Model random_photo_model(uint64_t seed) {
+// the mixture of logistics, the dyadic (or quincunx) order; every weight randomised.
+ardm::Model random_photo_model(uint64_t seed, const std::string& order = "dyadic") {
   ardm::ModelConfig m;
   m.data = ardm::image_spec(3, 8, 8);
   m.data.context = 4;
   m.process.upscale = 256;
   m.process.parametrization = "logistic";
-  m.process.order = "dyadic";
+  m.process.order = order;
   m.net.unet.ch = 8, m.net.unet.ch_mult = {1, 2}, m.net.unet.attn_resolutions = {};
   torch::manual_seed(seed);
   ardm::Model model(m, ardm::ObjectiveConfig{}, ardm::TrainConfig{});
@@ -78,6 +80,31 @@ TEST(Photo, DyadicOrderOfImagesIsCoarseToFineChannelByChannel) {
   // The levels' starts: (0,0) x 3 channels, then 3 pixels x 3, 12 x 3, 48 x 3.
   EXPECT_EQ(ardm::dyadic_level_starts(192, shape),
             (std::vector<int64_t>{0, 1, 2, 3, 6, 9, 12, 24, 36, 48, 96, 144}));
+}
+
+TEST(Photo, QuincunxOrderSplitsEachLevelCentresFirst) {
+  const std::vector<int64_t> shape = {3, 8, 8};
+  const auto sigma = ardm::fixed_order(192, 5, "quincunx", shape);
+  auto tz = [](int64_t v) { int z = 0; if (v == 0) return 64; while ((v & 1) == 0) v >>= 1, ++z; return z; };
+  auto level = [&](int64_t i) {  // spatial level 2k + 1 for the centres, 2k for the rest
+    const int64_t c = i / 64, y = i / 8 % 8, x = i % 8;
+    const int k = std::min(tz(y), tz(x));
+    return (2 * k + (tz(y) == k && tz(x) == k ? 1 : 0)) * 3 + (2 - c);
+  };
+  const auto levels = ardm::image_levels(3, 8, 8, true);
+  for (int64_t i = 0; i < 192; ++i) ASSERT_EQ(levels[static_cast<size_t>(i)], level(i)) << i;
+  for (int64_t i = 0; i < 192; ++i)
+    for (int64_t j = 0; j < 192; ++j)
+      if (level(i) > level(j)) ASSERT_LT(sigma[i].item<int64_t>(), sigma[j].item<int64_t>()) << i << " " << j;
+  // (0, 0); the centre (4, 4); (0, 4) and (4, 0); the 4 centres (odd multiples of 2); the 8 others;
+  // the 16 odd pixels; the 32 others: each channel by channel.
+  const std::vector<int64_t> starts = {0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 160};
+  EXPECT_EQ(ardm::dyadic_level_starts(192, shape, true), starts);
+  std::vector<uint32_t> order(192);
+  for (int64_t i = 0; i < 192; ++i) order[static_cast<size_t>(sigma[i].item<int64_t>())] = static_cast<uint32_t>(i);
+  EXPECT_EQ(ardm::group_starts(order, levels), starts);  // the engine's view of the same order
+  // Sequences have no quincunx order.
+  EXPECT_THROW(ardm::fixed_order(64, 5, "quincunx", {64}), c10::Error);
 }
 
 TEST(Photo, LogisticLogProbabilityIsTheSoftmaxOfItsDigits) {
@@ -188,8 +215,24 @@ TEST(Photo, TilesCoverTheImageWithoutPadding) {
   EXPECT_THROW(tiles::grid_of({2, 5, 5}, m), std::invalid_argument);
 }
 
+TEST(Photo, QuincunxPoliciesStartAtGroupsInTheEngineAsInTraining) {
+  auto model = random_photo_model(23, "quincunx");
+  auto em = std::make_shared<ardm::engine::EngineModel>(ardm::engine_model_of(model));
+  EngineCodec codec(em, 1);
+  const auto starts = ardm::dyadic_level_starts(192, {3, 8, 8}, true);
+  for (int64_t budget : {1, 6, 21, 40, 192}) {
+    SCOPED_TRACE(budget);
+    const auto want = model.policy(budget, "optimal");
+    EXPECT_EQ(codec.plan(budget).policies, want);
+    if (budget >= static_cast<int64_t>(starts.size()))
+      for (const int64_t g : starts) EXPECT_TRUE(std::find(want[0].begin(), want[0].end(), g) != want[0].end());
+  }
+}
+
 TEST(Photo, PhotosOfAnySizeRoundTripAndFailLoudly) {
-  auto model = random_photo_model(22);
+ for (const std::string order : {"dyadic", "quincunx"}) {
+  SCOPED_TRACE(order);
+  auto model = random_photo_model(22, order);
   auto em = std::make_shared<ardm::engine::EngineModel>(ardm::engine_model_of(model));
   EngineCodec codec(em, 2);
   const auto& kind = *ardm::kinds::by_name("photo");
@@ -238,6 +281,7 @@ TEST(Photo, PhotosOfAnySizeRoundTripAndFailLoudly) {
   const auto enc = ardm::codec::encode_chunks({{&kind, &content}}, codec, 6, 2)[0];
   EXPECT_THROW(ardm::codec::best_file(kind, content, "chunks", codec, 6, enc), std::invalid_argument);
   EXPECT_NO_THROW(ardm::codec::best_file(kind, content, "auto", codec, 6, enc));
+ }
 }
 
 TEST(Photo, ThePhotoKindTakesThePngsTheImageModelDoesNot) {

@@ -136,3 +136,44 @@ TEST(Schedule, StreamsPlanCodesEachRunLeftToRight) {
   }
   EXPECT_THROW(ardm::streams_plan(10, 0), std::invalid_argument);
 }
+
+TEST(Schedule, GroupedPolicyStartsEveryGroupAndIsBestInside) {
+  // 9 steps in groups starting at 0, 4, 6; costs fall inside each group, jump up at a new one.
+  const std::vector<double> costs = {5, 4, 3, 2, 9, 1, 7, 6, 5};
+  const std::vector<int64_t> groups = {0, 4, 6};
+  EXPECT_EQ(ardm::grouped_policy(costs, groups, 3), (std::vector<int64_t>{0, 4, 6}));
+  for (int64_t budget = 3; budget <= 9; ++budget) {
+    const auto p = ardm::grouped_policy(costs, groups, budget);
+    ASSERT_EQ(static_cast<int64_t>(p.size()), budget);
+    EXPECT_NO_THROW(ardm::check_policy(p, 9));
+    for (const int64_t g : groups) EXPECT_TRUE(std::find(p.begin(), p.end(), g) != p.end()) << "budget " << budget;
+    // The best of every policy with the group starts among its steps, by brute force over the
+    // other steps (each group's costs sorted descending, as the policy reads them).
+    double best = INFINITY;
+    for (int mask = 0; mask < (1 << 9); ++mask) {
+      std::vector<int64_t> q;
+      for (int64_t t = 0; t < 9; ++t)
+        if ((mask >> t) & 1) q.push_back(t);
+      if (static_cast<int64_t>(q.size()) != budget || q[0] != 0 || !(mask & (1 << 4)) || !(mask & (1 << 6))) continue;
+      best = std::min(best, ardm::policy_cost(costs, q));
+    }
+    EXPECT_DOUBLE_EQ(ardm::policy_cost(costs, p), best) << "budget " << budget;
+  }
+  EXPECT_THROW(ardm::grouped_policy(costs, groups, 10), std::invalid_argument);
+  EXPECT_THROW(ardm::grouped_policy(costs, {1, 4}, 3), std::invalid_argument);  // groups start at 0
+  EXPECT_THROW(ardm::grouped_policy(costs, {0, 4, 4}, 3), std::invalid_argument);
+}
+
+TEST(Schedule, GroupsMergeSmallestNeighboursBelowOneStepEach) {
+  // Sizes 1, 1, 2, 4, 8 (16 steps): budget 4 merges the first two (2 values), then budget 3
+  // the merged pair with the next (4), budget 2 those with the 4 (8 against 12).
+  const std::vector<int64_t> groups = {0, 1, 2, 4, 8};
+  EXPECT_EQ(ardm::merged_groups(groups, 16, 5), groups);
+  EXPECT_EQ(ardm::merged_groups(groups, 16, 4), (std::vector<int64_t>{0, 2, 4, 8}));
+  EXPECT_EQ(ardm::merged_groups(groups, 16, 3), (std::vector<int64_t>{0, 4, 8}));
+  EXPECT_EQ(ardm::merged_groups(groups, 16, 2), (std::vector<int64_t>{0, 8}));
+  EXPECT_EQ(ardm::merged_groups(groups, 16, 1), (std::vector<int64_t>{0}));
+  std::vector<double> costs(16, 1.0);
+  EXPECT_EQ(ardm::grouped_policy(costs, groups, 3), (std::vector<int64_t>{0, 4, 8}));
+  EXPECT_THROW(ardm::merged_groups(groups, 16, 0), std::invalid_argument);
+}

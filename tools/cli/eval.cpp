@@ -64,7 +64,8 @@ class Eval : public Command {
     const auto e = evaluate_fixed_order(model, exact_data, plan, batch_, dev, !common_.quiet, !no_context_);
     const std::string order =
         streams ? "streams order"
-                : (model.model_cfg.process.order == "dyadic" ? "dyadic order, seed " : "order seed ") +
+                : (is_level_order(model.model_cfg.process.order) ? model.model_cfg.process.order + " order, seed "
+                                                                : std::string("order seed ")) +
                       std::to_string(model.objective_cfg.order_seed);
     std::printf("exact fixed-order: %.4f %s (+- %.4f over %s; %lld %s, %lld network calls each, %s)\n", e.bpd, unit,
                 e.stderr_images, items, static_cast<long long>(e.images), items,

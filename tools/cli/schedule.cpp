@@ -66,10 +66,12 @@ class Schedule : public Command {
       std::printf("model %s: %s, %lld steps per stage; all steps: %.4f %s (loss tracker)%s\n", model_path_.c_str(),
                   model.process->describe().c_str(), static_cast<long long>(D), full, unit,
                   S > 1 ? ("; by stage: " + stages_text).c_str() : "");
+    // The quincunx order's policies start at its groups (schedule_dp.h, grouped_policy), as the codec's do.
+    const bool grouped = model.model_cfg.process.order == "quincunx";
     for (const int64_t k : budgets) {
-      const auto p = table.policies(k);
+      const auto p = grouped ? model.policy(k, "optimal") : table.policies(k);
       const double naive = model.predicted_cost(model.policy(k, "naive"));
-      const double best = table.best_cost[static_cast<size_t>(k)];
+      const double best = grouped ? model.predicted_cost(p) : table.best_cost[static_cast<size_t>(k)];
       if (json_) {
         std::vector<int64_t> split;
         for (const auto& s : p) split.push_back(static_cast<int64_t>(s.size()));

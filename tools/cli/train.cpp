@@ -113,8 +113,9 @@ class Train : public Command {
                   "the orders: random (training draws uniform random orders; exact likelihoods and the codec use "
                   "one of them, seeded) or dyadic (coarse to fine: the positions whose index has the most trailing "
                   "zero bits first, random within each such level; training draws from that family; may change on "
-                  "--resume)")
-        ->check(CLI::IsMember({"random", "dyadic"}))
+                  "--resume) or quincunx (images: the dyadic levels, each split in two, the centres of the squares "
+                  "of coarser pixels first)")
+        ->check(CLI::IsMember({"random", "dyadic", "quincunx"}))
         ->capture_default_str();
     t->add_option("--ch", mc_.net.unet.ch, "UNet base width")->capture_default_str();
     t->add_option("--ch-mult", ch_mult_, "width multiplier per level, e.g. 1,2,2")->capture_default_str();

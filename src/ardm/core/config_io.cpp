@@ -271,8 +271,13 @@ void check_order(const ProcessConfig& p, const DataSpec& d) {
   if (p.history != "none" && (p.upscale != 0 || d.shape.size() != 1))
     throw std::invalid_argument("process: a history mixer is for OA-ARDMs of sequences (text, audio)");
   if (p.order == "random" || p.order == "dyadic") return;
+  if (p.order == "quincunx") {
+    if (d.shape.size() != 3) throw std::invalid_argument("process: the quincunx order is for images (a shape {C, H, W})");
+    return;
+  }
   if (p.order != "streams" && p.order != "adaptive")
-    throw std::invalid_argument("process: the order is 'random', 'dyadic', 'streams' or 'adaptive', not '" + p.order + "'");
+    throw std::invalid_argument("process: the order is 'random', 'dyadic', 'quincunx', 'streams' or 'adaptive', not '" +
+                                p.order + "'");
   if (p.upscale != 0 || d.shape.size() != 1)
     throw std::invalid_argument("process: the " + p.order + " order is for OA-ARDMs of sequences (text, audio)");
   if (p.order == "adaptive" && p.history != "mix")

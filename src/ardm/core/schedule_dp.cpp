@@ -246,3 +246,46 @@ StreamsPlan streams_plan(int64_t num_values, int64_t budget) {
 }
 
 }  // namespace ardm
+
+namespace ardm {
+
+std::vector<int64_t> merged_groups(const std::vector<int64_t>& group_starts, int64_t num_steps, int64_t budget) {
+  if (group_starts.empty() || group_starts[0] != 0) throw std::invalid_argument("groups must start at step 0");
+  for (size_t g = 1; g < group_starts.size(); ++g)
+    if (group_starts[g] <= group_starts[g - 1] || group_starts[g] >= num_steps)
+      throw std::invalid_argument("group starts must increase and stay below the number of steps");
+  if (budget < 1) throw std::invalid_argument("need a budget of at least one step");
+  std::vector<int64_t> starts = group_starts;
+  auto end = [&](size_t g) { return g + 1 < starts.size() ? starts[g + 1] : num_steps; };
+  while (static_cast<int64_t>(starts.size()) > budget) {
+    // The adjacent pair of the fewest values together (the earliest among equals) becomes one.
+    size_t best = 0;
+    int64_t best_size = -1;
+    for (size_t g = 0; g + 1 < starts.size(); ++g) {
+      const int64_t size = end(g + 1) - starts[g];
+      if (best_size < 0 || size < best_size) best = g, best_size = size;
+    }
+    starts.erase(starts.begin() + static_cast<std::ptrdiff_t>(best) + 1);
+  }
+  return starts;
+}
+
+std::vector<int64_t> grouped_policy(const std::vector<double>& costs, const std::vector<int64_t>& group_starts,
+                                    int64_t budget) {
+  const auto T = static_cast<int64_t>(costs.size());
+  if (budget > T) throw std::invalid_argument("a budget above the number of steps");
+  const auto starts = merged_groups(group_starts, T, budget);
+  std::vector<std::vector<double>> group_costs;
+  for (size_t g = 0; g < starts.size(); ++g) {
+    const int64_t e = g + 1 < starts.size() ? starts[g + 1] : T;
+    group_costs.emplace_back(costs.begin() + starts[g], costs.begin() + e);
+    std::sort(group_costs.back().begin(), group_costs.back().end(), std::greater<double>());
+  }
+  const auto per_group = optimal_staged_schedules(group_costs, budget).policies(budget);
+  std::vector<int64_t> policy;
+  for (size_t g = 0; g < starts.size(); ++g)
+    for (const int64_t t : per_group[g]) policy.push_back(starts[g] + t);
+  return policy;
+}
+
+}  // namespace ardm

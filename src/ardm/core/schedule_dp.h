@@ -97,6 +97,19 @@ StagedTable optimal_staged_schedules(const std::vector<std::vector<double>>& sta
 // naive policy in each stage.
 std::vector<std::vector<int64_t>> naive_staged_policies(const std::vector<int64_t>& steps_per_stage, int64_t total);
 
+// ---- Orders of levels (ProcessConfig::order "quincunx": images) ----
+// The steps come in groups (a pixel level's channel), and what a value costs depends on its
+// group: the per-step cost L[t] of a group says nothing of what the next group's values would
+// cost coded in the same call. A policy therefore starts a step at every group's start, and
+// spends the rest of the budget inside the groups (the staged DP above, each group a stage with
+// its costs sorted descending inside). Below one step per group, the adjacent pair of groups
+// with the fewest values together is merged (the earliest among equals), again and again.
+// The group starts after merging for `budget` (strictly increasing, first 0).
+std::vector<int64_t> merged_groups(const std::vector<int64_t>& group_starts, int64_t num_steps, int64_t budget);
+// `costs`: the per-step costs in step order ([T]); returns the policy of `budget` steps.
+std::vector<int64_t> grouped_policy(const std::vector<double>& costs, const std::vector<int64_t>& group_starts,
+                                    int64_t budget);
+
 // Throws std::invalid_argument unless `policy` is strictly increasing, starts at 0 and ends below T.
 void check_policy(const std::vector<int64_t>& policy, int64_t num_steps);
 

@@ -9,6 +9,7 @@
 #include "ardm/coding/freq.h"
 #include "ardm/coding/rans.h"
 #include "ardm/core/config_io.h"
+#include "ardm/core/levels.h"
 #include "ardm/core/schedule_dp.h"
 
 namespace ardm::engine {
@@ -192,10 +193,16 @@ const EngineCodec::Plan& EngineCodec::plan(int64_t budget, int64_t stages) const
     auto sp = streams_plan(D, budget);
     p.policies = {std::move(sp.policy)};
     p.orders = {std::move(sp.order)};
+  } else if (model_->cfg.process.order == "quincunx") {  // one stage: the steps start where groups do
+    if (S != 1) throw std::runtime_error("the quincunx order is for models of one stage");
+    const auto& shape = model_->cfg.data.shape;
+    const auto starts = group_starts(model_->orders[0], image_levels(shape.at(0), shape.at(1), shape.at(2), true));
+    p.policies = {grouped_policy(model_->costs, starts, budget)};
+    p.orders = {model_->orders[0]};
   } else {
     std::vector<std::vector<double>> costs;
     for (int64_t s = 0; s < S; ++s)
-      costs.emplace_back(model_->sorted_costs.begin() + s * D, model_->sorted_costs.begin() + (s + 1) * D);
+      costs.emplace_back(model_->costs.begin() + s * D, model_->costs.begin() + (s + 1) * D);
     p.policies = optimal_staged_schedules(costs, budget).policies(budget);
     p.orders.assign(model_->orders.begin(), model_->orders.begin() + S);
   }

@@ -85,8 +85,8 @@ std::vector<uint8_t> serialize(EngineModel& m) {
     if (ord.size() != D) throw std::invalid_argument("orders of unequal length");
     for (uint32_t v : ord) put_u32(o, v);
   }
-  if (m.sorted_costs.size() != static_cast<size_t>(S) * D) throw std::invalid_argument("need S * D costs");
-  for (double c : m.sorted_costs) {
+  if (m.costs.size() != static_cast<size_t>(S) * D) throw std::invalid_argument("need S * D costs");
+  for (double c : m.costs) {
     uint64_t u;
     std::memcpy(&u, &c, 8);
     put_u64(o, u);
@@ -142,8 +142,8 @@ EngineModel parse_model(const uint8_t* data, size_t size, const std::string& nam
       seen[v] = true;
     }
   }
-  m.sorted_costs.resize(static_cast<size_t>(S * D));
-  for (auto& c : m.sorted_costs) {
+  m.costs.resize(static_cast<size_t>(S * D));
+  for (auto& c : m.costs) {
     const uint64_t u = r.uint(8, "costs");
     std::memcpy(&c, &u, 8);
     if (!std::isfinite(c) || c < 0) r.fail("a step cost is negative or not finite");

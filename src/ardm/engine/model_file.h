@@ -7,6 +7,7 @@
 //   u32 S, u32 D                    stages and values per item
 //   S * D u32                       per stage, the fixed order: rank r -> flat location
 //   S * D f64                       per stage, the loss tracker's per-step costs sorted descending
+//                                   (the quincunx order: in step order, each group's costs sorted)
 //   u32 P, then P parameters:       u16 n, n bytes name; u8 rank; rank u32 sizes; float32 values
 //   u32                             CRC-32 of every byte before it
 //
@@ -32,7 +33,7 @@ struct EngineModel {
   ModelConfig cfg;
   int64_t step = 0;
   std::vector<std::vector<uint32_t>> orders;  // [S][D]: rank -> flat location
-  std::vector<double> sorted_costs;           // [S * D], stage after stage
+  std::vector<double> costs;                  // [S * D], stage after stage (sorted, or in step order: above)
   std::map<std::string, Param> params;
   // CRC-32 of the file's bytes after the engine's recipe text (model_file.cpp): what format
   // version 3 records as the model id. Set by serialize and parse_model.

@@ -8,6 +8,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "ardm/core/levels.h"
 #include "ardm/core/schedule_dp.h"
 
 namespace ardm {
@@ -31,28 +32,25 @@ int trailing_zeros(int64_t i) {  // 0 above every other: 64
 }
 
 // Each flat position's level (higher: earlier). Sequences (a shape of rank 0 or 1): the trailing
-// zero bits of the index. Images {C, H, W}: the pixel's min(tz(y), tz(x)) ranks the pixels
-// coarse to fine, and within a pixel level the channels take turns, channel 0 first (the later
-// ones then see the earlier ones of the same pixels): spatial level * C + (C - 1 - c).
-std::vector<double> dyadic_levels(int64_t num_steps, const std::vector<int64_t>& shape) {
+// zero bits of the index. Images {C, H, W}: core/levels.h (dyadic, or quincunx).
+std::vector<double> dyadic_levels(int64_t num_steps, const std::vector<int64_t>& shape, bool quincunx = false) {
   std::vector<double> level(static_cast<size_t>(num_steps));
   if (shape.size() == 3) {
-    const int64_t C = shape[0], H = shape[1], W = shape[2];
-    TORCH_CHECK(C * H * W == num_steps, "dyadic order: shape does not hold ", num_steps, " values");
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t y = 0; y < H; ++y)
-        for (int64_t x = 0; x < W; ++x)
-          level[static_cast<size_t>((c * H + y) * W + x)] =
-              static_cast<double>(std::min(trailing_zeros(y), trailing_zeros(x)) * C + (C - 1 - c));
+    TORCH_CHECK(shape[0] * shape[1] * shape[2] == num_steps, "dyadic order: shape does not hold ", num_steps, " values");
+    const auto l = image_levels(shape[0], shape[1], shape[2], quincunx);
+    std::copy(l.begin(), l.end(), level.begin());
     return level;
   }
+  TORCH_CHECK(!quincunx, "the quincunx order is for images (a data shape {C, H, W})");
   for (int64_t i = 0; i < num_steps; ++i) level[static_cast<size_t>(i)] = trailing_zeros(i);
   return level;
 }
 }  // namespace
 
-std::vector<int64_t> dyadic_level_starts(int64_t num_steps, const std::vector<int64_t>& shape) {
-  auto level = dyadic_levels(num_steps, shape);
+bool is_level_order(const std::string& order) { return order == "dyadic" || order == "quincunx"; }
+
+std::vector<int64_t> dyadic_level_starts(int64_t num_steps, const std::vector<int64_t>& shape, bool quincunx) {
+  auto level = dyadic_levels(num_steps, shape, quincunx);
   std::sort(level.begin(), level.end(), std::greater<double>());
   std::vector<int64_t> starts;
   for (size_t r = 0; r < level.size(); ++r)
@@ -61,11 +59,11 @@ std::vector<int64_t> dyadic_level_starts(int64_t num_steps, const std::vector<in
 }
 
 torch::Tensor sample_dyadic_orders(int64_t batch, int64_t num_steps, torch::Generator& gen,
-                                   const std::vector<int64_t>& shape) {
+                                   const std::vector<int64_t>& shape, bool quincunx) {
   // The order takes the levels from the top, each level's positions in a uniform random order.
   // The argsort of (-level + u / 2), u uniform in [0, 1), is such an order: [B, D] positions by
   // rank; the second argsort turns it into ranks by position.
-  const auto level = dyadic_levels(num_steps, shape);
+  const auto level = dyadic_levels(num_steps, shape, quincunx);
   auto u = torch::rand({batch, num_steps}, gen, torch::kFloat64);
   auto key = u * 0.5 - torch::tensor(level, torch::kFloat64).unsqueeze(0);
   return key.argsort(/*dim=*/int64_t{1}).argsort(/*dim=*/int64_t{1});
@@ -73,7 +71,8 @@ torch::Tensor sample_dyadic_orders(int64_t batch, int64_t num_steps, torch::Gene
 
 torch::Tensor draw_orders(const std::string& order, int64_t batch, int64_t num_steps, torch::Generator& gen,
                           const std::vector<int64_t>& shape) {
-  return order == "dyadic" ? sample_dyadic_orders(batch, num_steps, gen, shape) : sample_orders(batch, num_steps, gen);
+  return is_level_order(order) ? sample_dyadic_orders(batch, num_steps, gen, shape, order == "quincunx")
+                               : sample_orders(batch, num_steps, gen);
 }
 
 torch::Tensor sample_steps(int64_t batch, int64_t num_steps, const std::string& mode, torch::Generator& gen) {

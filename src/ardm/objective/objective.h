@@ -45,12 +45,18 @@ torch::Tensor sample_orders(int64_t batch, int64_t num_steps, torch::Generator& 
 // its neighbours at the level's spacing known on both sides. With the data shape of an image
 // {C, H, W} the levels are two-dimensional: pixel (0, 0), then the pixels whose coordinates
 // both have the most trailing zero bits, and within each such level channel 0's values, then
-// channel 1's, ... (a shape of rank 1 or none: the sequence's levels).
+// channel 1's, ... (a shape of rank 1 or none: the sequence's levels). `quincunx` (images only,
+// ProcessConfig::order "quincunx") splits each pixel level in two: the pixels at the centres of
+// the squares of coarser pixels first (four diagonal neighbours known), then the others (four
+// direct neighbours known).
 torch::Tensor sample_dyadic_orders(int64_t batch, int64_t num_steps, torch::Generator& gen,
-                                   const std::vector<int64_t>& shape = {});
+                                   const std::vector<int64_t>& shape = {}, bool quincunx = false);
 // The ranks at which the dyadic orders' levels start, ascending (0, 1, ...): for D = 4,000 0, 1,
 // 2, 4, 8, 16, 32, 63, 125, 250, 500, 1000, 2000.
-std::vector<int64_t> dyadic_level_starts(int64_t num_steps, const std::vector<int64_t>& shape = {});
+std::vector<int64_t> dyadic_level_starts(int64_t num_steps, const std::vector<int64_t>& shape = {},
+                                         bool quincunx = false);
+// Whether `order` (ProcessConfig::order) is one of the level families: "dyadic", "quincunx".
+bool is_level_order(const std::string& order);
 // Orders of the family that ProcessConfig::order `order` draws from in training and bounds
 // (shape: the data's, which the dyadic family of images needs).
 torch::Tensor draw_orders(const std::string& order, int64_t batch, int64_t num_steps, torch::Generator& gen,

@@ -127,7 +127,7 @@ ExactResult evaluate_fixed_order(Model& model, const torch::Tensor& data, const 
 
 std::vector<int64_t> measured_steps(const std::string& order, int64_t D, int64_t points, const std::vector<int64_t>& shape) {
   std::vector<int64_t> at;
-  if (order != "dyadic") {
+  if (!is_level_order(order)) {
     // Steps (D-1) * (j / (P-1))^2, j = 0..P-1, without repeats: 0 and D-1 always among them.
     for (int64_t j = 0; j < points; ++j) {
       const double u = static_cast<double>(j) / static_cast<double>(points - 1);
@@ -140,7 +140,7 @@ std::vector<int64_t> measured_steps(const std::string& order, int64_t D, int64_t
   // known): each level's first and last step, then the middle of the widest gap until there
   // are `points` (or every step).
   std::set<int64_t> s = {0, D - 1};
-  for (const int64_t start : dyadic_level_starts(D, shape)) {
+  for (const int64_t start : dyadic_level_starts(D, shape, order == "quincunx")) {
     s.insert(start);
     if (start > 0) s.insert(start - 1);
   }

@@ -21,7 +21,7 @@ engine::EngineModel engine_model_of(const Model& model) {
     for (int64_t i = 0; i < D; ++i) loc[static_cast<size_t>(ranks[i])] = static_cast<uint32_t>(i);
     m.orders.push_back(std::move(loc));
   }
-  m.sorted_costs = model.sorted_costs();
+  m.costs = model.exported_costs();
   for (const auto& p : model.ema->named_parameters()) {
     const auto t = p.value().detach().to(torch::kCPU, torch::kFloat32).contiguous();
     engine::Param param;

@@ -55,6 +55,9 @@ struct Model {
   std::vector<double> stage_costs(int64_t stage) const;
   // Every stage's sorted costs, stage after stage.
   std::vector<double> sorted_costs() const;
+  // The costs the model file holds (engine/model_file.h): sorted_costs, or for the quincunx
+  // order the tracker's costs in step order, each group's sorted descending.
+  std::vector<double> exported_costs() const;
   // The DP tables of every stage and the optimal splits of totals up to max_total.
   StagedTable schedules(int64_t max_total) const;
   // Policies for a total of `budget` network calls (S <= budget <= S*D): "optimal" (the DP on

@@ -27,14 +27,14 @@ class PhotoData : public KindData {
     // Tiles of T x T RGB pixels that see a margin of M above and to the left (--tile,
     // --context; gray photos are RGB with equal channels): an Upscale ARDM of one stage whose
     // network gives a mixture of logistics over the 256 values (so no softmax of 256 per
-    // value), in the dyadic order of pixels, each level's channels in turn.
+    // value), in the quincunx order of pixels (core/levels.h), each half level's channels in turn.
     const int64_t M = f.given("--context") ? f.context : 8;
     if (f.tile < 4 || M < 1) throw std::invalid_argument("--tile must be at least 4 and --context at least 1");
     m.data = image_spec(3, f.tile, f.tile);
     m.data.context = M;
     if (!f.given("--upscale")) m.process.upscale = 256;
     if (!f.given("--upscale-param")) m.process.parametrization = "logistic";
-    if (!f.given("--order")) m.process.order = "dyadic";
+    if (!f.given("--order")) m.process.order = "quincunx";
     if (!f.given("--attn-res")) m.net.unet.attn_resolutions = {};
     return photo_windows("train", f.tile + M, limit);
   }

@@ -1,0 +1,24 @@
+// The levels of the image orders (ProcessConfig::order "dyadic" of an image, "quincunx"), without
+// LibTorch: the trainer draws orders from them (objective.h) and the engine finds from them
+// where a fixed order's groups start (the steps its policies start at, schedule_dp.h).
+//
+// A pixel (y, x) is on spatial level k = min(tz(y), tz(x)), tz the trailing zero bits (tz(0) =
+// 64: pixel (0, 0) comes first): coarse to fine. "quincunx" splits level k in two: first the
+// pixels with tz(y) = tz(x) = k (the centres of the squares of coarser pixels, four diagonal
+// neighbours known), then the rest (four direct neighbours known): spatial level 2k + 1, then 2k.
+// Within a spatial level the channels take turns, channel 0 first: level = spatial * C + (C-1-c).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace ardm {
+
+// Each flat position's level of an image {C, H, W} (index (c * H + y) * W + x; higher: earlier).
+std::vector<int> image_levels(int64_t C, int64_t H, int64_t W, bool quincunx);
+
+// The ranks at which a fixed order's groups start (first 0, ascending): the ranks where the
+// level of the position changes. `order`: rank -> flat position.
+std::vector<int64_t> group_starts(const std::vector<uint32_t>& order, const std::vector<int>& level);
+
+}  // namespace ardm
