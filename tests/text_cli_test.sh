@@ -35,7 +35,7 @@ expect_ok "text8 Upscale samples" "$ARDM" sample --model "$work/t8/checkpoint.pt
 grep -Eq "^[a-z ]{32}$" "$work/out" && pass "text8 samples are letters and spaces" || fail "text8 sample: $(cat "$work/out")"
 expect_err "text8 training rejects a bad vocabulary" "vocabulary" "$ARDM" train --data "$corpus" --vocab utf16 --out "$work/v"
 expect_ok "export" "$ARDM" export --model "$work/run/checkpoint.pt" --out "$work/m.ardmnet"
-expect_err "export in an unknown order" "the order is 'random', 'dyadic', 'streams' or 'adaptive', not 'bogus'" \
+expect_err "export in an unknown order" "the order is 'random', 'dyadic', 'quincunx', 'streams' or 'adaptive', not 'bogus'" \
   "$ARDM" export --model "$work/run/checkpoint.pt" --order bogus --out "$work/bogus.ardmnet"
 [ ! -e "$work/bogus.ardmnet" ] && pass "... and writes no model" || fail "an unknown order left $work/bogus.ardmnet"
 expect_err "export in the adaptive order without the bit mixer" "it needs history 'mix'" \
