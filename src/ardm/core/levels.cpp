@@ -5,14 +5,12 @@
 
 namespace ardm {
 
-namespace {
 int trailing_zeros(int64_t i) {
   if (i == 0) return 64;
   int z = 0;
   for (; (i & 1) == 0; i >>= 1) ++z;
   return z;
 }
-}  // namespace
 
 std::vector<int> image_levels(int64_t C, int64_t H, int64_t W, bool quincunx) {
   if (C < 1 || H < 1 || W < 1) throw std::invalid_argument("image levels: need a shape of positive sizes");

@@ -14,6 +14,9 @@
 
 namespace ardm {
 
+// The trailing zero bits of i; 64 for i = 0 (above every other).
+int trailing_zeros(int64_t i);
+
 // Each flat position's level of an image {C, H, W} (index (c * H + y) * W + x; higher: earlier).
 std::vector<int> image_levels(int64_t C, int64_t H, int64_t W, bool quincunx);
 

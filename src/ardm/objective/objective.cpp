@@ -24,13 +24,6 @@ torch::Tensor sample_orders(int64_t batch, int64_t num_steps, torch::Generator& 
 }
 
 namespace {
-int trailing_zeros(int64_t i) {  // 0 above every other: 64
-  if (i == 0) return 64;
-  int z = 0;
-  for (; (i & 1) == 0; i >>= 1) ++z;
-  return z;
-}
-
 // Each flat position's level (higher: earlier). Sequences (a shape of rank 0 or 1): the trailing
 // zero bits of the index. Images {C, H, W}: core/levels.h (dyadic, or quincunx).
 std::vector<double> dyadic_levels(int64_t num_steps, const std::vector<int64_t>& shape, bool quincunx = false) {
