@@ -102,7 +102,14 @@ TEST(Photo, QuincunxOrderSplitsEachLevelCentresFirst) {
   EXPECT_EQ(ardm::dyadic_level_starts(192, shape, true), starts);
   std::vector<uint32_t> order(192);
   for (int64_t i = 0; i < 192; ++i) order[static_cast<size_t>(sigma[i].item<int64_t>())] = static_cast<uint32_t>(i);
-  EXPECT_EQ(ardm::group_starts(order, levels), starts);  // the engine's view of the same order
+  // The engine's view (the policies' groups, counted from the levels) is where the order's level changes.
+  std::vector<int64_t> changes;
+  for (size_t r = 0; r < order.size(); ++r)
+    if (r == 0 || levels[order[r]] != levels[order[r - 1]]) changes.push_back(static_cast<int64_t>(r));
+  EXPECT_EQ(changes, starts);
+  EXPECT_EQ(ardm::policy_groups("quincunx", shape), starts);
+  EXPECT_TRUE(ardm::policy_groups("dyadic", shape).empty());
+  EXPECT_THROW(ardm::policy_groups("quincunx", {64}), std::invalid_argument);
   // Sequences have no quincunx order.
   EXPECT_THROW(ardm::fixed_order(64, 5, "quincunx", {64}), c10::Error);
 }

@@ -177,3 +177,25 @@ TEST(Schedule, GroupsMergeSmallestNeighboursBelowOneStepEach) {
   EXPECT_EQ(ardm::grouped_policy(costs, groups, 3), (std::vector<int64_t>{0, 4, 8}));
   EXPECT_THROW(ardm::merged_groups(groups, 16, 0), std::invalid_argument);
 }
+
+TEST(Schedule, ModelPoliciesAreTheStagedDPOrTheGroupedPolicy) {
+  // Two stages of 4 steps, no groups: each stage's costs sorted, the staged DP on them.
+  const std::vector<double> steps = {1, 4, 2, 3, 9, 7, 8, 5};
+  const auto sorted = ardm::exported_step_costs(steps, 2, {});
+  EXPECT_EQ(sorted, (std::vector<double>{4, 3, 2, 1, 9, 8, 7, 5}));
+  for (int64_t budget = 2; budget <= 8; ++budget) {
+    const auto want = ardm::optimal_staged_schedules({{4, 3, 2, 1}, {9, 8, 7, 5}}, budget).policies(budget);
+    EXPECT_EQ(ardm::model_policies(sorted, 2, 4, {}, budget), want) << "budget " << budget;
+  }
+  EXPECT_EQ(ardm::model_policies(sorted, 1, 4, {}, 2).size(), 1u);  // the first stage alone (an engine coding fewer)
+  // One stage in groups at 0, 4, 6: each group's costs sorted in place, the grouped policy.
+  const std::vector<double> grouped = {2, 5, 3, 4, 1, 9, 5, 7, 6};
+  const std::vector<int64_t> groups = {0, 4, 6};
+  const auto exported = ardm::exported_step_costs(grouped, 1, groups);
+  EXPECT_EQ(exported, (std::vector<double>{5, 4, 3, 2, 9, 1, 7, 6, 5}));
+  for (int64_t budget = 1; budget <= 9; ++budget)
+    EXPECT_EQ(ardm::model_policies(exported, 1, 9, groups, budget)[0], ardm::grouped_policy(exported, groups, budget));
+  EXPECT_THROW(ardm::exported_step_costs(steps, 2, {0, 4}), std::invalid_argument);  // groups need one stage
+  EXPECT_THROW(ardm::exported_step_costs(steps, 3, {}), std::invalid_argument);
+  EXPECT_THROW(ardm::model_policies(sorted, 3, 4, {}, 3), std::invalid_argument);  // fewer costs than steps
+}

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "ardm/core/config_io.h"
+#include "ardm/core/levels.h"
 #include "ardm/train/eval.h"
 #include "common.h"
 
@@ -66,8 +67,9 @@ class Schedule : public Command {
       std::printf("model %s: %s, %lld steps per stage; all steps: %.4f %s (loss tracker)%s\n", model_path_.c_str(),
                   model.process->describe().c_str(), static_cast<long long>(D), full, unit,
                   S > 1 ? ("; by stage: " + stages_text).c_str() : "");
-    // The quincunx order's policies start at its groups (schedule_dp.h, grouped_policy), as the codec's do.
-    const bool grouped = model.model_cfg.process.order == "quincunx";
+    // An order of groups (quincunx) has policies that start at its groups (schedule_dp.h,
+    // model_policies), as the codec's do; the others read the staged table.
+    const bool grouped = !policy_groups(model.model_cfg.process.order, model.data().shape).empty();
     for (const int64_t k : budgets) {
       const auto p = grouped ? model.policy(k, "optimal") : table.policies(k);
       const double naive = model.predicted_cost(model.policy(k, "naive"));

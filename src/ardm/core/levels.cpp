@@ -1,6 +1,7 @@
 #include "ardm/core/levels.h"
 
 #include <algorithm>
+#include <functional>
 #include <stdexcept>
 
 namespace ardm {
@@ -25,13 +26,14 @@ std::vector<int> image_levels(int64_t C, int64_t H, int64_t W, bool quincunx) {
   return level;
 }
 
-std::vector<int64_t> group_starts(const std::vector<uint32_t>& order, const std::vector<int>& level) {
-  if (order.size() != level.size()) throw std::invalid_argument("group starts: an order and levels of other sizes");
+std::vector<int64_t> policy_groups(const std::string& order, const std::vector<int64_t>& shape) {
+  if (order != "quincunx") return {};
+  if (shape.size() != 3) throw std::invalid_argument("the quincunx order is for images {C, H, W}");
+  auto level = image_levels(shape[0], shape[1], shape[2], true);
+  std::sort(level.begin(), level.end(), std::greater<int>());
   std::vector<int64_t> starts;
-  for (size_t r = 0; r < order.size(); ++r) {
-    if (order[r] >= level.size()) throw std::invalid_argument("group starts: a position outside the levels");
-    if (r == 0 || level[order[r]] != level[order[r - 1]]) starts.push_back(static_cast<int64_t>(r));
-  }
+  for (size_t r = 0; r < level.size(); ++r)
+    if (r == 0 || level[r] != level[r - 1]) starts.push_back(static_cast<int64_t>(r));
   return starts;
 }
 

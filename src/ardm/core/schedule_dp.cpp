@@ -288,4 +288,35 @@ std::vector<int64_t> grouped_policy(const std::vector<double>& costs, const std:
   return policy;
 }
 
+std::vector<double> exported_step_costs(std::vector<double> step_costs, int64_t num_stages,
+                                        const std::vector<int64_t>& groups) {
+  const auto n = static_cast<int64_t>(step_costs.size());
+  if (num_stages < 1 || n % num_stages != 0) throw std::invalid_argument("costs: not a whole number of stages");
+  if (!groups.empty() && num_stages != 1) throw std::invalid_argument("an order of groups is for models of one stage");
+  std::vector<int64_t> starts = groups;
+  if (starts.empty())
+    for (int64_t s = 0; s < num_stages; ++s) starts.push_back(s * (n / num_stages));
+  for (size_t g = 0; g < starts.size(); ++g) {
+    const int64_t e = g + 1 < starts.size() ? starts[g + 1] : n;
+    if (starts[g] < 0 || e > n || starts[g] >= e) throw std::invalid_argument("costs: groups outside the steps");
+    std::sort(step_costs.begin() + starts[g], step_costs.begin() + e, std::greater<double>());
+  }
+  return step_costs;
+}
+
+std::vector<std::vector<int64_t>> model_policies(const std::vector<double>& exported_costs, int64_t num_stages,
+                                                 int64_t num_steps, const std::vector<int64_t>& groups,
+                                                 int64_t budget) {
+  if (num_stages < 1 || static_cast<int64_t>(exported_costs.size()) < num_stages * num_steps)
+    throw std::invalid_argument("policies: fewer costs than steps");
+  if (!groups.empty()) {
+    if (num_stages != 1) throw std::invalid_argument("an order of groups is for models of one stage");
+    return {grouped_policy({exported_costs.begin(), exported_costs.begin() + num_steps}, groups, budget)};
+  }
+  std::vector<std::vector<double>> costs;
+  for (int64_t s = 0; s < num_stages; ++s)
+    costs.emplace_back(exported_costs.begin() + s * num_steps, exported_costs.begin() + (s + 1) * num_steps);
+  return optimal_staged_schedules(costs, budget).policies(budget);
+}
+
 }  // namespace ardm

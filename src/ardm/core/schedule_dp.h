@@ -110,6 +110,18 @@ std::vector<int64_t> merged_groups(const std::vector<int64_t>& group_starts, int
 std::vector<int64_t> grouped_policy(const std::vector<double>& costs, const std::vector<int64_t>& group_starts,
                                     int64_t budget);
 
+// ---- A model's policies: the one rule of the engine and the trainer ----
+// `groups`: policy_groups of the model's order (core/levels.h). The costs as a model exports
+// them from per-step costs in step order ([S * D]): without groups each stage's sorted
+// descending, with groups (one stage) each group's sorted descending, in step order.
+std::vector<double> exported_step_costs(std::vector<double> step_costs, int64_t num_stages,
+                                        const std::vector<int64_t>& groups);
+// The policies of the model's first `num_stages` stages at `budget` from its exported costs
+// (at least num_stages * D of them): without groups the staged DP, with groups grouped_policy.
+std::vector<std::vector<int64_t>> model_policies(const std::vector<double>& exported_costs, int64_t num_stages,
+                                                 int64_t num_steps, const std::vector<int64_t>& groups,
+                                                 int64_t budget);
+
 // Throws std::invalid_argument unless `policy` is strictly increasing, starts at 0 and ends below T.
 void check_policy(const std::vector<int64_t>& policy, int64_t num_steps);
 

@@ -193,17 +193,9 @@ const EngineCodec::Plan& EngineCodec::plan(int64_t budget, int64_t stages) const
     auto sp = streams_plan(D, budget);
     p.policies = {std::move(sp.policy)};
     p.orders = {std::move(sp.order)};
-  } else if (model_->cfg.process.order == "quincunx") {  // one stage: the steps start where groups do
-    if (S != 1) throw std::runtime_error("the quincunx order is for models of one stage");
-    const auto& shape = model_->cfg.data.shape;
-    const auto starts = group_starts(model_->orders[0], image_levels(shape.at(0), shape.at(1), shape.at(2), true));
-    p.policies = {grouped_policy(model_->costs, starts, budget)};
-    p.orders = {model_->orders[0]};
-  } else {
-    std::vector<std::vector<double>> costs;
-    for (int64_t s = 0; s < S; ++s)
-      costs.emplace_back(model_->costs.begin() + s * D, model_->costs.begin() + (s + 1) * D);
-    p.policies = optimal_staged_schedules(costs, budget).policies(budget);
+  } else {  // every stage's order, the policies the model's costs give (schedule_dp.h)
+    p.policies = model_policies(model_->costs, S, D, policy_groups(model_->cfg.process.order, model_->cfg.data.shape),
+                                budget);
     p.orders.assign(model_->orders.begin(), model_->orders.begin() + S);
   }
   for (const auto& order : p.orders) {

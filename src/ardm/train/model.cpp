@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "ardm/core/config_io.h"
+#include "ardm/core/levels.h"
 #include "ardm/core/schedule_dp.h"
 #include "ardm/util/atomic_file.h"
 
@@ -114,16 +115,9 @@ std::vector<double> Model::stage_costs(int64_t stage) const {
 }
 
 std::vector<double> Model::exported_costs() const {
-  if (model_cfg.process.order != "quincunx") return sorted_costs();
-  // In step order, each group's costs sorted descending (as the grouped policy reads them).
   auto c = tracker.costs().contiguous();
-  std::vector<double> costs(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-  const auto starts = dyadic_level_starts(num_values(), data().shape, true);
-  for (size_t g = 0; g < starts.size(); ++g) {
-    const auto e = g + 1 < starts.size() ? starts[g + 1] : num_values();
-    std::sort(costs.begin() + starts[g], costs.begin() + e, std::greater<double>());
-  }
-  return costs;
+  return exported_step_costs({c.data_ptr<double>(), c.data_ptr<double>() + c.numel()}, num_stages(),
+                             policy_groups(model_cfg.process.order, data().shape));
 }
 
 std::vector<double> Model::sorted_costs() const {
@@ -148,11 +142,9 @@ Policies Model::policy(int64_t budget, const std::string& kind) const {
   // Every step (sample's default): the only policy, without the DP (whose split over the
   // stages costs O(S * budget * D), minutes for 16 stages of 8,000 steps).
   if (budget == num_stages() * num_values()) return naive_staged_policies(std::vector<int64_t>(static_cast<size_t>(num_stages()), num_values()), budget);
-  if (model_cfg.process.order == "quincunx") {  // the engine's rule (engine/codec.cpp, EngineCodec::plan)
-    if (num_stages() != 1) throw std::invalid_argument("the quincunx order is for models of one stage");
-    return {grouped_policy(exported_costs(), dyadic_level_starts(num_values(), data().shape, true), budget)};
-  }
-  return schedules(budget).policies(budget);
+  // The engine's rule (engine/codec.cpp, EngineCodec::plan).
+  return model_policies(exported_costs(), num_stages(), num_values(),
+                        policy_groups(model_cfg.process.order, data().shape), budget);
 }
 
 Model::CodingPlan Model::coding_plan(int64_t budget, const std::string& kind) const {
@@ -168,9 +160,11 @@ Model::CodingPlan Model::coding_plan(int64_t budget, const std::string& kind) co
 }
 
 double Model::predicted_cost(const Policies& policies) const {
+  const auto costs = exported_costs();
+  const int64_t D = num_values();
   double total = 0;
-  if (model_cfg.process.order == "quincunx") return policy_cost(exported_costs(), policies.at(0));
-  for (int64_t s = 0; s < num_stages(); ++s) total += policy_cost(stage_costs(s), policies[static_cast<size_t>(s)]);
+  for (int64_t s = 0; s < num_stages() && s < static_cast<int64_t>(policies.size()); ++s)
+    total += policy_cost({costs.begin() + s * D, costs.begin() + (s + 1) * D}, policies[static_cast<size_t>(s)]);
   return total;
 }
 

@@ -55,8 +55,8 @@ struct Model {
   std::vector<double> stage_costs(int64_t stage) const;
   // Every stage's sorted costs, stage after stage.
   std::vector<double> sorted_costs() const;
-  // The costs the model file holds (engine/model_file.h): sorted_costs, or for the quincunx
-  // order the tracker's costs in step order, each group's sorted descending.
+  // The costs the model file holds (engine/model_file.h; core/schedule_dp.h, exported_step_costs):
+  // sorted_costs, or for an order of groups (quincunx) in step order, each group's sorted.
   std::vector<double> exported_costs() const;
   // The DP tables of every stage and the optimal splits of totals up to max_total.
   StagedTable schedules(int64_t max_total) const;
