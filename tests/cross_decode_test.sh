@@ -215,8 +215,10 @@ golden_case golden-audio-v4 older/speech-b40cfc58.ardmnet telephone-number.v4-b4
 golden_case golden-audio-v4c older/speech-0001d157.ardmnet telephone-number.v4c-b4.wav.ardm
 golden_case golden-audio-v5d older/speech-19f5a58d.ardmnet telephone-number.v5d-b4.wav.ardm
 golden_case golden-audio-v5e speech.ardmnet telephone-number.v5e-b4.wav.ardm
-# The bundled photo model's: an RGB photo of 2 x 2 tiles at budget 4, a gray one at 20.
-golden_case golden-photo photo.ardmnet coffee-48x40.p1-b4.png.ardm camera-37x29.p1-b20.png.ardm
+# The photo models': an RGB photo of 2 x 2 tiles at budget 4, a gray one at 20; the first
+# bundled model's (the dyadic order) and the bundled one's (quincunx: the grouped policies).
+golden_case golden-photo older/photo-db9a4918.ardmnet coffee-48x40.p1-b4.png.ardm camera-37x29.p1-b20.png.ardm
+golden_case golden-photo-q photo.ardmnet coffee-48x40.p2-b4.png.ardm camera-37x29.p2-b20.png.ardm
 
 # The reference: this machine's decoder, all threads, default batch and kernel. Its PNGs must be
 # the original images.

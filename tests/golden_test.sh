@@ -83,11 +83,16 @@ cases=(
   # The bundled speech model: the same network trained longer, the rate lowered to its end.
   "telephone-number.wav 4 telephone-number.v5e-b4.wav.ardm encode any"
   "telephone-number.wav 20 telephone-number.v5e-b20.wav.ardm encode any"
-  # The bundled photo model: tiles with a margin (format 4), an RGB photo of 2 x 2 tiles cut by
-  # both edges, and a gray one (channels 1 and 2 copies of 0) of one row of 2 tiles.
-  "coffee-48x40.png 20 coffee-48x40.p1-b20.png.ardm encode any"
-  "coffee-48x40.png 4 coffee-48x40.p1-b4.png.ardm encode any"
-  "camera-37x29.png 20 camera-37x29.p1-b20.png.ardm encode any"
+  # The first bundled photo model: tiles with a margin (format 4), an RGB photo of 2 x 2 tiles
+  # cut by both edges, and a gray one (channels 1 and 2 copies of 0) of one row of 2 tiles.
+  "coffee-48x40.png 20 coffee-48x40.p1-b20.png.ardm encode any older/photo-db9a4918.ardmnet"
+  "coffee-48x40.png 4 coffee-48x40.p1-b4.png.ardm encode any older/photo-db9a4918.ardmnet"
+  "camera-37x29.png 20 camera-37x29.p1-b20.png.ardm encode any older/photo-db9a4918.ardmnet"
+  # The bundled photo model: the same network in the quincunx order, its policies starting
+  # where the order's groups do.
+  "coffee-48x40.png 20 coffee-48x40.p2-b20.png.ardm encode any"
+  "coffee-48x40.png 4 coffee-48x40.p2-b4.png.ardm encode any"
+  "camera-37x29.png 20 camera-37x29.p2-b20.png.ardm encode any"
 )
 
 work=$(mktemp -d)

@@ -8,6 +8,9 @@
 #ifndef ARDM_DEFAULT_PHOTO_MODEL
 #define ARDM_DEFAULT_PHOTO_MODEL ""
 #endif
+#ifndef ARDM_OLDER_PHOTO_MODELS
+#define ARDM_OLDER_PHOTO_MODELS ""  // paths separated by '|'
+#endif
 
 namespace ardm::kinds {
 
@@ -20,6 +23,8 @@ std::string PhotoKind::model_needed() const {
 }
 
 std::string PhotoKind::bundled_model() const { return ARDM_DEFAULT_PHOTO_MODEL; }
+
+std::vector<std::string> PhotoKind::older_models() const { return path_list(ARDM_OLDER_PHOTO_MODELS); }
 
 bool PhotoKind::claims(const std::string& path, const uint8_t* head, size_t n) const {
   // The PNG files the image kind leaves (the registry offers them to it first).

@@ -21,6 +21,7 @@ class PhotoKind : public ImageKind {
   std::string model_needed() const override;
   const char* model_variable() const override { return "ARDM_PHOTO_MODEL"; }
   std::string bundled_model() const override;
+  std::vector<std::string> older_models() const override;
   bool claims(const std::string& path, const uint8_t* head, size_t n) const override;
   void check_coded_content(const coding::Description& d, const engine::EngineModel& model) const override;
   bool bare(const Content&, const engine::EngineModel&) const override { return false; }
