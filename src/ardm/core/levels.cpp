@@ -26,15 +26,18 @@ std::vector<int> image_levels(int64_t C, int64_t H, int64_t W, bool quincunx) {
   return level;
 }
 
-std::vector<int64_t> policy_groups(const std::string& order, const std::vector<int64_t>& shape) {
-  if (order != "quincunx") return {};
-  if (shape.size() != 3) throw std::invalid_argument("the quincunx order is for images {C, H, W}");
-  auto level = image_levels(shape[0], shape[1], shape[2], true);
+std::vector<int64_t> level_starts(std::vector<int> level) {
   std::sort(level.begin(), level.end(), std::greater<int>());
   std::vector<int64_t> starts;
   for (size_t r = 0; r < level.size(); ++r)
     if (r == 0 || level[r] != level[r - 1]) starts.push_back(static_cast<int64_t>(r));
   return starts;
+}
+
+std::vector<int64_t> policy_groups(const std::string& order, const std::vector<int64_t>& shape) {
+  if (order != "quincunx") return {};
+  if (shape.size() != 3) throw std::invalid_argument("the quincunx order is for images {C, H, W}");
+  return level_starts(image_levels(shape[0], shape[1], shape[2], true));
 }
 
 }  // namespace ardm

@@ -21,6 +21,10 @@ int trailing_zeros(int64_t i);
 // Each flat position's level of an image {C, H, W} (index (c * H + y) * W + x; higher: earlier).
 std::vector<int> image_levels(int64_t C, int64_t H, int64_t W, bool quincunx);
 
+// The ranks at which an order that takes `level` from the top (higher first) changes level:
+// 0, then the first rank of each lower level.
+std::vector<int64_t> level_starts(std::vector<int> level);
+
 // The groups a model's policies keep to (schedule_dp.h, model_policies): for the quincunx order
 // of an image of `shape` {C, H, W} the ranks where its levels start (its orders take the levels
 // from the top); empty for every other order (one stage or several, each with its costs sorted).

@@ -43,12 +43,9 @@ std::vector<double> dyadic_levels(int64_t num_steps, const std::vector<int64_t>&
 bool is_level_order(const std::string& order) { return order == "dyadic" || order == "quincunx"; }
 
 std::vector<int64_t> dyadic_level_starts(int64_t num_steps, const std::vector<int64_t>& shape, bool quincunx) {
-  auto level = dyadic_levels(num_steps, shape, quincunx);
-  std::sort(level.begin(), level.end(), std::greater<double>());
-  std::vector<int64_t> starts;
-  for (size_t r = 0; r < level.size(); ++r)
-    if (r == 0 || level[r] != level[r - 1]) starts.push_back(static_cast<int64_t>(r));
-  return starts;
+  std::vector<int> level;  // whole numbers (trailing zeros, image levels)
+  for (const double l : dyadic_levels(num_steps, shape, quincunx)) level.push_back(static_cast<int>(l));
+  return level_starts(std::move(level));
 }
 
 torch::Tensor sample_dyadic_orders(int64_t batch, int64_t num_steps, torch::Generator& gen,
