@@ -52,7 +52,8 @@ class Process {
   virtual int64_t value_of(int64_t past, int64_t symbol, int64_t stage) const = 0;
 
   // Network outputs [B, O, ...] and x_past [B, ...] at stage s -> [B, A, ...] logits over the
-  // stage's symbols (log_softmax over dim 1 gives its log-probabilities).
+  // stage's symbols (log_softmax over dim 1 gives its log-probabilities). The "..." may be
+  // empty: [B, O] and [B], one row per value (the sampler passes only the values it draws).
   virtual torch::Tensor symbol_logits(const torch::Tensor& out, const torch::Tensor& x_past, int64_t stage) const = 0;
   // log p(symbol) at every value, in nats, [B, ...]: log_softmax of symbol_logits at `symbol`
   // ([B, ...] int64). A process may compute it without the A logits (the objective's use).

@@ -26,14 +26,17 @@ Samples sample(const Process& process, const NetFn& net, int64_t count, const Po
       const int64_t l = policy[k], r = k + 1 < policy.size() ? policy[k + 1] : D;
       auto t = torch::full({N}, l, opts);
       auto known = known_mask(sigma, t, torch::IntArrayRef(shape).slice(1));
-      auto logits = process.symbol_logits(net(x, known, st * D + t, st), x_past, s);  // [N, A, ...]
-      const int64_t A = logits.size(1);
-      // Only the locations generated at this step are drawn: [M, A] logits, M = N * (r - l).
+      auto out_all = net(x, known, st * D + t, st);  // [N, outputs per value, ...]
+      // Only the locations generated at this step are drawn, so only their logits are made:
+      // [M, A], M = N * (r - l) (all D of them would be [N, A, ...], and for a mixture of
+      // logistics over 256 values several such temporaries per call).
       auto idx = ((sigma >= l) & (sigma < r)).view({N * D}).nonzero().squeeze(1);
       std::vector<int64_t> perm = {0};
-      for (int64_t d = 2; d < logits.dim(); ++d) perm.push_back(d);
+      for (int64_t d = 2; d < out_all.dim(); ++d) perm.push_back(d);
       perm.push_back(1);
-      auto sel = logits.permute(perm).reshape({N * D, A}).index_select(0, idx).to(torch::kFloat32);
+      auto out_sel = out_all.permute(perm).reshape({N * D, out_all.size(1)}).index_select(0, idx);
+      auto sel = process.symbol_logits(out_sel, flat_past.index_select(0, idx), s).to(torch::kFloat32);  // [M, A]
+      const int64_t A = sel.size(1);
       auto u = torch::rand({idx.size(0), A}, gen, torch::kFloat32)
                    .clamp_(std::numeric_limits<float>::min(), std::nextafter(1.0f, 0.0f))  // u in (0, 1): finite noise
                    .to(device);
