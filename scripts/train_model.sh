@@ -8,7 +8,8 @@
 #   bash scripts/train_model.sh text-corpus [MINUTES]   the byte-level text model (docs/text-corpus.md)
 #   bash scripts/train_model.sh speech [MINUTES]        the speech model (English, Italian, Russian)
 #   bash scripts/train_model.sh photo [MINUTES]         the photo model (docs/photos.md)
-# MINUTES: default 110. Environment: OUT (default runs/NAME), SAVE, STEPS and LR_DECAY (below),
+# MINUTES: default 110. Environment: OUT (default runs/NAME), SAVE, STEPS and LR_DECAY (below), LR
+# (photo: the peak learning rate, default 0.001; it may change on resume),
 # ARDM (default: a copy of build/ardm, so a rebuild does not touch the running binary), EVERY
 # (default 15), VALID_LIMIT (items, default 3000 text windows; speech: 0, every validation clip;
 # photo: 2000 windows).
@@ -60,7 +61,7 @@ case "$NAME" in
     # bfloat16 as for speech.
     VALID_LIMIT=${VALID_LIMIT:-2000}
     [ -d "${ARDM_PHOTOS_DIR:-runs/photos}/train" ] || /usr/bin/python3 scripts/make_photos.py "${ARDM_PHOTOS_DIR:-runs/photos}"
-    args=(--data photos --tile 32 --context 8 --batch 32 --lr 0.001 --warmup 500 --clip 1 --ema 0.999
+    args=(--data photos --tile 32 --context 8 --batch 32 --lr "${LR:-0.001}" --warmup 500 --clip 1 --ema 0.999
           --steps "${STEPS:-1000000}" --checkpoint-every 500 --log-every 50 --autocast "${AUTOCAST:-bf16}"
           --order "${ORDER:-quincunx}") ;;
   *) echo "unknown model $NAME: text-corpus, speech or photo" >&2; exit 2 ;;

@@ -168,8 +168,9 @@ class Train : public Command {
       if (group) resume_from = rank_checkpoint(*group, ckpt, shared_copy);
       model = load_model(resume_from);
       // Flags that may change on resume: the total step count, the batch (per rank), how often
-      // to save/log, the learning rate's decay at the end and the order family.
+      // to save/log, the learning rate and its decay at the end, and the order family.
       if (cmd_->count("--steps")) model.train_cfg.steps = tc_.steps;
+      if (cmd_->count("--lr")) model.train_cfg.lr = tc_.lr;
       if (cmd_->count("--batch")) model.train_cfg.batch = tc_.batch;
       if (cmd_->count("--checkpoint-every")) model.train_cfg.checkpoint_every = tc_.checkpoint_every;
       if (cmd_->count("--lr-decay")) model.train_cfg.lr_decay = tc_.lr_decay;

@@ -18,7 +18,8 @@ std::string photos_dir() {
   return env && *env ? env : "runs/photos";
 }
 
-torch::Tensor load_photo_windows(const std::string& split, int64_t size, int64_t count, uint64_t seed) {
+torch::Tensor load_photo_windows(const std::string& split, int64_t size, int64_t count, uint64_t seed,
+                                 bool all_turns) {
   const std::string folder = photos_dir() + "/" + split;
   if (!fs::is_directory(folder))
     throw std::runtime_error(folder + ": no such folder; make the photographs first (/usr/bin/python3 "
@@ -47,12 +48,17 @@ torch::Tensor load_photo_windows(const std::string& split, int64_t size, int64_t
     const auto y0 = static_cast<int64_t>(rng() % static_cast<uint64_t>(img.height - size + 1));
     const auto x0 = static_cast<int64_t>(rng() % static_cast<uint64_t>(img.width - size + 1));
     const bool mirror = u(rng) < 0.5, gray = u(rng) < kGrayShare;
+    // With all_turns, also the rows mirrored and rows and columns swapped, each half the time.
+    const uint64_t turn = all_turns ? rng() % 4 : 0;
+    const bool flip_rows = turn & 1, swap = turn & 2;
     const int64_t C = img.channels;
     uint8_t* w = o + n * 3 * size * size;
     for (int64_t y = 0; y < size; ++y)
       for (int64_t x = 0; x < size; ++x) {
-        const int64_t sx = x0 + (mirror ? size - 1 - x : x);
-        const uint8_t* p = img.pixels.data() + ((y0 + y) * img.width + sx) * C;
+        int64_t sy = swap ? x : y, sx = swap ? y : x;
+        if (flip_rows) sy = size - 1 - sy;
+        if (mirror) sx = size - 1 - sx;
+        const uint8_t* p = img.pixels.data() + ((y0 + sy) * img.width + x0 + sx) * C;
         uint8_t rgb[3] = {p[0], p[C > 1 ? 1 : 0], p[C > 1 ? 2 : 0]};
         if (gray) rgb[0] = rgb[1] = rgb[2] = luma(rgb[0], rgb[1], rgb[2]);
         for (int64_t c = 0; c < 3; ++c) w[(c * size + y) * size + x] = rgb[c];

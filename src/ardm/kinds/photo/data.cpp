@@ -17,7 +17,10 @@ constexpr int64_t kTrainWindows = 100000, kOtherWindows = 2000;
 torch::Tensor photo_windows(const std::string& split, int64_t size, int64_t limit) {
   int64_t n = split == "train" ? kTrainWindows : kOtherWindows;
   if (limit > 0) n = std::min(n, limit);
-  return data::load_photo_windows(split, size, n, split == "train" ? 1 : split == "valid" ? 2 : 3);
+  // The training windows take every turn of the square; the validation and test windows are
+  // only mirrored, as they always were, so the validation curve stays one curve.
+  const bool train = split == "train";
+  return data::load_photo_windows(split, size, n, train ? 1 : split == "valid" ? 2 : 3, train);
 }
 
 class PhotoData : public KindData {
