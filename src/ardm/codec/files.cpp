@@ -308,7 +308,8 @@ void run_compress(std::vector<Job>& jobs, const FileOptions& o, Models& models) 
     if (!job.error.empty()) continue;
     try {
       const auto t0 = std::chrono::steady_clock::now();
-      write_output(job.output, files[j]);
+      if (job.output.empty()) job.file = files[j];  // kept in memory (the library API)
+      else write_output(job.output, files[j]);
       job.bytes_out = files[j].size();
       job.done = true;
       remove_input(o, job);
@@ -372,9 +373,6 @@ int compress_files(const std::vector<std::string>& inputs, const FileOptions& o)
 
 // ---------------- decompress
 
-namespace {
-
-// Parses a job's file and binds it to its kind's model, or decodes it through the fallback.
 void open_job(Job& job, const FileOptions& o, Models& models) {
   try {
     if (coding::file_version(job.file.data(), job.file.size()) < 3)
@@ -400,8 +398,6 @@ void open_job(Job& job, const FileOptions& o, Models& models) {
     job.method_text = "model (LibTorch)";
   }
 }
-
-}  // namespace
 
 std::vector<Job> plan_decompress(const std::vector<std::string>& given, const FileOptions& o, Models& models,
                                  std::vector<std::vector<std::string>>& folder_files) {
@@ -497,6 +493,10 @@ void run_decompress(std::vector<Job>& jobs, const std::vector<std::vector<std::s
   for (size_t j = 0; j < jobs.size(); ++j) {
     Job& job = jobs[j];
     if (!job.error.empty()) continue;
+    if (job.output.empty()) {  // the content kept in memory (the library API)
+      job.done = true;
+      continue;
+    }
     const auto t0 = std::chrono::steady_clock::now();
     try {
       const auto& names = folder_files[j];

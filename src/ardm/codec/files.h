@@ -68,7 +68,8 @@ struct Job {
   std::string label;   // for messages: the input path, "stdin", or a data set item
   std::vector<std::string> inputs;  // read (compress: several only with -c and a kind that merges)
   std::string remove;  // the input to delete after success ("": none)
-  std::string output;  // a path, or "-" for stdout
+  std::string output;  // a path, "-" for stdout, or "" to keep the result in memory (the library
+                       // API): compress leaves the file's bytes in `file`, decompress the content
   const kinds::Kind* kind = nullptr;
   kinds::Content content;  // compress: what is coded; decompress: what was decoded
   std::vector<uint8_t> file;  // decompress: the .ardm bytes
@@ -93,6 +94,10 @@ std::vector<Job> plan_compress(const std::vector<std::string>& inputs, const Fil
 // Reads the jobs' inputs (unless their content is already there), codes them and writes the
 // outputs; errors stay in the jobs. Returns after every job is done or failed.
 void run_compress(std::vector<Job>& jobs, const FileOptions& o, Models& models);
+// A job's `file` parsed (version 3 and later) and bound to its kind's model, or decoded by the
+// fallback (then from_fallback). Throws coding::FormatError for a damaged file or the wrong
+// model (its message then starts with "wrong model"), std::runtime_error when there is no model.
+void open_job(Job& job, const FileOptions& o, Models& models);
 // X.ardm -> X: each job's file read, opened and bound to its model (or decoded by the
 // fallback); folder_files[j]: the files of job j's output folder (empty: one output file).
 std::vector<Job> plan_decompress(const std::vector<std::string>& inputs, const FileOptions& o, Models& models,
