@@ -38,6 +38,8 @@ packages=(
   flac wavpack           # the quick start's and bench's audio comparison
   zstd brotli            # ... and the text comparison's other compressors
   g++-aarch64-linux-gnu qemu-user-static file  # the cross-machine decode test: an aarch64 build, qemu
+  python3-dev pybind11-dev python3-numpy python3-pytest  # the Python package (python/), built and tested in-tree
+  python3-venv python3-pip  # ... and `pip install .` into a fresh virtual environment (a slow test)
 )
 if [ "$train" = 1 ]; then
   # The text corpus (src/ardm/data/text.h, docs/text-corpus.md): about 280 MB installed (linux-doc 194 MB).

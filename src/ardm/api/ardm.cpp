@@ -195,6 +195,26 @@ const char* ardm_last_error(void) { return last_error.c_str(); }
 
 const char* ardm_version(void) { return ARDM_VERSION; }
 
+ardm_status ardm_set_models_dir(const char* dir) {
+  return guarded([&] { ardm::kinds::set_models_dir(dir ? dir : ""); });
+}
+
+ardm_status ardm_bundled_model(const char* kind, const char** path) {
+  static thread_local std::string found;
+  return guarded([&] {
+    need(kind && path, "ardm_bundled_model: null argument");
+    *path = nullptr;
+    const auto* k = ardm::kinds::by_name(kind);
+    need(k != nullptr, std::string("unknown kind '") + kind + "'");
+    try {
+      found = ardm::codec::model_path(*k, "");
+    } catch (const std::exception& e) {
+      throw Failure(ARDM_ERROR_MODEL, e.what());
+    }
+    *path = found.c_str();
+  });
+}
+
 void ardm_buffer_free(ardm_buffer* buffer) {
   if (!buffer) return;
   std::free(buffer->data);

@@ -43,6 +43,12 @@ typedef enum ardm_status {
 ARDM_API const char* ardm_last_error(void);
 /* ardm's version, "MAJOR.MINOR.PATCH". */
 ARDM_API const char* ardm_version(void);
+/* Where the bundled models are, when not where the build put them (a package's copy of the
+ * models/ folder, with its older/ folder); NULL or "": the build's. Call it before any other. */
+ARDM_API ardm_status ardm_set_models_dir(const char* dir);
+/* The path of a kind's bundled model ("image", "photo", "text", "audio"), valid until the
+ * thread's next call; ARDM_ERROR_MODEL when the kind has none or it is missing. */
+ARDM_API ardm_status ardm_bundled_model(const char* kind, const char** path);
 
 /* Bytes handed to the caller. */
 typedef struct ardm_buffer {

@@ -166,7 +166,14 @@ const coding::KindLayouts& layouts();
 
 // Chunk names of a multi-item output folder: 00000.png, ...
 std::string numbered_name(size_t i, size_t count, const std::string& ext);
-// The paths of a '|'-separated list (how the build passes a kind its older bundled models).
+// Where the bundled models are when they are not where the build put them (the Python
+// package's copy): "" (the default) keeps the build's paths. Set it before any model is looked up.
+void set_models_dir(const std::string& dir);
+// A bundled model's path: the build's (`built`, in its models/ folder), or with a models
+// folder set, the same file under that folder ("older/x.ardmnet" stays under older/).
+std::string bundled_path(const std::string& built);
+// The paths of a '|'-separated list (how the build passes a kind its older bundled models),
+// each through bundled_path.
 std::vector<std::string> path_list(const std::string& bar_separated);
 
 }  // namespace ardm::kinds

@@ -2,6 +2,7 @@
 // file, last), and what every kind shares.
 #include <algorithm>
 #include <cstdio>
+#include <mutex>
 #include <stdexcept>
 
 #include "ardm/engine/codec.h"
@@ -79,10 +80,29 @@ std::vector<std::string> path_list(const std::string& bar_separated) {
   std::vector<std::string> paths;
   for (size_t at = 0; at < bar_separated.size();) {
     const size_t bar = std::min(bar_separated.find('|', at), bar_separated.size());
-    if (bar > at) paths.push_back(bar_separated.substr(at, bar - at));
+    if (bar > at) paths.push_back(bundled_path(bar_separated.substr(at, bar - at)));
     at = bar + 1;
   }
   return paths;
+}
+
+namespace {
+std::mutex models_dir_mutex;
+std::string models_dir;  // "" : the build's paths
+}  // namespace
+
+void set_models_dir(const std::string& dir) {
+  std::lock_guard<std::mutex> lock(models_dir_mutex);
+  models_dir = dir;
+}
+
+std::string bundled_path(const std::string& built) {
+  std::lock_guard<std::mutex> lock(models_dir_mutex);
+  if (models_dir.empty() || built.empty()) return built;
+  // The part under the build's models/ folder ("photo.ardmnet", "older/text-....ardmnet").
+  const size_t at = built.rfind("/models/");
+  const std::string under = at == std::string::npos ? built.substr(built.rfind('/') + 1) : built.substr(at + 8);
+  return models_dir + "/" + under;
 }
 
 uint16_t identity_word(uint16_t w) { return w; }

@@ -68,7 +68,7 @@ bool AudioKind::codes(const DataSpec& d) const {
 
 std::string AudioKind::model_needed() const { return "not audio: WAV files need an audio model"; }
 
-std::string AudioKind::bundled_model() const { return ARDM_DEFAULT_AUDIO_MODEL; }
+std::string AudioKind::bundled_model() const { return bundled_path(ARDM_DEFAULT_AUDIO_MODEL); }
 
 std::vector<std::string> AudioKind::older_models() const { return path_list(ARDM_OLDER_AUDIO_MODELS); }
 

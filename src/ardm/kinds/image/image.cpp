@@ -93,7 +93,7 @@ std::string ImageKind::model_needed() const {
   return "not 8-bit images: compress and decompress take 8-bit images with an image model (PNG files)";
 }
 
-std::string ImageKind::bundled_model() const { return ARDM_DEFAULT_MODEL; }
+std::string ImageKind::bundled_model() const { return bundled_path(ARDM_DEFAULT_MODEL); }
 
 bool ImageKind::claims(const std::string& path, const uint8_t* head, size_t n) const {
   static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};

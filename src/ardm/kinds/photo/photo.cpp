@@ -22,7 +22,7 @@ std::string PhotoKind::model_needed() const {
   return "not photographs: PNG photographs need a photo model (its tiles see a margin)";
 }
 
-std::string PhotoKind::bundled_model() const { return ARDM_DEFAULT_PHOTO_MODEL; }
+std::string PhotoKind::bundled_model() const { return bundled_path(ARDM_DEFAULT_PHOTO_MODEL); }
 
 std::vector<std::string> PhotoKind::older_models() const { return path_list(ARDM_OLDER_PHOTO_MODELS); }
 

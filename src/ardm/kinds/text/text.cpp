@@ -24,7 +24,7 @@ std::string TextKind::model_needed() const {
   return "not bytes: files other than PNG images and WAV files need a byte-level text model";
 }
 
-std::string TextKind::bundled_model() const { return ARDM_DEFAULT_TEXT_MODEL; }
+std::string TextKind::bundled_model() const { return bundled_path(ARDM_DEFAULT_TEXT_MODEL); }
 
 std::vector<std::string> TextKind::older_models() const { return path_list(ARDM_OLDER_TEXT_MODELS); }
 
