@@ -70,6 +70,15 @@ def _int(name, value, default=0):
     return int(value)
 
 
+def _bytes(data, what):
+    """A contiguous byte view of any object with the buffer protocol (bytes, bytearray, ...)."""
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise TypeError(f"{what}, not {type(data).__name__}") from None
+    return view if view.ndim <= 1 and view.itemsize == 1 and view.c_contiguous else memoryview(view.tobytes())
+
+
 def _path(model):
     return None if model is None else _os.fspath(model)
 
@@ -113,13 +122,7 @@ def compress(data, *, kind=None, level=None, budget=None, model=None, method=Non
                      *options)
     if isinstance(data, str):
         raise TypeError("compress takes bytes or a numpy array, not str (encode the text first)")
-    try:
-        view = memoryview(data)
-    except TypeError:
-        raise TypeError(f"compress takes bytes or a numpy array, not {type(data).__name__}") from None
-    if view.ndim > 1 or view.itemsize != 1 or not view.c_contiguous:
-        view = memoryview(view.tobytes())
-    return _call(_ardm.compress, view, *options)
+    return _call(_ardm.compress, _bytes(data, "compress takes bytes or a numpy array"), *options)
 
 
 def _array(dtype, shape, values, squeeze):
@@ -138,13 +141,8 @@ def decompress(blob, *, as_file=False, model=None, threads=1):
     WAV with its sample rate, the text; a list for several images), as `ardm decompress`
     writes them. model: the .ardmnet a file needs when it is no bundled model's.
     """
-    try:
-        view = memoryview(blob)
-    except TypeError:
-        raise TypeError(f"decompress takes bytes, not {type(blob).__name__}") from None
-    if view.ndim > 1 or view.itemsize != 1 or not view.c_contiguous:
-        view = memoryview(view.tobytes())
-    kind, files, arrays = _call(_ardm.decompress, view, _path(model), _int("threads", threads))
+    kind, files, arrays = _call(_ardm.decompress, _bytes(blob, "decompress takes bytes"), _path(model),
+                                _int("threads", threads))
     if as_file:
         return files[0] if len(files) == 1 else files
     if any(a is None for a in arrays):
