@@ -183,6 +183,13 @@ uint64_t splitmix64(uint64_t& s) {
   return z ^ (z >> 31);
 }
 
+// 16-bit values between WAV's little-endian order and the machine's (the same swap both ways).
+void swap_unless_little_endian(uint8_t* p, size_t bytes) {
+  const uint16_t one = 1;
+  if (*reinterpret_cast<const uint8_t*>(&one) == 1) return;
+  for (size_t i = 0; i + 1 < bytes; i += 2) std::swap(p[i], p[i + 1]);
+}
+
 void put_word(std::vector<uint8_t>& b, uint32_t w) {
   for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(w >> (8 * i)));
 }
@@ -254,12 +261,9 @@ ardm_status ardm_compress_array(const ardm_array* a, const ardm_options* options
       file = ardm::kinds::plain_wav_header(static_cast<uint32_t>(channels), bits, a->sample_rate, bytes, 0);
       need(!file.empty(), "audio too long for a WAV file");
       const auto* v = static_cast<const uint8_t*>(a->values);
-      file.insert(file.end(), v, v + bytes);  // little-endian samples, as WAV stores them
-      if (bits == 16 && file.size() > 44) {   // on a big-endian machine, swap to WAV's order
-        const uint16_t one = 1;
-        if (*reinterpret_cast<const uint8_t*>(&one) == 0)
-          for (size_t i = 44; i + 1 < file.size(); i += 2) std::swap(file[i], file[i + 1]);
-      }
+      const size_t header = file.size();
+      file.insert(file.end(), v, v + bytes);
+      if (bits == 16) swap_unless_little_endian(file.data() + header, bytes);  // WAV's order
     } else {
       need(a->dtype == ARDM_UINT8 || a->dtype == ARDM_UINT16, "an image is uint8 or uint16 pixels (int16: audio)");
       need(a->rank >= 2, "an image is [height, width] or [height, width, channels]");
@@ -359,9 +363,7 @@ ardm_status ardm_data_array(const ardm_data* data_in, size_t i, ardm_array* out)
       const size_t width = w.bits / 8, n = static_cast<size_t>(w.frames) * w.channels * width;
       values.assign(file.begin() + static_cast<std::ptrdiff_t>(w.data_begin),
                     file.begin() + static_cast<std::ptrdiff_t>(w.data_begin + n));
-      const uint16_t one = 1;
-      if (width == 2 && *reinterpret_cast<const uint8_t*>(&one) == 0)
-        for (size_t k = 0; k + 1 < values.size(); k += 2) std::swap(values[k], values[k + 1]);
+      if (width == 2) swap_unless_little_endian(values.data(), values.size());  // the machine's order
       a.dtype = width == 2 ? ARDM_INT16 : ARDM_UINT8;
       a.rank = 2;
       a.shape[0] = w.frames, a.shape[1] = w.channels;
