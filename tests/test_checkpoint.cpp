@@ -124,3 +124,53 @@ TEST(Checkpoint, DataOfTheWrongShapeIsRejected) {
   auto too_many_classes = torch::full({4, 1, 8, 8}, 200, torch::kUInt8);
   EXPECT_THROW(ardm::evaluate(model, too_many_classes, 1, 4, 0, torch::kCPU, false), std::runtime_error);
 }
+
+TEST(Checkpoint, AGrownHeadTrainsOnTopOfTheResumedOptimizerState) {
+  // An Upscale model whose outputs are values (the mixture of logistics), trained without the
+  // UNet's prediction head, then grown one on resume (ardm train --resume --taps).
+  const auto data = tiny_data();
+  const std::string dir = temp_dir("grow");
+  auto make = [] {
+    ardm::ModelConfig m;
+    m.data = ardm::image_spec(1, 8, 8, 16);
+    m.process.upscale = 16, m.process.parametrization = "logistic";
+    m.net.unet.ch = 8, m.net.unet.ch_mult = {1, 2}, m.net.unet.attn_resolutions = {4};
+    ardm::TrainConfig t;
+    t.steps = 3, t.batch = 8, t.lr = 1e-3, t.warmup = 2, t.ema_decay = 0.9, t.checkpoint_every = 0, t.log_every = 1;
+    torch::manual_seed(0);
+    return ardm::Model(m, ardm::ObjectiveConfig{}, t);
+  };
+  auto model = make();
+  ardm::train(model, data, quiet(dir, false));
+  auto head_of = [](const ardm::Model& m) {
+    std::vector<torch::Tensor> h;
+    for (const auto& p : m.net->named_parameters())
+      if (m.is_head_parameter(p.key())) h.push_back(p.value().clone());
+    return h;
+  };
+  auto grown = ardm::load_model(dir + "/checkpoint.pt");
+  grown.grow_head(1);
+  ASSERT_EQ(head_of(grown).size(), 2u);
+  // The head's rate is its own: at 0 it stays zero while the rest trains on its saved state.
+  grown.train_cfg.steps = 5, grown.train_cfg.head_lr = 0.0;
+  auto opts = quiet(dir, true);
+  opts.head_grown = true;
+  ardm::train(grown, data, opts);
+  EXPECT_EQ(grown.step, 5);
+  for (const auto& h : head_of(grown)) EXPECT_EQ(h.abs().max().item<double>(), 0.0);
+  // Resumed again (the optimizer now holds two groups, the head's second) with the head learning.
+  auto again = ardm::load_model(dir + "/checkpoint.pt");
+  EXPECT_EQ(again.model_cfg.net.unet.taps, 1);
+  EXPECT_EQ(again.train_cfg.head_lr, 0.0);
+  again.train_cfg.steps = 7, again.train_cfg.head_lr = 1.0;
+  ardm::train(again, data, quiet(dir, true));
+  EXPECT_EQ(again.step, 7);
+  double moved = 0;
+  for (const auto& h : head_of(again)) moved += h.abs().max().item<double>();
+  EXPECT_GT(moved, 0.0);
+  // Growing a head the network has, or on a network that has none to grow, is refused.
+  EXPECT_THROW(again.grow_head(1), std::invalid_argument);
+  auto plain = tiny_model(1);
+  EXPECT_THROW(plain.grow_head(1), std::invalid_argument);  // an OA-ARDM: no values to predict
+  fs::remove_all(dir);
+}

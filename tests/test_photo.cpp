@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "ardm/codec/stream.h"
+#include "ardm/core/config_io.h"
 #include "ardm/core/levels.h"
 #include "ardm/engine/codec.h"
 #include "ardm/engine/kernels.h"
@@ -27,8 +28,9 @@ using ardm::engine::EngineCodec;
 namespace tiles = ardm::engine::tiles;
 
 // A small photo model: 3-channel tiles of 8 x 8 with a margin of 4, one stage of b = 256 with
-// the mixture of logistics, the dyadic (or quincunx) order; every weight randomised.
-ardm::Model random_photo_model(uint64_t seed, const std::string& order = "dyadic") {
+// the mixture of logistics, the dyadic (or quincunx) order; every weight randomised. taps > 0:
+// with the linear prediction head (nets/unet/options.h).
+ardm::Model random_photo_model(uint64_t seed, const std::string& order = "dyadic", int64_t taps = 0) {
   ardm::ModelConfig m;
   m.data = ardm::image_spec(3, 8, 8);
   m.data.context = 4;
@@ -36,6 +38,7 @@ ardm::Model random_photo_model(uint64_t seed, const std::string& order = "dyadic
   m.process.parametrization = "logistic";
   m.process.order = order;
   m.net.unet.ch = 8, m.net.unet.ch_mult = {1, 2}, m.net.unet.attn_resolutions = {};
+  m.net.unet.taps = taps;
   torch::manual_seed(seed);
   ardm::Model model(m, ardm::ObjectiveConfig{}, ardm::TrainConfig{});
   torch::NoGradGuard g;
@@ -131,8 +134,7 @@ TEST(Photo, LogisticLogProbabilityIsTheSoftmaxOfItsDigits) {
   }
 }
 
-TEST(Photo, UNetWithAMarginMatchesLibTorchAndKeepsItsBits) {
-  auto model = random_photo_model(21);
+void expect_margin_twin(ardm::Model model) {
   const auto net = ardm::engine::make_net(ardm::engine_model_of(model));
   const int64_t B = 3, D = model.num_values(), S = 12, Wn = 3 * S * S;
   auto g = ardm::make_generator(4);
@@ -185,6 +187,60 @@ TEST(Photo, UNetWithAMarginMatchesLibTorchAndKeepsItsBits) {
   EXPECT_EQ(net->forward(in, three), got);
   other[static_cast<size_t>(1 * S + 6)] ^= 1;  // ... a pixel of the rows above
   EXPECT_NE(net->forward(in, three), got);
+}
+
+TEST(Photo, UNetWithAMarginMatchesLibTorchAndKeepsItsBits) { expect_margin_twin(random_photo_model(21)); }
+
+TEST(Photo, UNetWithAPredictionHeadMatchesLibTorchAndKeepsItsBits) {
+  expect_margin_twin(random_photo_model(21, "quincunx", 2));
+}
+
+TEST(Photo, PredictionHeadGrowsWithoutChangingTheOutputsAndCanCopyAChannel) {
+  auto model = random_photo_model(22, "quincunx");
+  EXPECT_EQ(ardm::to_text(model.model_cfg).find("unet.taps"), std::string::npos);  // older models' text unchanged
+  auto g = ardm::make_generator(6);
+  const int64_t B = 2, S = 12;
+  const auto x = torch::randint(256, {B, 3, 8, 8}, g, torch::kInt64);
+  auto known = torch::rand({B, 3, 8, 8}, g) < 0.5;
+  const auto window = torch::randint(256, {B, 3, S, S}, g, torch::kInt64);
+  const std::vector<int64_t> t = {7, 150}, stage = {0, 0};
+  auto run = [&](ardm::Model& m) {
+    torch::NoGradGuard ng;
+    m.ema->eval();
+    return m.ema->forward_in_context(x, known, torch::tensor(t), torch::tensor(stage), {window, torch::zeros({B}, torch::kInt64)});
+  };
+  const auto before = run(model);
+  model.grow_head(1);
+  EXPECT_EQ(model.model_cfg.net.unet.taps, 1);
+  EXPECT_NE(ardm::to_text(model.model_cfg).find("unet.taps=1"), std::string::npos);
+  EXPECT_TRUE(run(model).equal(before));
+  EXPECT_THROW(model.grow_head(2), std::invalid_argument);  // one head only
+  int heads = 0;
+  for (const auto& p : model.net->named_parameters()) heads += model.is_head_parameter(p.key());
+  EXPECT_EQ(heads, 2);  // the head's weight and bias
+  // A head whose weights copy channel 0 at the same pixel into channel 1's means: where channel 0
+  // is known, channel 1's means move by exactly its value (on the input's scale); elsewhere not.
+  {
+    torch::NoGradGuard ng;
+    auto& w = model.ema->named_parameters()["predict.bias"];
+    const int64_t T = 9, centre = 4;
+    w[(1 * 3 + 0) * T + centre].fill_(1.0);
+  }
+  const auto after = run(model);  // [B, 12, 3, 8, 8]
+  const auto moved = after - before;
+  const auto y0 = x.select(1, 0).to(torch::kFloat32) * (2.0 / 256) - 1.0;
+  const auto k0 = known.select(1, 0).to(torch::kFloat32);
+  for (int64_t j = 0; j < 12; ++j) {
+    const auto d = moved.select(1, j);
+    const bool mean = j >= 4 && j < 8;
+    EXPECT_LT((d.select(1, 1) - (mean ? y0 * k0 : torch::zeros_like(y0))).abs().max().item<double>(), 1e-5) << j;
+    EXPECT_EQ(d.select(1, 0).abs().max().item<double>(), 0.0) << j;
+    EXPECT_EQ(d.select(1, 2).abs().max().item<double>(), 0.0) << j;
+  }
+  // Needs outputs that are values.
+  ardm::ModelConfig bad = model.model_cfg;
+  bad.process.parametrization = "matrix", bad.net.unet.taps = 1;
+  EXPECT_THROW(ardm::Model(bad, ardm::ObjectiveConfig{}, ardm::TrainConfig{}), std::invalid_argument);
 }
 
 TEST(Photo, TilesCoverTheImageWithoutPadding) {

@@ -77,7 +77,8 @@ class Train : public Command {
     t->add_option("--dilation-cycle", kf_.cycle, "audio: DiffWave dilations 1..2^(cycle-1), repeated (default 12)");
     t->add_option("--taps", kf_.taps,
                   "audio: the DiffWave's linear prediction head, R samples each side (needs --upscale-param "
-                  "logistic; default 0: none)");
+                  "logistic; default 0: none); photos: the UNet's, from the (2R+1)^2 pixels around each value in "
+                  "every channel (may be given on --resume to grow a network without one)");
     t->add_option("--heads", kf_.heads, "text: attention heads (default 4)");
     t->add_option("--mlp", kf_.mlp, "text: hidden width of each block's MLP (default 512)");
     t->add_option("--limit", tc_.limit, "use only the first N training items (0 = all)")->capture_default_str();
@@ -91,6 +92,9 @@ class Train : public Command {
     t->add_option("--lr", tc_.lr, "learning rate")->capture_default_str();
     t->add_option("--weight-decay", tc_.weight_decay, "decoupled weight decay (adamw)")->capture_default_str();
     t->add_option("--warmup", tc_.warmup, "linear warm-up steps")->capture_default_str();
+    t->add_option("--head-lr", tc_.head_lr,
+                  "the UNet's prediction head (--taps) learns at this multiple of --lr (may change on --resume)")
+        ->capture_default_str();
     t->add_option("--lr-decay", tc_.lr_decay,
                   "the last N of --steps lower the learning rate linearly to a tenth (0 = none; may change on --resume)")
         ->capture_default_str();
@@ -164,6 +168,7 @@ class Train : public Command {
     std::string resume_from = ckpt;
     TempFile shared_copy;
     torch::Tensor data;
+    bool head_grown = false;
     if (resume_) {
       if (group) resume_from = rank_checkpoint(*group, ckpt, shared_copy);
       model = load_model(resume_from);
@@ -174,7 +179,13 @@ class Train : public Command {
       if (cmd_->count("--batch")) model.train_cfg.batch = tc_.batch;
       if (cmd_->count("--checkpoint-every")) model.train_cfg.checkpoint_every = tc_.checkpoint_every;
       if (cmd_->count("--lr-decay")) model.train_cfg.lr_decay = tc_.lr_decay;
+      if (cmd_->count("--head-lr")) model.train_cfg.head_lr = tc_.head_lr;
       if (cmd_->count("--order")) model.set_order(mc_.process.order);
+      if (cmd_->count("--taps") && model.model_cfg.net.type == "unet" && model.model_cfg.net.unet.taps != kf_.taps) {
+        // the photo model's head, grown (a network with another head throws)
+        model.grow_head(kf_.taps);
+        head_grown = true;
+      }
       if (lead)
         std::fprintf(stderr, "resuming %s at step %lld of %lld\n", ckpt.c_str(), static_cast<long long>(model.step),
                      static_cast<long long>(model.train_cfg.steps));
@@ -212,6 +223,7 @@ class Train : public Command {
     ro.max_seconds = minutes_ * 60.0;
     ro.group = group.get();
     ro.autocast = autocast_;
+    ro.head_grown = head_grown;
     train(model, data, ro);
     if (lead) std::printf("trained to step %lld; checkpoint %s\n", static_cast<long long>(model.step), ckpt.c_str());
     return 0;

@@ -106,6 +106,7 @@ struct TrainConfig {
   double weight_decay = 0.0;           // decoupled, only with adamw
   int64_t warmup = 100;                // linear warm-up steps (0 = none)
   int64_t lr_decay = 0;                // the last N of `steps` lower the rate linearly to a tenth (0 = none)
+  double head_lr = 1.0;                // the grown prediction head's rate, as a multiple of the rest's
   double clip = 100.0;                 // global gradient-norm clip (0 = off)
   double ema_decay = 0.999;
   uint64_t seed = 0;

@@ -120,6 +120,7 @@ Fields fields(TrainConfig& c) {
   add_num(f, "weight_decay", c.weight_decay);
   add_num(f, "warmup", c.warmup);
   add_num(f, "lr_decay", c.lr_decay);
+  add_num(f, "head_lr", c.head_lr);
   add_num(f, "clip", c.clip);
   add_num(f, "ema_decay", c.ema_decay);
   add_num(f, "seed", c.seed);
@@ -172,7 +173,7 @@ std::vector<int64_t> parse_ints(const std::string& s) {
 
 std::string to_text(const ModelConfig& c) {
   // Left out: the options of networks the model does not use (unless every model carries them),
-  // and data.kind, data.context, diffwave.taps, process.order and process.history when they are the default's, so image models keep the exact text (and so the
+  // and data.kind, data.context, diffwave.taps, unet.taps, process.order and process.history when they are the default's, so image models keep the exact text (and so the
   // model ids derived from it) they had before other kinds existed.
   std::string out;
   std::istringstream in(write_all(c));
@@ -180,6 +181,7 @@ std::string to_text(const ModelConfig& c) {
     bool keep = !(line.rfind("data.kind=", 0) == 0 && c.data.kind == DataSpec{}.kind) &&
                 !(line.rfind("data.context=", 0) == 0 && c.data.context == 0) &&
                 !(line.rfind("diffwave.taps=", 0) == 0 && c.net.diffwave.taps == 0) &&
+                !(line.rfind("unet.taps=", 0) == 0 && c.net.unet.taps == 0) &&
                 !(line.rfind("process.order=", 0) == 0 && c.process.order == ProcessConfig{}.order) &&
                 !(line.rfind("process.history=", 0) == 0 && c.process.history == ProcessConfig{}.history);
     for (const auto& n : kNetOptions)
@@ -205,7 +207,12 @@ std::string legacy_text(const ModelConfig& c) {
   l.channels = c.data.shape[0], l.height = c.data.shape[1], l.width = c.data.shape[2];
   l.num_classes = c.data.num_classes;
   l.unet = c.net.unet;
-  return write_all(l);
+  // The version-1 text predates the UNet's prediction head, which an OA-ARDM cannot have.
+  std::string out;
+  std::istringstream in(write_all(l));
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("taps=", 0) != 0) out += line + "\n";
+  return out;
 }
 
 void from_legacy_text(const std::string& text, ModelConfig& c) {

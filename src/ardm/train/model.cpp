@@ -57,6 +57,37 @@ void Model::set_order(const std::string& order) {
   process = make_process(p, model_cfg.data);
 }
 
+namespace {
+void copy_by_name(const nets::Net& dst, const nets::Net& src) {
+  torch::NoGradGuard g;
+  auto d = dst->named_parameters();
+  for (const auto& p : src->named_parameters()) d[p.key()].copy_(p.value());
+  auto db = dst->named_buffers();
+  for (const auto& b : src->named_buffers()) db[b.key()].copy_(b.value());
+}
+}  // namespace
+
+void Model::grow_head(int64_t taps) {
+  if (model_cfg.net.type != "unet") throw std::invalid_argument("--taps on resume grows the image UNet's head only");
+  if (model_cfg.net.unet.taps != 0)
+    throw std::invalid_argument("the network already has a prediction head (taps " +
+                                std::to_string(model_cfg.net.unet.taps) + "); it cannot change on resume");
+  ModelConfig m = model_cfg;
+  m.net.unet.taps = taps;
+  auto grown = nets::make_net(m.net, process->net_io());  // validates the options
+  auto grown_ema = nets::make_net(m.net, process->net_io());
+  copy_by_name(grown, net);
+  copy_by_name(grown_ema, ema);
+  for (auto& p : grown_ema->parameters()) p.set_requires_grad(false);
+  grown->to(net->parameters().front().device());
+  grown_ema->to(ema->parameters().front().device());
+  net = grown, ema = grown_ema, model_cfg = m;
+}
+
+bool Model::is_head_parameter(const std::string& name) const {
+  return model_cfg.net.type == "unet" && name.rfind("predict.", 0) == 0;
+}
+
 NetFn Model::as_fn(const nets::Net& which, const nets::Context* context) const {
   nets::Net n = which;
   if (context != nullptr) {

@@ -206,9 +206,17 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
 
   model.to(opts.device);
   model.net->train();
-  auto optimizer = make_optimizer(c, model.net->parameters());
+  // A grown head's parameters are the optimizer's second group (Model::is_head_parameter).
+  std::vector<torch::Tensor> trunk, head;
+  for (const auto& p : model.net->named_parameters()) (model.is_head_parameter(p.key()) ? head : trunk).push_back(p.value());
+  auto optimizer = make_optimizer(c, trunk);
+  auto add_head = [&] {
+    if (!head.empty()) optimizer->add_param_group(torch::optim::OptimizerParamGroup(head));
+  };
+  if (!opts.head_grown) add_head();
   std::ofstream metrics;
   if (opts.resume) load_optimizer_state(opts.resume_from.empty() ? ckpt_path : opts.resume_from, *optimizer, opts.device);
+  if (opts.head_grown) add_head();
   if (writer) {
     if (opts.resume) {
       // A run killed while writing leaves a temporary file beside the checkpoint: drop it.
@@ -297,7 +305,8 @@ void train(Model& model, const torch::Tensor& data, const RunOptions& opts) {
                                " (non-finite loss); try a lower --lr or a --clip");
 
     const double lr = learning_rate(c, step);
-    for (auto& group_opts : optimizer->param_groups()) group_opts.options().set_lr(lr);
+    for (size_t g = 0; g < optimizer->param_groups().size(); ++g)  // group 1: the head (above)
+      optimizer->param_groups()[g].options().set_lr(g == 0 ? lr : lr * c.head_lr);
     optimizer->zero_grad();
     terms.loss.backward();
     if (group) dist::average_gradients(*group, model.net->parameters());

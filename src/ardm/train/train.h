@@ -37,6 +37,9 @@ struct RunOptions {
   // "bf16": the forward pass under autocast to bfloat16 on opts.device (the weights, their
   // gradients, the optimizer and the bound's sums stay float32/float64); "" or "off": none.
   std::string autocast;
+  // The run resumes a checkpoint whose network was grown a new head since (Model::grow_head):
+  // its optimizer state covers the other parameters, and the head's starts fresh.
+  bool head_grown = false;
 };
 
 // Trains `model` from model.step up to model.train_cfg.steps on `data` ([N, ...shape] of

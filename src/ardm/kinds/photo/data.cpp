@@ -39,6 +39,7 @@ class PhotoData : public KindData {
     if (!f.given("--upscale-param")) m.process.parametrization = "logistic";
     if (!f.given("--order")) m.process.order = "quincunx";
     if (!f.given("--attn-res")) m.net.unet.attn_resolutions = {};
+    if (f.given("--taps")) m.net.unet.taps = f.taps;
     return photo_windows("train", f.tile + M, limit);
   }
   torch::Tensor load(const std::string&, const std::string& split, const DataSpec& d, int64_t limit) const override {

@@ -109,6 +109,8 @@ class UNet : public Net {
     }
     out_norm_ = load_group_norm(m, "out_norm", nets::unet::group_count(G, ch), ch);
     out_conv_ = load_conv3x3(m, "out_conv", ch, shape_.outputs_per_value * C_);
+    R_ = cfg.taps;
+    if (R_ > 0) predict_ = load_dense(m, "predict", ch, nets::unet::head_weights(cfg, shape_), true);
   }
 
   std::vector<float> forward(const NetBatch& in, ThreadPool& pool) const override {
@@ -193,6 +195,13 @@ class UNet : public Net {
         if (want) pixels.push_back(b * HWn + (p / W_ + M) * Wn + p % W_ + M);
       }
     const Act o = conv3x3_at(out_conv_, hn, pixels, pool);  // [pixels, O*C], channel o*C + c
+    Act w;  // the prediction head's weights at the wanted pixels: [pixels, C * C * T]
+    if (R_ > 0) {
+      Act sel(1, 1, static_cast<int64_t>(pixels.size()), hn.c);
+      for (size_t i = 0; i < pixels.size(); ++i) std::copy_n(hn.row(pixels[i]), hn.c, sel.row(static_cast<int64_t>(i)));
+      w = dense(predict_, sel, pool);
+    }
+    const int64_t side = 2 * R_ + 1, T = side * side, at = shape_.value_at, nv = shape_.value_count;
     std::vector<float> out(static_cast<size_t>(B * D * O));
     pool.parallel_for(static_cast<int64_t>(pixels.size() + 63) / 64, [&](int64_t blk, int) {
       const int64_t end = std::min<int64_t>(static_cast<int64_t>(pixels.size()), (blk + 1) * 64);
@@ -203,6 +212,19 @@ class UNet : public Net {
         for (int64_t c = 0; c < C_; ++c) {
           float* dst = out.data() + (b * D + c * HW + p) * O;
           for (int64_t k = 0; k < O; ++k) dst[k] = row[k * C_ + c];
+          if (R_ == 0) continue;
+          // The head: over the channels c', then the pixels around (row-major), in that order;
+          // a pixel outside the grid adds nothing, an unknown value is 0.
+          const float* wr = w.row(r) + c * C_ * T;
+          float pred = 0.0f;
+          for (int64_t c2 = 0; c2 < C_; ++c2)
+            for (int64_t k = 0; k < T; ++k) {
+              const int64_t yy = q / Wn + k / side - R_, xx = q % Wn + k % side - R_;
+              if (yy < 0 || yy >= Hn || xx < 0 || xx >= Wn) continue;
+              const float* xr = xin.row(b * HWn + yy * Wn + xx);
+              pred = pred + wr[c2 * T + k] * (xr[c2] * xr[C_ + c2]);
+            }
+          for (int64_t j = at; j < at + nv; ++j) dst[j] = dst[j] + pred;
         }
       }
     });
@@ -215,7 +237,7 @@ class UNet : public Net {
     bool attn = false;
     Attention attention;
   };
-  int64_t C_ = 0, H_ = 0, W_ = 0, ch_ = 0, c0_ = 0, stage_ch_ = 0;
+  int64_t C_ = 0, H_ = 0, W_ = 0, ch_ = 0, c0_ = 0, stage_ch_ = 0, R_ = 0;
   Conv3x3 in_conv_;
   std::vector<float> embed_;  // [input_classes, c0 / 4]
   Dense in_embed_proj_, temb1_, temb2_;
@@ -225,6 +247,7 @@ class UNet : public Net {
   Attention mid_attn_;
   GroupNorm out_norm_;
   Conv3x3 out_conv_;
+  Dense predict_;
 };
 
 }  // namespace

@@ -21,6 +21,14 @@ struct UNetConfig {
   std::vector<int64_t> attn_resolutions = {7};  // attention where the feature map's height is listed
   int64_t num_groups = 32;        // GroupNorm groups (reduced to a divisor of the width if needed)
   double dropout = 0.0;
+  // R: the linear prediction head's reach on each side (0: none). With R > 0 (for a process whose
+  // outputs include values, NetIO::value_count > 0) a head adds to each value's means a linear
+  // prediction from the known values of every channel in the (2R + 1) x (2R + 1) pixels around
+  // it, the pixel itself included, with weights the network gives per value:
+  //   sum over c', dy, dx of w[c, c', dy, dx] * y_c'(p + (dy, dx)) * known_c'(p + (dy, dx)),
+  // y on the input's scale (2 v / K - 1), pixels outside the network's grid 0. So a value can be
+  // its known neighbours' interpolation, or another channel's value at the same pixel, exactly.
+  int64_t taps = 0;
 
   static constexpr const char* kType = "unet";
   // Every option by its name in the config text ("unet.<name>"): visit(name, field).
@@ -28,6 +36,7 @@ struct UNetConfig {
   void visit(Visit&& v) {
     v("ch", ch), v("ch_mult", ch_mult), v("num_res_blocks", num_res_blocks);
     v("attn_resolutions", attn_resolutions), v("num_groups", num_groups), v("dropout", dropout);
+    v("taps", taps);
   }
 };
 
@@ -43,6 +52,17 @@ inline void validate(const UNetConfig& c, const NetIO& io) {
   for (auto m : c.ch_mult)
     if (m < 1) throw std::invalid_argument("unet: channel multipliers must be positive");
   if (c.num_res_blocks < 1 || c.num_groups < 1) throw std::invalid_argument("unet: num_res_blocks and num_groups must be positive");
+  if (c.taps < 0 || c.taps > 8) throw std::invalid_argument("unet: taps must be in 0..8");
+  if (c.taps > 0 && io.value_count == 0)
+    throw std::invalid_argument("unet: a linear prediction head (taps > 0) needs a process whose outputs include "
+                                "values (--upscale-param logistic)");
+}
+
+// The prediction head's weights per pixel: for each channel c, each channel c' and each of the
+// (2R + 1)^2 pixels around (row-major, the top left first), index (c * C + c') * T + k.
+inline int64_t head_taps(const UNetConfig& c) { return (2 * c.taps + 1) * (2 * c.taps + 1); }
+inline int64_t head_weights(const UNetConfig& c, const NetIO& io) {
+  return c.taps > 0 ? io.data_shape[0] * io.data_shape[0] * head_taps(c) : 0;
 }
 
 // GroupNorm needs the group count to divide the channels; small CPU networks have fewer

@@ -125,6 +125,10 @@ UNetImpl::UNetImpl(const UNetConfig& c, const NetIO& net_io) : cfg(c) {
   }
   out_norm = register_module("out_norm", group_norm(G, ch));
   out_conv = register_module("out_conv", conv3x3(ch, io.outputs_per_value * C));
+  if (cfg.taps > 0) {  // zero at first: a network grown a head (ardm train --resume --taps) keeps its outputs
+    predict = register_module("predict", conv1x1(ch, unet::head_weights(cfg, io)));
+    zero_init(predict);
+  }
 }
 
 torch::Tensor UNetImpl::forward(const torch::Tensor& x_in, const torch::Tensor& known, const torch::Tensor& t,
@@ -213,8 +217,18 @@ torch::Tensor UNetImpl::run(const torch::Tensor& x_in, const torch::Tensor& know
       h = upsample[li - 1]->forward(h);
     }
   }
-  h = out_conv(swish(out_norm(full_precision(h))));  // [B, O*C, H, W], channel index o*C + c
-  return h.view({B, O, C, H, W});
+  const auto hid = swish(out_norm(full_precision(h)));
+  auto out = out_conv(hid).view({B, O, C, H, W});  // channel index o*C + c
+  if (cfg.taps > 0) {
+    // The head: each value's weights over the known values of every channel around it.
+    const int64_t R = cfg.taps, T = unet::head_taps(cfg), a = io.value_at, n = io.value_count;
+    auto nb = F::unfold(xf * known.to(torch::kFloat32),
+                        F::UnfoldFuncOptions({2 * R + 1, 2 * R + 1}).padding(R));    // [B, C*T, H*W], c'*T + k
+    auto w = predict(hid).view({B, C, C * T, H * W});                                  // [B, C, C*T, H*W]
+    auto pred = (w * nb.unsqueeze(1)).sum(2).view({B, 1, C, H, W});
+    out = torch::cat({out.narrow(1, 0, a), out.narrow(1, a, n) + pred, out.narrow(1, a + n, O - a - n)}, 1);
+  }
+  return out.contiguous();
 }
 
 }  // namespace ardm::nets

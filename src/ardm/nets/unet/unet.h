@@ -3,7 +3,9 @@
 // at chosen resolutions, channel multipliers per level, and the ARDM input processing
 // (scaled values + "known" mask through a 3x3 conv, concatenated with a class embedding).
 //
-// It knows nothing of the objective: it maps (x_in, mask, stage, t) to logits. An Upscale
+// It knows nothing of the objective: it maps (x_in, mask, stage, t) to logits. With taps R > 0
+// a zero-initialised head adds to each value's means a linear prediction from the known values
+// around it (options.h), with weights from the last features: w = Conv1x1(C * C * (2R+1)^2)(hid). An Upscale
 // process's stage enters as one-hot channels beside the mask (spec section 2).
 #pragma once
 
@@ -68,6 +70,7 @@ struct UNetImpl : NetImpl {
   AttnBlock mid_attn{nullptr};
   torch::nn::GroupNorm out_norm{nullptr};
   torch::nn::Conv2d out_conv{nullptr};
+  torch::nn::Conv2d predict{nullptr};  // the linear prediction head (cfg.taps > 0; options.h)
 
  private:
   // The network over whatever it is given (the tile alone, or the window).
