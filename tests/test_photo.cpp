@@ -241,6 +241,9 @@ TEST(Photo, PredictionHeadGrowsWithoutChangingTheOutputsAndCanCopyAChannel) {
   ardm::ModelConfig bad = model.model_cfg;
   bad.process.parametrization = "matrix", bad.net.unet.taps = 1;
   EXPECT_THROW(ardm::Model(bad, ardm::ObjectiveConfig{}, ardm::TrainConfig{}), std::invalid_argument);
+  bad = model.model_cfg;
+  bad.net.unet.taps = 9;  // beyond the head's reach
+  EXPECT_THROW(ardm::Model(bad, ardm::ObjectiveConfig{}, ardm::TrainConfig{}), std::invalid_argument);
 }
 
 TEST(Photo, TilesCoverTheImageWithoutPadding) {

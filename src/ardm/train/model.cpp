@@ -85,7 +85,7 @@ void Model::grow_head(int64_t taps) {
 }
 
 bool Model::is_head_parameter(const std::string& name) const {
-  return model_cfg.net.type == "unet" && name.rfind("predict.", 0) == 0;
+  return model_cfg.net.type == "unet" && name.rfind(std::string(nets::unet::head_layer()) + ".", 0) == 0;
 }
 
 NetFn Model::as_fn(const nets::Net& which, const nets::Context* context) const {

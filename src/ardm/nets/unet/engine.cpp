@@ -110,7 +110,7 @@ class UNet : public Net {
     out_norm_ = load_group_norm(m, "out_norm", nets::unet::group_count(G, ch), ch);
     out_conv_ = load_conv3x3(m, "out_conv", ch, shape_.outputs_per_value * C_);
     R_ = cfg.taps;
-    if (R_ > 0) predict_ = load_dense(m, "predict", ch, nets::unet::head_weights(cfg, shape_), true);
+    if (R_ > 0) predict_ = load_dense(m, nets::unet::head_layer(), ch, nets::unet::head_weights(cfg, shape_), true);
   }
 
   std::vector<float> forward(const NetBatch& in, ThreadPool& pool) const override {

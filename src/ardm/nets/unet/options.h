@@ -61,6 +61,9 @@ inline void validate(const UNetConfig& c, const NetIO& io) {
 // The prediction head's weights per pixel: for each channel c, each channel c' and each of the
 // (2R + 1)^2 pixels around (row-major, the top left first), index (c * C + c') * T + k.
 inline int64_t head_taps(const UNetConfig& c) { return (2 * c.taps + 1) * (2 * c.taps + 1); }
+// The head's layer, as the module registers it, its twin reads it and training tells its
+// parameters ("predict.weight", "predict.bias") from the rest's.
+inline const char* head_layer() { return "predict"; }
 inline int64_t head_weights(const UNetConfig& c, const NetIO& io) {
   return c.taps > 0 ? io.data_shape[0] * io.data_shape[0] * head_taps(c) : 0;
 }

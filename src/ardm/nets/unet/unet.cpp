@@ -126,7 +126,7 @@ UNetImpl::UNetImpl(const UNetConfig& c, const NetIO& net_io) : cfg(c) {
   out_norm = register_module("out_norm", group_norm(G, ch));
   out_conv = register_module("out_conv", conv3x3(ch, io.outputs_per_value * C));
   if (cfg.taps > 0) {  // zero at first: a network grown a head (ardm train --resume --taps) keeps its outputs
-    predict = register_module("predict", conv1x1(ch, unet::head_weights(cfg, io)));
+    predict = register_module(unet::head_layer(), conv1x1(ch, unet::head_weights(cfg, io)));
     zero_init(predict);
   }
 }
