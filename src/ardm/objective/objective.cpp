@@ -113,35 +113,62 @@ torch::Tensor symbol_log_probs(const Process& process, const torch::Tensor& out,
   return result;
 }
 
+torch::Tensor term_ends(const Process& process, const torch::Tensor& t) {
+  const int64_t D = process.steps_per_stage();
+  const auto groups = policy_groups(process.order(), process.data().shape);
+  auto t_cpu = t.to(torch::kCPU).to(torch::kInt64).contiguous();
+  if (groups.empty()) return torch::full_like(t_cpu, D);
+  auto end = torch::empty_like(t_cpu);
+  auto tc = t_cpu.accessor<int64_t, 1>();
+  auto ec = end.accessor<int64_t, 1>();
+  for (int64_t b = 0; b < t_cpu.size(0); ++b) {
+    TORCH_CHECK(tc[b] >= 0 && tc[b] < D, "step ", tc[b], " outside 0..", D - 1);
+    const auto next = std::upper_bound(groups.begin(), groups.end(), tc[b]);
+    ec[b] = next == groups.end() ? D : *next;
+  }
+  return end;
+}
+
 BoundTerms bound_terms(const Process& process, const NetFn& net, const torch::Tensor& x, const torch::Tensor& sigma,
                        const torch::Tensor& t, const torch::Tensor& stage, double ce_term) {
+  return bound_terms(process, net, x, sigma, t, term_ends(process, t), stage, ce_term);
+}
+
+BoundTerms bound_terms(const Process& process, const NetFn& net, const torch::Tensor& x, const torch::Tensor& sigma,
+                       const torch::Tensor& t, const torch::Tensor& end, const torch::Tensor& stage, double ce_term) {
   const int64_t B = x.size(0);
   const int64_t D = x.numel() / B;
   TORCH_CHECK(D == process.steps_per_stage(), "data of ", D, " values per item, but the process has ",
               process.steps_per_stage());
   TORCH_CHECK(sigma.dim() == 2 && sigma.size(0) == B && sigma.size(1) == D, "sigma must be [B, D] = [", B, ", ", D,
               "], got ", sigma.sizes());
+  TORCH_CHECK(end.dim() == 1 && end.size(0) == B && (end.to(torch::kCPU) > t.to(torch::kCPU)).all().item<bool>() &&
+                  (end.to(torch::kCPU) <= D).all().item<bool>(),
+              "the terms' ends must be [B], above t and at most D");
   auto sigma_d = sigma.to(x.device());
   auto t_d = t.to(x.device());
+  auto end_d = end.to(x.device());
   auto stage_d = stage.to(x.device());
   auto known = known_mask(sigma_d, t_d, x.sizes().slice(1));
   auto x_past = process.past(x, stage_d), x_future = process.future(x, stage_d);
   auto out = nets::full_precision(net(network_input(x_past, x_future, known), known, stage_d * D + t_d, stage_d));
   TORCH_CHECK(out.dim() == x.dim() + 1 && out.size(0) == B, "net returned outputs of shape ", out.sizes());
-  auto lp = symbol_log_probs(process, out, x_past, x_future, stage_d);               // [B, ...] nats
-  auto future = torch::logical_not(known).to(lp.dtype());
-  auto s_nats = (lp * future).reshape({B, -1}).sum(1);                              // [B]
+  auto lp = symbol_log_probs(process, out, x_past, x_future, stage_d).reshape({B, -1});  // [B, D] nats
+  auto future = torch::logical_not(known).reshape({B, -1});
+  auto terms = future & (sigma_d < end_d.unsqueeze(1));                            // t <= sigma < end
+  auto s_nats = (lp * terms.to(lp.dtype())).sum(1);                                 // [B]
+  auto all_nats = (lp * future.to(lp.dtype())).sum(1);                              // [B]
   const double d_ln2 = static_cast<double>(D) * std::log(2.0);
   const double steps = static_cast<double>(process.num_steps());                   // S * D = 1 / q(stage, t)
-  auto remaining = (D - t_d).to(torch::kFloat64);                                   // D - t >= 1
+  auto remaining = (end_d - t_d).to(torch::kFloat64);                               // end - t >= 1
   BoundTerms out_terms;
   out_terms.t = (stage * D + t).to(torch::kInt64);
   auto s64 = s_nats.to(torch::kFloat64);
-  out_terms.nce_bpd = (s64 / d_ln2).detach();
+  out_terms.nce_bpd = (all_nats.to(torch::kFloat64) / d_ln2).detach();
   out_terms.elbo_t_bpd = (s64 / remaining / d_ln2).detach();
   out_terms.elbo_bpd = (out_terms.elbo_t_bpd * steps).detach();
   auto weight = (steps / remaining).to(s_nats.dtype());
-  out_terms.loss = -(weight * s_nats).mean() / d_ln2 - ce_term * s_nats.mean() / d_ln2;
+  out_terms.loss = -(weight * s_nats).mean() / d_ln2 - ce_term * all_nats.mean() / d_ln2;
   return out_terms;
 }
 
@@ -224,16 +251,20 @@ torch::Tensor policy_bound_bpd(const Process& process, const NetFn& net, const t
   // l, r and the weight n_k * L_s * S per example.
   auto st = stage.accessor<int64_t, 1>();
   auto ix = idx.accessor<int64_t, 1>();
-  auto l = torch::empty({B}, torch::kInt64), w = torch::empty({B}, torch::kFloat64);
+  // Orders of groups (quincunx): the call's own values, the ones the codec codes in it; other
+  // orders: every unknown value, each equally likely to be among the call's.
+  const bool grouped = !policy_groups(process.order(), process.data().shape).empty();
+  auto l = torch::empty({B}, torch::kInt64), r = torch::full({B}, D, torch::kInt64), w = torch::empty({B}, torch::kFloat64);
   for (int64_t b = 0; b < B; ++b) {
     const auto p = closed(policies[static_cast<size_t>(st[b])], D);
     const int64_t k = ix[b];
     l[b] = p[static_cast<size_t>(k)];
+    if (grouped) r[b] = p[static_cast<size_t>(k) + 1];
     w[b] = static_cast<double>((p[static_cast<size_t>(k) + 1] - p[static_cast<size_t>(k)]) *
                                static_cast<int64_t>(p.size() - 1) * S);
   }
   auto sigma = draw_orders(process.order(), B, D, gen, process.data().shape);
-  auto terms = bound_terms(process, net, x, sigma, l, stage, 0.0);
+  auto terms = bound_terms(process, net, x, sigma, l, r, stage, 0.0);
   return terms.elbo_t_bpd * w.to(terms.elbo_t_bpd.device());
 }
 

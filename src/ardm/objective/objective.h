@@ -8,8 +8,11 @@
 //    location generated at step t itself.
 //  * t ranges over {0, ..., D-1} within a stage; D - t >= 1 always. The weight is S*D / (D - t)
 //    (S = 1 for OA-ARDM; the paper's 1-based indexing is the same thing shifted).
-//  * The bound sums log-likelihoods over ALL unknown positions and divides by D - t (variance
-//    reduction); only exact fixed-order coding uses the single current location.
+//  * The bound's term at step t averages the log-likelihoods of the values that could be the one
+//    generated at t (variance reduction) and weights them by D: for uniform random orders every
+//    unknown value (their sum over D - t), for an order of groups (quincunx: each group's values
+//    in a random order, the groups in turn) the unknown values of t's group (their sum over
+//    end - t, end the group's end). Only exact fixed-order coding uses the single current location.
 //  * Images: the absorbing value is a real class (K/2); only the mask channel tells them apart.
 //  * Upscale: each stage is an OA-ARDM over the same D locations with its own order; the bound
 //    of the data is the sum of the stages' bounds (every level is a function of the data).
@@ -79,10 +82,11 @@ torch::Tensor symbol_log_probs(const Process& process, const torch::Tensor& out,
                                const torch::Tensor& x_future, const torch::Tensor& stage);
 
 // Per-example terms of the bound for one (sigma, t, stage) draw, each [B] float64, in bits per dim.
+// L: the log-likelihood of the values t <= sigma < end (end = D, or t's group's end).
 struct BoundTerms {
-  torch::Tensor elbo_bpd;    // S*D/(D-t) * L / (d ln 2): unbiased estimate of log2 p(x) / d (a lower bound)
-  torch::Tensor elbo_t_bpd;  // L / (D-t) / (d ln 2): this step's contribution (feeds the loss tracker)
-  torch::Tensor nce_bpd;     // L / (d ln 2): unweighted log-likelihood of all unknown positions
+  torch::Tensor elbo_bpd;    // S*D/(end-t) * L / (d ln 2): unbiased estimate of log2 p(x) / d (a lower bound)
+  torch::Tensor elbo_t_bpd;  // L / (end-t) / (d ln 2): this step's contribution (feeds the loss tracker)
+  torch::Tensor nce_bpd;     // unweighted log-likelihood of all unknown positions / (d ln 2)
   torch::Tensor loss;        // scalar float32 with gradient: -mean(elbo) - ce_term * mean(nce)
   torch::Tensor t;           // [B] int64: the global steps used (stage * D + t), the tracker's index
 };
@@ -91,6 +95,12 @@ struct BoundTerms {
 // t, stage: [B]. d = D = prod(shape) (one step per value per stage).
 BoundTerms bound_terms(const Process& process, const NetFn& net, const torch::Tensor& x, const torch::Tensor& sigma,
                        const torch::Tensor& t, const torch::Tensor& stage, double ce_term);
+// The same with the terms' ends given ([B], t < end <= D): the values t <= sigma < end.
+BoundTerms bound_terms(const Process& process, const NetFn& net, const torch::Tensor& x, const torch::Tensor& sigma,
+                       const torch::Tensor& t, const torch::Tensor& end, const torch::Tensor& stage, double ce_term);
+// Where the terms at steps t ([B], within a stage) end: D, or for an order of groups the end of
+// t's group. [B] int64 on the CPU.
+torch::Tensor term_ends(const Process& process, const torch::Tensor& t);
 
 // One training step's random draws for a batch of B: orders sigma [B, D], steps t [B] and stages
 // [B], int64 on the CPU. Uniform: a global step ~ U{0..S*D-1}; antithetic: stage and t each by
@@ -130,7 +140,8 @@ torch::Tensor policy_log_prob_bpd(const Process& process, const NetFn& net, cons
 
 // The stochastic bound of the parallel model (elbo_with_policy): per example a random stage s,
 // a random order and a random step k of stage s's policy; the unknown positions' mean
-// log-likelihood at t_k, weighted by n_k * L_s * S. Unbiased for sum_s sum_k n_k * E[mean
+// log-likelihood at t_k (an order of groups: the mean over the call's own values, t_k <= sigma
+// < t_{k+1}), weighted by n_k * L_s * S. Unbiased for sum_s sum_k n_k * E[mean
 // log-lik at t_k] (generating n_k variables independently given the context at t_k).
 // [B] float64 bits per dim, one network call.
 torch::Tensor policy_bound_bpd(const Process& process, const NetFn& net, const torch::Tensor& x,
