@@ -8,10 +8,11 @@
 #   bash scripts/train_model.sh text-corpus [MINUTES]   the byte-level text model (docs/text-corpus.md)
 #   bash scripts/train_model.sh speech [MINUTES]        the speech model (English, Italian, Russian)
 #   bash scripts/train_model.sh photo [MINUTES]         the photo model (docs/photos.md)
-# MINUTES: default 110. Environment: OUT (default runs/NAME), SAVE, STEPS and LR_DECAY (below), LR
+# MINUTES: default 110. Environment: OUT (default runs/NAME), SAVED (the committed run, default
+# models/training/NAME; another folder starts a new run), SAVE, STEPS and LR_DECAY (below), LR
 # (photo: the peak learning rate, default 0.001; it may change on resume), TAPS and HEAD_LR
 # (photo: the prediction head's reach, default 0: none, and its rate as a multiple of LR,
-# default 1),
+# default 1), HEAD (photo: the head's form, linear or affine, set when a run starts),
 # ARDM (default: a copy of build/ardm, so a rebuild does not touch the running binary), EVERY
 # (default 15), VALID_LIMIT (items, default 3000 text windows; speech: 0, every validation clip;
 # photo: 2000 windows).
@@ -22,7 +23,7 @@ NAME=${1:?give the model: text-corpus, speech or photo}
 MINUTES=${2:-110}
 OUT=${OUT:-runs/$NAME}
 EVERY=${EVERY:-15}
-SAVED=models/training/$NAME
+SAVED=${SAVED:-models/training/$NAME}
 mkdir -p "$OUT"
 if [ ! -f "$OUT/checkpoint.pt" ] && [ -f "$SAVED/checkpoint.pt" ]; then
   cp "$SAVED"/* "$OUT/"
@@ -66,7 +67,7 @@ case "$NAME" in
     [ -d "${ARDM_PHOTOS_DIR:-runs/photos}/train" ] || /usr/bin/python3 scripts/make_photos.py "${ARDM_PHOTOS_DIR:-runs/photos}"
     args=(--data photos --tile 32 --context 8 --batch 32 --lr "${LR:-0.001}" --warmup 500 --clip 1 --ema 0.999
           --steps "${STEPS:-1000000}" --checkpoint-every 500 --log-every 50 --autocast "${AUTOCAST:-bf16}"
-          --order "${ORDER:-quincunx}" --taps "${TAPS:-0}" --head-lr "${HEAD_LR:-1}") ;;
+          --order "${ORDER:-quincunx}" --taps "${TAPS:-0}" --head "${HEAD:-linear}" --head-lr "${HEAD_LR:-1}") ;;
   *) echo "unknown model $NAME: text-corpus, speech or photo" >&2; exit 2 ;;
 esac
 # The last stretch: STEPS=<last step> LR_DECAY=<steps> lowers the rate to a tenth over them.

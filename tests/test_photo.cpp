@@ -29,8 +29,9 @@ namespace tiles = ardm::engine::tiles;
 
 // A small photo model: 3-channel tiles of 8 x 8 with a margin of 4, one stage of b = 256 with
 // the mixture of logistics, the dyadic (or quincunx) order; every weight randomised. taps > 0:
-// with the linear prediction head (nets/unet/options.h).
-ardm::Model random_photo_model(uint64_t seed, const std::string& order = "dyadic", int64_t taps = 0) {
+// with a prediction head (nets/unet/options.h), linear or affine.
+ardm::Model random_photo_model(uint64_t seed, const std::string& order = "dyadic", int64_t taps = 0,
+                               const std::string& head = "linear") {
   ardm::ModelConfig m;
   m.data = ardm::image_spec(3, 8, 8);
   m.data.context = 4;
@@ -38,7 +39,7 @@ ardm::Model random_photo_model(uint64_t seed, const std::string& order = "dyadic
   m.process.parametrization = "logistic";
   m.process.order = order;
   m.net.unet.ch = 8, m.net.unet.ch_mult = {1, 2}, m.net.unet.attn_resolutions = {};
-  m.net.unet.taps = taps;
+  m.net.unet.taps = taps, m.net.unet.head = head;
   torch::manual_seed(seed);
   ardm::Model model(m, ardm::ObjectiveConfig{}, ardm::TrainConfig{});
   torch::NoGradGuard g;
@@ -193,6 +194,68 @@ TEST(Photo, UNetWithAMarginMatchesLibTorchAndKeepsItsBits) { expect_margin_twin(
 
 TEST(Photo, UNetWithAPredictionHeadMatchesLibTorchAndKeepsItsBits) {
   expect_margin_twin(random_photo_model(21, "quincunx", 2));
+}
+
+TEST(Photo, UNetWithAnAffineHeadMatchesLibTorchAndKeepsItsBits) {
+  expect_margin_twin(random_photo_model(24, "quincunx", 2, "affine"));
+}
+
+// With its weights zero an affine head's means are the mean of the known values of the value's
+// channel around it (a flat window: that value, exactly); a weight of one on channel 0 at the
+// same pixel makes channel 1 a copy of it where it is known, whatever the rest of the window.
+TEST(Photo, AffineHeadPredictsAFlatWindowAndACopiedChannelExactly) {
+  auto model = random_photo_model(25, "quincunx", 1, "affine");
+  EXPECT_NE(ardm::to_text(model.model_cfg).find("unet.head=affine"), std::string::npos);
+  const int64_t B = 2, S = 12, M = 4, C = 3, T = 9, centre = 4;
+  {
+    torch::NoGradGuard ng;
+    auto params = model.ema->named_parameters();
+    params["predict.weight"].zero_();
+    params["predict.bias"].zero_();
+    // The network's own means (outputs 4..7 of each channel, index o * C + c) zero too.
+    params["out_conv.weight"].narrow(0, 4 * C, 4 * C).zero_();
+    params["out_conv.bias"].narrow(0, 4 * C, 4 * C).zero_();
+  }
+  auto g = ardm::make_generator(8);
+  // Known as an order of images has it: a pixel's later channels only where its earlier ones are.
+  const auto r = torch::rand({B, 1, 8, 8}, g);
+  const auto known = torch::cat({r < 0.6, r < 0.4, r < 0.2}, 1);
+  auto run = [&](const torch::Tensor& x, const torch::Tensor& window) {
+    torch::NoGradGuard ng;
+    model.ema->eval();
+    return model.ema->forward_in_context(x, known, torch::tensor(std::vector<int64_t>{7, 150}), torch::zeros({B}, torch::kInt64),
+                                         {window, torch::zeros({B}, torch::kInt64)})
+        .narrow(1, 4, 4);  // [B, 4, C, 8, 8]: the means
+  };
+  // Where a channel has a known value among the 3x3 around (the margin is all known).
+  auto grid = torch::ones({B, C, S, S}, torch::kFloat32);
+  grid.narrow(2, M, 8).narrow(3, M, 8).copy_(known);
+  const auto seen = torch::max_pool2d(grid, 3, 1, 1).narrow(2, M, 8).narrow(3, M, 8) > 0;  // [B, C, 8, 8]
+
+  const auto flat = run(torch::full({B, C, 8, 8}, 100, torch::kInt64), torch::full({B, C, S, S}, 100, torch::kInt64));
+  const double y = 100 * 2.0 / 256 - 1.0;
+  EXPECT_GT(seen.sum().item<int64_t>(), 300);
+  EXPECT_LT(((flat - y).abs() * seen.unsqueeze(1)).max().item<double>(), 1e-6);
+  EXPECT_GT(((flat - y).abs() * seen.logical_not().unsqueeze(1)).max().item<double>(), 0.1);  // nothing around: 0
+
+  {
+    torch::NoGradGuard ng;
+    model.ema->named_parameters()["predict.bias"][(1 * C + 0) * T + centre].fill_(1.0);
+  }
+  auto gray = torch::randint(256, {B, 1, 8, 8}, g, torch::kInt64).expand({B, C, 8, 8}).contiguous();
+  auto gray_window = torch::randint(256, {B, 1, S, S}, g, torch::kInt64).expand({B, C, S, S}).contiguous();
+  const auto copy = run(gray, gray_window).select(2, 1);  // channel 1's means [B, 4, 8, 8]
+  const auto y0 = gray.select(1, 0).to(torch::kFloat32) * (2.0 / 256) - 1.0;
+  const auto k0 = known.select(1, 0);
+  EXPECT_GT(k0.sum().item<int64_t>(), 40);
+  EXPECT_LT(((copy - y0.unsqueeze(1)).abs() * k0.unsqueeze(1)).max().item<double>(), 1e-6);
+
+  ardm::ModelConfig bad = model.model_cfg;
+  bad.net.unet.taps = 0;  // an affine head needs a reach
+  EXPECT_THROW(ardm::Model(bad, ardm::ObjectiveConfig{}, ardm::TrainConfig{}), std::invalid_argument);
+  bad = model.model_cfg;
+  bad.net.unet.head = "cubic";
+  EXPECT_THROW(ardm::Model(bad, ardm::ObjectiveConfig{}, ardm::TrainConfig{}), std::invalid_argument);
 }
 
 TEST(Photo, PredictionHeadGrowsWithoutChangingTheOutputsAndCanCopyAChannel) {

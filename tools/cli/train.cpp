@@ -79,6 +79,10 @@ class Train : public Command {
                   "audio: the DiffWave's linear prediction head, R samples each side (needs --upscale-param "
                   "logistic; default 0: none); photos: the UNet's, from the (2R+1)^2 pixels around each value in "
                   "every channel (may be given on --resume to grow a network without one)");
+    t->add_option("--head", kf_.head,
+                  "photos: the form of the UNet's prediction head: linear (weights on the known values) or affine "
+                  "(weights that sum to one: a flat window or a copied channel predicted exactly; a new run only)")
+        ->capture_default_str();
     t->add_option("--heads", kf_.heads, "text: attention heads (default 4)");
     t->add_option("--mlp", kf_.mlp, "text: hidden width of each block's MLP (default 512)");
     t->add_option("--limit", tc_.limit, "use only the first N training items (0 = all)")->capture_default_str();
@@ -181,6 +185,9 @@ class Train : public Command {
       if (cmd_->count("--lr-decay")) model.train_cfg.lr_decay = tc_.lr_decay;
       if (cmd_->count("--head-lr")) model.train_cfg.head_lr = tc_.head_lr;
       if (cmd_->count("--order")) model.set_order(mc_.process.order);
+      if (cmd_->count("--head") && model.model_cfg.net.type == "unet" && model.model_cfg.net.unet.head != kf_.head)
+        throw std::invalid_argument("--head " + kf_.head + ": the network's head is " + model.model_cfg.net.unet.head +
+                                    ", and its form cannot change on resume");
       if (cmd_->count("--taps") && model.model_cfg.net.type == "unet" && model.model_cfg.net.unet.taps != kf_.taps) {
         // the photo model's head, grown (a network with another head throws)
         model.grow_head(kf_.taps);

@@ -49,6 +49,8 @@ void add_net(Fields& f, const std::string& prefix, Options& o) {
     using T = std::decay_t<decltype(field)>;
     if constexpr (std::is_same_v<T, std::vector<int64_t>>)
       add_ints(f, prefix + name, field);
+    else if constexpr (std::is_same_v<T, std::string>)
+      add_str(f, prefix + name, field);
     else
       add_num(f, prefix + name, field);
   });
@@ -173,7 +175,7 @@ std::vector<int64_t> parse_ints(const std::string& s) {
 
 std::string to_text(const ModelConfig& c) {
   // Left out: the options of networks the model does not use (unless every model carries them),
-  // and data.kind, data.context, diffwave.taps, unet.taps, process.order and process.history when they are the default's, so image models keep the exact text (and so the
+  // and data.kind, data.context, diffwave.taps, unet.taps, unet.head, process.order and process.history when they are the default's, so image models keep the exact text (and so the
   // model ids derived from it) they had before other kinds existed.
   std::string out;
   std::istringstream in(write_all(c));
@@ -182,6 +184,7 @@ std::string to_text(const ModelConfig& c) {
                 !(line.rfind("data.context=", 0) == 0 && c.data.context == 0) &&
                 !(line.rfind("diffwave.taps=", 0) == 0 && c.net.diffwave.taps == 0) &&
                 !(line.rfind("unet.taps=", 0) == 0 && c.net.unet.taps == 0) &&
+                !(line.rfind("unet.head=", 0) == 0 && c.net.unet.head == UNetConfig{}.head) &&
                 !(line.rfind("process.order=", 0) == 0 && c.process.order == ProcessConfig{}.order) &&
                 !(line.rfind("process.history=", 0) == 0 && c.process.history == ProcessConfig{}.history);
     for (const auto& n : kNetOptions)
@@ -211,7 +214,7 @@ std::string legacy_text(const ModelConfig& c) {
   std::string out;
   std::istringstream in(write_all(l));
   for (std::string line; std::getline(in, line);)
-    if (line.rfind("taps=", 0) != 0) out += line + "\n";
+    if (line.rfind("taps=", 0) != 0 && line.rfind("head=", 0) != 0) out += line + "\n";
   return out;
 }
 

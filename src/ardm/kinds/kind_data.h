@@ -22,6 +22,7 @@ struct TrainFlags {
   int64_t tile = 32;                                // photos: the tile's side
   int64_t width = 0, layers = 0, heads = 0, mlp = 0, cycle = 0;  // the kind's network (0: its default)
   int64_t taps = 0;                                 // audio: the DiffWave's linear prediction head
+  std::string head = "linear";                      // photos: the UNet head's form (UNetConfig::head)
   double dropout = 0;
   std::function<bool(const std::string&)> given = [](const std::string&) { return false; };
 };

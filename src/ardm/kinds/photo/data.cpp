@@ -40,6 +40,7 @@ class PhotoData : public KindData {
     if (!f.given("--order")) m.process.order = "quincunx";
     if (!f.given("--attn-res")) m.net.unet.attn_resolutions = {};
     if (f.given("--taps")) m.net.unet.taps = f.taps;
+    if (f.given("--head")) m.net.unet.head = f.head;
     return photo_windows("train", f.tile + M, limit);
   }
   torch::Tensor load(const std::string&, const std::string& split, const DataSpec& d, int64_t limit) const override {

@@ -110,6 +110,8 @@ class UNet : public Net {
     out_norm_ = load_group_norm(m, "out_norm", nets::unet::group_count(G, ch), ch);
     out_conv_ = load_conv3x3(m, "out_conv", ch, shape_.outputs_per_value * C_);
     R_ = cfg.taps;
+    affine_ = cfg.head == "affine";
+    if (R_ > 0 && C_ > kMaxHeadChannels) throw std::invalid_argument("engine: a UNet head over more than 4 channels");
     if (R_ > 0) predict_ = load_dense(m, nets::unet::head_layer(), ch, nets::unet::head_weights(cfg, shape_), true);
   }
 
@@ -216,14 +218,34 @@ class UNet : public Net {
           // The head: over the channels c', then the pixels around (row-major), in that order;
           // a pixel outside the grid adds nothing, an unknown value is 0.
           const float* wr = w.row(r) + c * C_ * T;
+          auto at_tap = [&](int64_t k) -> const float* {  // the pixel around, or none outside the grid
+            const int64_t yy = q / Wn + k / side - R_, xx = q % Wn + k % side - R_;
+            return yy < 0 || yy >= Hn || xx < 0 || xx >= Wn ? nullptr : xin.row(b * HWn + yy * Wn + xx);
+          };
           float pred = 0.0f;
-          for (int64_t c2 = 0; c2 < C_; ++c2)
-            for (int64_t k = 0; k < T; ++k) {
-              const int64_t yy = q / Wn + k / side - R_, xx = q % Wn + k % side - R_;
-              if (yy < 0 || yy >= Hn || xx < 0 || xx >= Wn) continue;
-              const float* xr = xin.row(b * HWn + yy * Wn + xx);
-              pred = pred + wr[c2 * T + k] * (xr[c2] * xr[C_ + c2]);
+          if (affine_) {
+            // m[c2]: the mean of channel c2's values where c and c2 are both known, summed in tap
+            // order; then the base m[c] and the weighted differences, channels then taps.
+            float m[kMaxHeadChannels];
+            for (int64_t c2 = 0; c2 < C_; ++c2) {
+              float sum = 0.0f, count = 0.0f;
+              for (int64_t k = 0; k < T; ++k)
+                if (const float* xr = at_tap(k)) {
+                  const float both = xr[C_ + c] * xr[C_ + c2];
+                  sum = sum + both * (xr[c2] * xr[C_ + c2]);
+                  count = count + both;
+                }
+              m[c2] = sum / std::max(count, 1.0f);
             }
+            pred = m[c];
+            for (int64_t c2 = 0; c2 < C_; ++c2)
+              for (int64_t k = 0; k < T; ++k)
+                if (const float* xr = at_tap(k)) pred = pred + wr[c2 * T + k] * (xr[c2] * xr[C_ + c2] - xr[C_ + c2] * m[c2]);
+          } else {
+            for (int64_t c2 = 0; c2 < C_; ++c2)
+              for (int64_t k = 0; k < T; ++k)
+                if (const float* xr = at_tap(k)) pred = pred + wr[c2 * T + k] * (xr[c2] * xr[C_ + c2]);
+          }
           for (int64_t j = at; j < at + nv; ++j) dst[j] = dst[j] + pred;
         }
       }
@@ -237,7 +259,9 @@ class UNet : public Net {
     bool attn = false;
     Attention attention;
   };
+  static constexpr int64_t kMaxHeadChannels = 4;
   int64_t C_ = 0, H_ = 0, W_ = 0, ch_ = 0, c0_ = 0, stage_ch_ = 0, R_ = 0;
+  bool affine_ = false;
   Conv3x3 in_conv_;
   std::vector<float> embed_;  // [input_classes, c0 / 4]
   Dense in_embed_proj_, temb1_, temb2_;

@@ -29,6 +29,14 @@ struct UNetConfig {
   // y on the input's scale (2 v / K - 1), pixels outside the network's grid 0. So a value can be
   // its known neighbours' interpolation, or another channel's value at the same pixel, exactly.
   int64_t taps = 0;
+  // The head's form. "linear": the sum above. "affine": weights that sum to one over the known
+  // values, so a flat window, or a copy of another channel, is predicted exactly whatever the
+  // features: for a value of channel c,
+  //   m[c'] + sum over c', dy, dx of w[c, c', dy, dx] * known_c'(q) * (y_c'(q) - m[c']),  q = p + (dy, dx),
+  // m[c'] the mean of y_c' over the pixels around where both channel c and channel c' are known
+  // (0 where there are none), and m[c] the base: with zero weights the mean of the known
+  // values of the value's own channel around it.
+  std::string head = "linear";
 
   static constexpr const char* kType = "unet";
   // Every option by its name in the config text ("unet.<name>"): visit(name, field).
@@ -36,7 +44,7 @@ struct UNetConfig {
   void visit(Visit&& v) {
     v("ch", ch), v("ch_mult", ch_mult), v("num_res_blocks", num_res_blocks);
     v("attn_resolutions", attn_resolutions), v("num_groups", num_groups), v("dropout", dropout);
-    v("taps", taps);
+    v("taps", taps), v("head", head);
   }
 };
 
@@ -53,6 +61,9 @@ inline void validate(const UNetConfig& c, const NetIO& io) {
     if (m < 1) throw std::invalid_argument("unet: channel multipliers must be positive");
   if (c.num_res_blocks < 1 || c.num_groups < 1) throw std::invalid_argument("unet: num_res_blocks and num_groups must be positive");
   if (c.taps < 0 || c.taps > 8) throw std::invalid_argument("unet: taps must be in 0..8");
+  if (c.head != "linear" && c.head != "affine")
+    throw std::invalid_argument("unet: the head is 'linear' or 'affine', not '" + c.head + "'");
+  if (c.head == "affine" && c.taps == 0) throw std::invalid_argument("unet: an affine head needs its reach (taps > 0)");
   if (c.taps > 0 && io.value_count == 0)
     throw std::invalid_argument("unet: a linear prediction head (taps > 0) needs a process whose outputs include "
                                 "values (--upscale-param logistic)");

@@ -222,10 +222,24 @@ torch::Tensor UNetImpl::run(const torch::Tensor& x_in, const torch::Tensor& know
   if (cfg.taps > 0) {
     // The head: each value's weights over the known values of every channel around it.
     const int64_t R = cfg.taps, T = unet::head_taps(cfg), a = io.value_at, n = io.value_count;
-    auto nb = F::unfold(xf * known.to(torch::kFloat32),
-                        F::UnfoldFuncOptions({2 * R + 1, 2 * R + 1}).padding(R));    // [B, C*T, H*W], c'*T + k
+    const auto around = F::UnfoldFuncOptions({2 * R + 1, 2 * R + 1}).padding(R);
+    const auto kf = known.to(torch::kFloat32);
+    auto nb = F::unfold(xf * kf, around);                                              // [B, C*T, H*W], c'*T + k
     auto w = predict(hid).view({B, C, C * T, H * W});                                  // [B, C, C*T, H*W]
-    auto pred = (w * nb.unsqueeze(1)).sum(2).view({B, 1, C, H, W});
+    torch::Tensor pred;
+    if (cfg.head == "affine") {
+      // m[c][c']: the mean of y_c' where channels c and c' are both known; the weights act on
+      // the known values' differences from it, and m[c][c] is the base.
+      auto nk = F::unfold(kf, around).view({B, C, T, H * W});
+      auto ny = nb.view({B, C, T, H * W});
+      auto both = torch::einsum("bckp,bdkp->bcdp", {nk, nk});                          // [B, C, C, H*W]
+      auto m = torch::einsum("bckp,bdkp->bcdp", {nk, ny}) / both.clamp_min(1.0);
+      auto dev = ny.unsqueeze(1) - nk.unsqueeze(1) * m.unsqueeze(3);                   // [B, C, C, T, H*W]
+      pred = (w.view({B, C, C, T, H * W}) * dev).sum({2, 3}) + m.diagonal(0, 1, 2).permute({0, 2, 1});
+      pred = pred.view({B, 1, C, H, W});
+    } else {
+      pred = (w * nb.unsqueeze(1)).sum(2).view({B, 1, C, H, W});
+    }
     out = torch::cat({out.narrow(1, 0, a), out.narrow(1, a, n) + pred, out.narrow(1, a + n, O - a - n)}, 1);
   }
   return out.contiguous();
