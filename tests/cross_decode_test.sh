@@ -152,13 +152,13 @@ if [ -d "$SPEECH" ]; then
   fi
 fi
 # A tiny photo model (tiles of 8 x 8 with a margin of 4, trained on the golden photos, with the
-# linear prediction head over the 3 x 3 pixels around) and photos for it: RGB and gray, of
+# affine prediction head over the 3 x 3 pixels around) and photos for it: RGB and gray, of
 # several tiles cut by the edges.
 mkdir -p "$WORK/photos/train" "$WORK/photo-in"
 cp "$SRC/tests/golden/coffee-48x40.png" "$SRC/tests/golden/camera-37x29.png" "$WORK/photos/train/"
 cp "$SRC/tests/golden/coffee-48x40.png" "$SRC/tests/golden/camera-37x29.png" "$WORK/photo-in/"
 ARDM_PHOTOS_DIR="$WORK/photos" "$ARDM" train --out "$WORK/pho" --data photos --tile 8 --context 4 --ch 8 --ch-mult 1,2 \
-  --taps 1 --batch 8 --steps 3 --limit 64 --threads 2 -q >/dev/null 2>&1 || fail "training a tiny photo model"
+  --taps 1 --head affine --batch 8 --steps 3 --limit 64 --threads 2 -q >/dev/null 2>&1 || fail "training a tiny photo model"
 if "$ARDM" export --model "$WORK/pho/checkpoint.pt" --out "$WORK/pho.ardmnet" >/dev/null; then
   encode photo "$WORK/pho.ardmnet" 6 "$WORK"/photo-in/*.png
 else

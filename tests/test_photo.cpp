@@ -258,6 +258,30 @@ TEST(Photo, AffineHeadPredictsAFlatWindowAndACopiedChannelExactly) {
   EXPECT_THROW(ardm::Model(bad, ardm::ObjectiveConfig{}, ardm::TrainConfig{}), std::invalid_argument);
 }
 
+// Grown on a trained network, an affine head keeps every output but the means, which start at
+// its base: on a flat picture, the value itself wherever one is known around.
+TEST(Photo, AnAffineHeadGrownOnResumeStartsTheMeansAtItsBase) {
+  auto model = random_photo_model(26, "quincunx");
+  const int64_t B = 2, S = 12, C = 3;
+  const auto x = torch::full({B, C, 8, 8}, 60, torch::kInt64);
+  const auto window = torch::full({B, C, S, S}, 60, torch::kInt64);
+  const auto known = torch::ones({B, C, 8, 8}, torch::kBool);
+  auto run = [&](ardm::Model& m) {
+    torch::NoGradGuard ng;
+    m.ema->eval();
+    return m.ema->forward_in_context(x, known, torch::tensor(std::vector<int64_t>{7, 150}), torch::zeros({B}, torch::kInt64),
+                                     {window, torch::zeros({B}, torch::kInt64)});
+  };
+  const auto before = run(model);
+  model.grow_head(1, "affine");
+  EXPECT_EQ(model.model_cfg.net.unet.head, "affine");
+  const auto after = run(model);
+  EXPECT_TRUE(after.narrow(1, 0, 4).equal(before.narrow(1, 0, 4)));  // mixture logits
+  EXPECT_TRUE(after.narrow(1, 8, 4).equal(before.narrow(1, 8, 4)));  // log-scales
+  EXPECT_LT((after.narrow(1, 4, 4) - (60 * 2.0 / 256 - 1.0)).abs().max().item<double>(), 1e-6);
+  EXPECT_GT((before.narrow(1, 4, 4) - (60 * 2.0 / 256 - 1.0)).abs().max().item<double>(), 0.01);
+}
+
 TEST(Photo, PredictionHeadGrowsWithoutChangingTheOutputsAndCanCopyAChannel) {
   auto model = random_photo_model(22, "quincunx");
   EXPECT_EQ(ardm::to_text(model.model_cfg).find("unet.taps"), std::string::npos);  // older models' text unchanged

@@ -81,7 +81,8 @@ class Train : public Command {
                   "every channel (may be given on --resume to grow a network without one)");
     t->add_option("--head", kf_.head,
                   "photos: the form of the UNet's prediction head: linear (weights on the known values) or affine "
-                  "(weights that sum to one: a flat window or a copied channel predicted exactly; a new run only)")
+                  "(weights that sum to one: a flat window or a copied channel predicted exactly); chosen by a new run, "
+                  "or on --resume with --taps growing a head (affine: the network's own means start at zero)")
         ->capture_default_str();
     t->add_option("--heads", kf_.heads, "text: attention heads (default 4)");
     t->add_option("--mlp", kf_.mlp, "text: hidden width of each block's MLP (default 512)");
@@ -185,14 +186,15 @@ class Train : public Command {
       if (cmd_->count("--lr-decay")) model.train_cfg.lr_decay = tc_.lr_decay;
       if (cmd_->count("--head-lr")) model.train_cfg.head_lr = tc_.head_lr;
       if (cmd_->count("--order")) model.set_order(mc_.process.order);
-      if (cmd_->count("--head") && model.model_cfg.net.type == "unet" && model.model_cfg.net.unet.head != kf_.head)
-        throw std::invalid_argument("--head " + kf_.head + ": the network's head is " + model.model_cfg.net.unet.head +
-                                    ", and its form cannot change on resume");
-      if (cmd_->count("--taps") && model.model_cfg.net.type == "unet" && model.model_cfg.net.unet.taps != kf_.taps) {
+      const bool unet = model.model_cfg.net.type == "unet";
+      if (cmd_->count("--taps") && unet && model.model_cfg.net.unet.taps != kf_.taps) {
         // the photo model's head, grown (a network with another head throws)
-        model.grow_head(kf_.taps);
+        model.grow_head(kf_.taps, cmd_->count("--head") ? kf_.head : "linear");
         head_grown = true;
       }
+      if (cmd_->count("--head") && unet && model.model_cfg.net.unet.head != kf_.head)
+        throw std::invalid_argument("--head " + kf_.head + ": the network's head is " + model.model_cfg.net.unet.head +
+                                    " (its form is chosen where the head starts: a new run, or --taps growing one)");
       if (lead)
         std::fprintf(stderr, "resuming %s at step %lld of %lld\n", ckpt.c_str(), static_cast<long long>(model.step),
                      static_cast<long long>(model.train_cfg.steps));

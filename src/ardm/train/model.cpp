@@ -10,6 +10,7 @@
 #include "ardm/core/config_io.h"
 #include "ardm/core/levels.h"
 #include "ardm/core/schedule_dp.h"
+#include "ardm/nets/unet/unet.h"
 #include "ardm/util/atomic_file.h"
 
 namespace ardm {
@@ -67,17 +68,18 @@ void copy_by_name(const nets::Net& dst, const nets::Net& src) {
 }
 }  // namespace
 
-void Model::grow_head(int64_t taps) {
+void Model::grow_head(int64_t taps, const std::string& head) {
   if (model_cfg.net.type != "unet") throw std::invalid_argument("--taps on resume grows the image UNet's head only");
   if (model_cfg.net.unet.taps != 0)
     throw std::invalid_argument("the network already has a prediction head (taps " +
                                 std::to_string(model_cfg.net.unet.taps) + "); it cannot change on resume");
   ModelConfig m = model_cfg;
-  m.net.unet.taps = taps;
+  m.net.unet.taps = taps, m.net.unet.head = head;
   auto grown = nets::make_net(m.net, process->net_io());  // validates the options
   auto grown_ema = nets::make_net(m.net, process->net_io());
   copy_by_name(grown, net);
   copy_by_name(grown_ema, ema);
+  if (head == "affine") nets::zero_own_means(grown), nets::zero_own_means(grown_ema);
   for (auto& p : grown_ema->parameters()) p.set_requires_grad(false);
   grown->to(net->parameters().front().device());
   grown_ema->to(ema->parameters().front().device());

@@ -50,9 +50,11 @@ struct Model {
   // Another ProcessConfig::order (check_order): the fixed order and the family training draws
   // from; the weights and the loss tracker stay (a run resumed with another order).
   void set_order(const std::string& order);
-  // The image UNet's linear prediction head of reach `taps` (UNetConfig::taps) on a network
-  // that has none: every other weight (and the EMA's) kept, the head zero, so the outputs stay.
-  void grow_head(int64_t taps);
+  // The image UNet's prediction head of reach `taps` (UNetConfig::taps) on a network that has
+  // none: every other weight (and the EMA's) kept, the head zero. A linear head keeps the
+  // outputs; an affine one starts the means at its base (the network's own means zeroed: they
+  // learn what the base misses), the rest of the outputs kept.
+  void grow_head(int64_t taps, const std::string& head = "linear");
   // The parameters of the network's grown head (the UNet's "predict."; none for other networks),
   // which the optimizer keeps as a second group so a grown run resumes its first group's state.
   bool is_head_parameter(const std::string& name) const;

@@ -245,4 +245,13 @@ torch::Tensor UNetImpl::run(const torch::Tensor& x_in, const torch::Tensor& know
   return out.contiguous();
 }
 
+void zero_own_means(Net& net) {
+  auto* u = dynamic_cast<UNetImpl*>(net.get());
+  if (u == nullptr || u->io.value_count == 0) throw std::invalid_argument("zero_own_means: a UNet whose outputs include values");
+  const int64_t C = u->io.data_shape[0];
+  torch::NoGradGuard g;
+  u->out_conv->weight.narrow(0, u->io.value_at * C, u->io.value_count * C).zero_();
+  u->out_conv->bias.narrow(0, u->io.value_at * C, u->io.value_count * C).zero_();
+}
+
 }  // namespace ardm::nets

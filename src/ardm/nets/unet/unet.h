@@ -78,4 +78,9 @@ struct UNetImpl : NetImpl {
                     const torch::Tensor& stage);
 };
 
+// Zeroes the last convolution's weights and biases of every value's means, so that with an
+// affine head the means start as its base (a network grown one on resume); throws unless `net`
+// is a UNet whose outputs include values.
+void zero_own_means(Net& net);
+
 }  // namespace ardm::nets
