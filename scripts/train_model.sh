@@ -11,8 +11,8 @@
 # MINUTES: default 110. Environment: OUT (default runs/NAME), SAVED (the committed run, default
 # models/training/NAME; another folder starts a new run), SAVE, STEPS and LR_DECAY (below), LR
 # (photo: the peak learning rate, default 0.001; it may change on resume), TAPS and HEAD_LR
-# (photo: the prediction head's reach, default 0: none, and its rate as a multiple of LR,
-# default 1), HEAD (photo: the head's form, linear or affine, set when a run starts),
+# (photo: the prediction head's reach, default 2, and its rate as a multiple of LR, default 1),
+# HEAD (photo: the head's form, affine or linear, default affine; set when the head starts),
 # ARDM (default: a copy of build/ardm, so a rebuild does not touch the running binary), EVERY
 # (default 15), VALID_LIMIT (items, default 3000 text windows; speech: 0, every validation clip;
 # photo: 2000 windows).
@@ -60,14 +60,15 @@ case "$NAME" in
     # and 8 columns to the left, an Upscale ARDM of one stage (b = 256) whose UNet (width 32,
     # levels 1,2,2) gives a mixture of 4 logistics per value, in the quincunx order of pixels
     # (each level's channels in turn; ORDER=dyadic: the order of the run's first 118 minutes),
-    # on windows of the wallpaper photographs (scripts/make_photos.py); TAPS=R grows the UNet's
-    # linear prediction head (docs/photos.md: tried at R = 2, it did not pay). The forward pass
+    # on windows of the wallpaper photographs (scripts/make_photos.py), with the UNet's affine
+    # prediction head over the 5x5 pixels around (TAPS=2 HEAD=affine: grown on the run at step
+    # 33,000; a linear one grown at step 31,911 did not pay, docs/photos.md). The forward pass
     # in bfloat16 as for speech (AUTOCAST=off: float32, faster on CPUs without bf16 units).
     VALID_LIMIT=${VALID_LIMIT:-2000}
     [ -d "${ARDM_PHOTOS_DIR:-runs/photos}/train" ] || /usr/bin/python3 scripts/make_photos.py "${ARDM_PHOTOS_DIR:-runs/photos}"
     args=(--data photos --tile 32 --context 8 --batch 32 --lr "${LR:-0.001}" --warmup 500 --clip 1 --ema 0.999
           --steps "${STEPS:-1000000}" --checkpoint-every 500 --log-every 50 --autocast "${AUTOCAST:-bf16}"
-          --order "${ORDER:-quincunx}" --taps "${TAPS:-0}" --head "${HEAD:-linear}" --head-lr "${HEAD_LR:-1}") ;;
+          --order "${ORDER:-quincunx}" --taps "${TAPS:-2}" --head "${HEAD:-affine}" --head-lr "${HEAD_LR:-1}") ;;
   *) echo "unknown model $NAME: text-corpus, speech or photo" >&2; exit 2 ;;
 esac
 # The last stretch: STEPS=<last step> LR_DECAY=<steps> lowers the rate to a tenth over them.
